@@ -1,0 +1,53 @@
+#!/usr/bin/env bash
+# Quick start: a real batch on the embedded defaults — a private PostgreSQL cluster in .data/, file-system
+# storage in .data/outputs, and the provider simulator standing in for the provider.
+#   bash scripts/demo.sh [provider]      (default provider: pixeldojo)
+set -euo pipefail
+cd "$(dirname "$0")/.."
+source scripts/lib.sh
+root=$PWD
+provider=${1:-pixeldojo}
+pg_port=${DEMO_PG_PORT:-55432}
+sim_port=${DEMO_SIM_PORT:-55089}
+data=$root/.data
+
+ensure_postgres
+# The postgres user must reach the cluster folder; home folders are often closed to it.
+pg_dir=$data/pg
+if [ "$(id -u)" = 0 ] && ! runuser -u postgres -- test -x "$root" 2>/dev/null; then pg_dir=/var/tmp/batch-editor-demo-pg; fi
+echo "==> PostgreSQL: private cluster in $pg_dir on port $pg_port"
+start_private_postgres "$pg_dir" "$pg_port"
+
+echo "==> Building"
+dotnet build BatchEditor.sln -c Release -v quiet --nologo -clp:ErrorsOnly
+cli() { dotnet src/BatchEditor.Host/bin/Release/net10.0/batch-editor.dll "$@"; }
+
+echo "==> Starting the provider simulator on 127.0.0.1:$sim_port"
+dotnet src/BatchEditor.ProviderSim/bin/Release/net10.0/provider-sim.dll --urls "http://127.0.0.1:$sim_port" --Sim:JobLatency 00:00:02 &
+sim_pid=$!
+trap 'kill $sim_pid 2>/dev/null || true' EXIT
+wait_for_port 127.0.0.1 "$sim_port" 30
+
+export ConnectionStrings__BatchEditor="Host=127.0.0.1;Port=$pg_port;Username=postgres;Database=batch_editor"
+export Storage__Root="$data/outputs"
+export Worker__IdlePollInterval=00:00:00.250
+export Providers__PixelDojo__BaseUrl="http://127.0.0.1:$sim_port/pixeldojo/api/v1"
+export Providers__PixelDojo__ApiKey=sim-demo-key
+export Providers__PixelDojo__CreditPriceUsd=0.01
+export Providers__PixelDojo__FirstPollDelay=00:00:01
+export Providers__PixelDojo__MinPollInterval=00:00:01
+export Providers__PixelDojo__MaxConcurrency=8
+export Providers__PixelDojo__RequestsPerMinute=600
+
+echo "==> batch-editor migrate"
+cli migrate
+name="catalogue-$(date +%Y%m%d-%H%M%S)"
+echo "==> batch-editor submit samples/catalogue.csv --provider $provider --name $name"
+cli submit samples/catalogue.csv --provider "$provider" --name "$name" --force
+echo "==> batch-editor worker --until-idle"
+cli worker --until-idle
+echo "==> batch-editor status $name"
+cli status "$name"
+cli results "$name" -o "$data/results-$name.csv"
+echo
+echo "Outputs are in $data/outputs/$name/; per-item results in $data/results-$name.csv"

@@ -1,0 +1,19 @@
+using System.CommandLine;
+
+namespace BatchEditor.Host.Cli;
+
+public static class BatchEditorCli
+{
+    public static RootCommand Build()
+    {
+        var root = new RootCommand(
+            "BatchEditor: re-edit whole product catalogues with hosted GPT Image edit APIs. " +
+            "Configuration: appsettings.json beside the binary and environment variables (ConnectionStrings__BatchEditor, Providers__PixelDojo__ApiKey, Storage__Root, …).");
+        root.Subcommands.Add(MigrateCommand.Create());
+        root.Subcommands.Add(SubmitCommand.Create());
+        root.Subcommands.Add(WorkerCommand.Create());
+        root.Subcommands.Add(StatusCommand.Create());
+        root.Subcommands.Add(ResultsCommand.Create());
+        return root;
+    }
+}

@@ -1,0 +1,69 @@
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+using Npgsql;
+
+namespace BatchEditor.Host.Cli;
+
+/// <summary>
+/// Builds the host a command runs in: configuration from appsettings.json beside the binary and from
+/// environment variables (<c>Section__Key</c>), plus the services the command asks for.
+/// </summary>
+public static class CommandHost
+{
+    public static IHost Build(Action<HostApplicationBuilder>? configure = null, LogLevel minimumLevel = LogLevel.Warning)
+    {
+        var builder = Microsoft.Extensions.Hosting.Host.CreateApplicationBuilder(new HostApplicationBuilderSettings
+        {
+            ContentRootPath = AppContext.BaseDirectory,
+            Args = [],
+        });
+        builder.Logging.SetMinimumLevel(minimumLevel);
+        if (minimumLevel > LogLevel.Information) builder.Logging.AddFilter("Microsoft.Hosting.Lifetime", LogLevel.None);
+        builder.Services.AddBatchEditorCore(builder.Configuration);
+        configure?.Invoke(builder);
+        return builder.Build();
+    }
+
+    /// <summary>Runs a command body and turns the failures a user can fix into one readable line and an exit code.</summary>
+    public static async Task<int> RunAsync(Func<Task<int>> body)
+    {
+        try
+        {
+            return await body();
+        }
+        catch (PostgresException e) when (e.SqlState == PostgresErrorCodes.UndefinedTable)
+        {
+            return Fail(ExitCodes.DatabaseUnavailable, $"the database is not set up ({e.MessageText}); run `batch-editor migrate` first");
+        }
+        catch (Exception e) when (e is NpgsqlException { InnerException: System.Net.Sockets.SocketException or TimeoutException } or NpgsqlException { IsTransient: true })
+        {
+            return Fail(ExitCodes.DatabaseUnavailable, $"cannot reach PostgreSQL (ConnectionStrings__BatchEditor): {e.Message}");
+        }
+        catch (PostgresException e) when (e.SqlState is PostgresErrorCodes.InvalidCatalogName or PostgresErrorCodes.InvalidPassword or PostgresErrorCodes.InvalidAuthorizationSpecification)
+        {
+            return Fail(ExitCodes.DatabaseUnavailable, $"PostgreSQL refused the connection (ConnectionStrings__BatchEditor): {e.MessageText}");
+        }
+        catch (Microsoft.Extensions.Options.OptionsValidationException e)
+        {
+            return Fail(ExitCodes.Usage, $"invalid configuration: {string.Join("; ", e.Failures)}");
+        }
+        catch (InvalidOperationException e)
+        {
+            return Fail(ExitCodes.Failed, e.Message);
+        }
+        catch (Exception e) when (e is not OperationCanceledException)
+        {
+            // Unexpected: one line for the user, the whole story on request.
+            Fail(ExitCodes.Failed, $"{e.GetType().Name}: {e.Message}");
+            if (Environment.GetEnvironmentVariable("BATCHEDITOR_DEBUG") is "1" or "true") Console.Error.WriteLine(e);
+            else Console.Error.WriteLine("(set BATCHEDITOR_DEBUG=1 for the stack trace)");
+            return ExitCodes.Failed;
+        }
+    }
+
+    public static int Fail(int code, string message)
+    {
+        Console.Error.WriteLine($"error: {message}");
+        return code;
+    }
+}

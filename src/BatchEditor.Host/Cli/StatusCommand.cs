@@ -1,0 +1,63 @@
+using System.CommandLine;
+using System.Globalization;
+using BatchEditor.Items;
+using BatchEditor.Usage;
+using Microsoft.Extensions.DependencyInjection;
+using Spectre.Console;
+
+namespace BatchEditor.Host.Cli;
+
+public static class StatusCommand
+{
+    public static Command Create()
+    {
+        var manifest = new Argument<string?>("manifest") { Description = "Manifest name or id (default: the recent manifests).", Arity = ArgumentArity.ZeroOrOne };
+        var watch = new Option<bool>("--watch") { Description = "Follow the manifest with a live progress bar until nothing is active." };
+        var command = new Command("status", "Items by state, credits and cost, for one manifest or the recent ones.") { manifest, watch };
+        command.SetAction((parse, ct) => CommandHost.RunAsync(async () =>
+        {
+            using var host = CommandHost.Build();
+            var queries = host.Services.GetRequiredService<ManifestQueries>();
+            if (parse.GetValue(manifest) is not { } name)
+            {
+                foreach (var m in await queries.RecentAsync(10, ct)) await PrintAsync(queries, m, ct);
+                return ExitCodes.Ok;
+            }
+            var info = await queries.FindAsync(name, ct);
+            if (info is null) return CommandHost.Fail(ExitCodes.Usage, $"no manifest named '{name}'");
+            if (parse.GetValue(watch) && AnsiConsole.Profile.Capabilities.Interactive) await WatchAsync(queries, info, ct);
+            await PrintAsync(queries, info, ct);
+            return ExitCodes.Ok;
+        }));
+        return command;
+    }
+
+    private static async Task PrintAsync(ManifestQueries queries, ManifestQueries.ManifestInfo info, CancellationToken ct)
+    {
+        var counts = await queries.StateCountsAsync(info.Id, ct);
+        var spend = await queries.SpendAsync(info.Id, ct);
+        AnsiConsole.MarkupLine($"[bold]{Markup.Escape(info.Name)}[/]: {info.ItemCount} items from {Markup.Escape(info.SourceFile)}, imported {info.CreatedAt:yyyy-MM-dd HH:mm} UTC");
+        var table = new Table().AddColumn("state").AddColumn(new TableColumn("items").RightAligned());
+        foreach (var state in Enum.GetNames<ItemState>().Where(counts.ContainsKey))
+            table.AddRow(state, counts[state].ToString(CultureInfo.InvariantCulture));
+        AnsiConsole.Write(table);
+        var usd = spend.CostUsd is { } c ? $", ${c.ToString("0.00##", CultureInfo.InvariantCulture)}" : "";
+        var estimated = spend.EstimatedCredits != 0 ? $" ({spend.EstimatedCredits.ToString("0.##", CultureInfo.InvariantCulture)} estimated)" : "";
+        AnsiConsole.MarkupLine($"credits: {spend.Credits.ToString("0.##", CultureInfo.InvariantCulture)}{Markup.Escape(usd)}{estimated}; refunded {spend.RefundedCredits.ToString("0.##", CultureInfo.InvariantCulture)}");
+    }
+
+    private static Task WatchAsync(ManifestQueries queries, ManifestQueries.ManifestInfo info, CancellationToken ct) =>
+        AnsiConsole.Progress().Columns(new TaskDescriptionColumn(), new ProgressBarColumn(), new PercentageColumn(), new RemainingTimeColumn())
+            .StartAsync(async progress =>
+            {
+                var task = progress.AddTask(Markup.Escape(info.Name), maxValue: info.ItemCount);
+                while (!ct.IsCancellationRequested)
+                {
+                    var counts = await queries.StateCountsAsync(info.Id, ct);
+                    var active = ItemStates.Names(ItemStates.Active).Sum(s => counts.GetValueOrDefault(s));
+                    task.Value = info.ItemCount - active;
+                    if (active == 0) break;
+                    await Task.Delay(TimeSpan.FromSeconds(1), ct);
+                }
+            });
+}

@@ -1,0 +1,69 @@
+using System.CommandLine;
+using System.Security.Cryptography;
+using System.Text;
+using BatchEditor.Manifests;
+using Microsoft.Extensions.DependencyInjection;
+
+namespace BatchEditor.Host.Cli;
+
+public static class SubmitCommand
+{
+    public static Command Create()
+    {
+        var file = new Argument<FileInfo>("file") { Description = "The CSV manifest: id, image_url, prompt, and optionally mask_url, provider, model, size, quality, n, output_format." };
+        var provider = new Option<string>("--provider") { Description = "Provider for rows that name none (pixeldojo).", DefaultValueFactory = _ => "pixeldojo" };
+        var model = new Option<string?>("--model") { Description = "Model for rows that name none (default: the provider's)." };
+        var quality = new Option<string?>("--quality") { Description = "low, medium, high or auto, for rows that name none." };
+        var size = new Option<string?>("--size") { Description = "Output size for rows that name none: 1024x1536, 2:3, auto or a provider preset." };
+        var prompt = new Option<string?>("--prompt") { Description = "Prompt for rows without one; {column} placeholders are filled from the row." };
+        var name = new Option<string?>("--name") { Description = "Name of the manifest (default: the file name)." };
+        var force = new Option<bool>("--force") { Description = "Import even if this exact file was imported before." };
+        var skipInvalid = new Option<bool>("--skip-invalid") { Description = "Import the valid rows and list the rejected ones instead of importing nothing." };
+        var command = new Command("submit", "Validate a CSV manifest and queue every row as an image edit. Nothing is imported if any row is invalid (exit 3).")
+        {
+            file, provider, model, quality, size, prompt, name, force, skipInvalid,
+        };
+        command.SetAction((parse, ct) => CommandHost.RunAsync(async () =>
+        {
+            var path = parse.GetValue(file)!;
+            if (!path.Exists) return CommandHost.Fail(ExitCodes.Usage, $"{path.FullName} does not exist");
+            var manifestName = parse.GetValue(name);
+            if (manifestName is not null && !ManifestImporter.IsValidName(manifestName))
+                return CommandHost.Fail(ExitCodes.Usage, $"--name '{manifestName}' may use only letters, digits, '.', '_' and '-'");
+
+            using var host = CommandHost.Build();
+            var bytes = await File.ReadAllBytesAsync(path.FullName, ct);
+            var defaults = new ManifestDefaults(parse.GetValue(provider), parse.GetValue(model), parse.GetValue(quality)?.ToLowerInvariant(),
+                parse.GetValue(size), parse.GetValue(prompt));
+            using var text = new StreamReader(new MemoryStream(bytes), Encoding.UTF8, detectEncodingFromByteOrderMarks: true);
+            var parsed = host.Services.GetRequiredService<ManifestReader>().Read(text, defaults);
+
+            if (parsed.Errors.Count > 0)
+            {
+                Console.Error.WriteLine($"{path.Name}: {parsed.Errors.Count} problem(s) in {parsed.RowCount} row(s):");
+                foreach (var error in parsed.Errors) Console.Error.WriteLine($"  {error}");
+                if (!parse.GetValue(skipInvalid) || parsed.Rows.Count == 0)
+                {
+                    Console.Error.WriteLine("Nothing was imported. Fix the file, or use --skip-invalid to import the valid rows.");
+                    return ExitCodes.InvalidManifest;
+                }
+                Console.Error.WriteLine($"--skip-invalid: importing the {parsed.Rows.Count} valid row(s); the rows above are left out.");
+            }
+
+            try
+            {
+                var hash = Convert.ToHexStringLower(SHA256.HashData(bytes));
+                var imported = await host.Services.GetRequiredService<ManifestImporter>().ImportAsync(
+                    parsed.Rows, manifestName, path.FullName, hash, defaults.Provider!, parse.GetValue(force), ct);
+                Console.WriteLine($"Imported {imported.Items} item(s) as manifest '{imported.Name}' ({imported.Id}).");
+                Console.WriteLine($"Run `batch-editor worker` to process them; `batch-editor status {imported.Name}` to follow.");
+                return ExitCodes.Ok;
+            }
+            catch (ManifestImporter.DuplicateManifestException e)
+            {
+                return CommandHost.Fail(ExitCodes.DuplicateManifest, e.Message);
+            }
+        }));
+        return command;
+    }
+}

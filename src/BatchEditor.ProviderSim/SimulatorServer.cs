@@ -1,0 +1,58 @@
+using BatchEditor.ProviderSim.Protocols;
+using Microsoft.AspNetCore.Hosting.Server;
+using Microsoft.AspNetCore.Hosting.Server.Features;
+
+namespace BatchEditor.ProviderSim;
+
+/// <summary>
+/// The provider simulator: one ASP.NET Core server speaking every provider's protocol under a path prefix
+/// (<c>/pixeldojo/api/v1</c>, …). Tests start it in-process on 127.0.0.1:0; the demo runs it standalone.
+/// </summary>
+public sealed class SimulatorServer : IAsyncDisposable
+{
+    private readonly WebApplication _app;
+
+    private SimulatorServer(WebApplication app, string baseUrl)
+    {
+        _app = app;
+        BaseUrl = baseUrl;
+    }
+
+    /// <summary>e.g. http://127.0.0.1:41234 (no trailing slash).</summary>
+    public string BaseUrl { get; }
+
+    public SimState State => _app.Services.GetRequiredService<SimState>();
+
+    public string PixelDojoBaseUrl => $"{BaseUrl}/pixeldojo/api/v1";
+
+    public static WebApplication Create(string[] args, SimulatorOptions? options = null)
+    {
+        var builder = WebApplication.CreateSlimBuilder(args);
+        var simOptions = options ?? builder.Configuration.GetSection("Sim").Get<SimulatorOptions>() ?? new SimulatorOptions();
+        builder.Services.AddSingleton(simOptions);
+        builder.Services.AddSingleton(TimeProvider.System);
+        builder.Services.AddSingleton<SimState>();
+        builder.Logging.SetMinimumLevel(LogLevel.Warning);
+        var app = builder.Build();
+        PixelDojoProtocol.Map(app);
+        FileEndpoints.Map(app);
+        app.MapGet("/_sim/stats", (SimState sim) => Results.Json(sim.Stats()));
+        app.MapGet("/", () => "BatchEditor provider simulator");
+        return app;
+    }
+
+    public static async Task<SimulatorServer> StartAsync(SimulatorOptions? options = null, int port = 0)
+    {
+        var app = Create([], options);
+        app.Urls.Add($"http://127.0.0.1:{port}");
+        await app.StartAsync();
+        var address = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
+        return new SimulatorServer(app, address.TrimEnd('/'));
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        await _app.StopAsync();
+        await _app.DisposeAsync();
+    }
+}

@@ -1,0 +1,107 @@
+using BatchEditor.Items;
+using BatchEditor.Providers;
+using Npgsql;
+
+namespace BatchEditor.Engine;
+
+/// <summary>
+/// Claims due items for this worker, each kind in one statement with <c>FOR UPDATE SKIP LOCKED</c>.
+/// Pending items are claimed under a transaction-scoped advisory lock so that the per-provider caps
+/// (jobs in flight, submissions per minute) hold cluster-wide: ten workers respect a cap of 2 as one does.
+/// </summary>
+public sealed class ItemClaimer(NpgsqlDataSource dataSource, ProviderRegistry providers)
+{
+    private const long SubmitClaimLockKey = 0x42_45_43_6C_61_69_6D; // "BEClaim"
+
+    /// <summary>Running items due a poll and Copying items due a copy; earliest output expiry first.</summary>
+    public async Task<List<ClaimedItem>> ClaimFollowUpsAsync(string owner, int max, TimeSpan lease, CancellationToken ct)
+    {
+        await using var cmd = dataSource.CreateCommand(
+            $"""
+            with due as (
+                select id from items
+                where state in ('Running', 'Copying') and next_run_at <= now()
+                  and (lease_expires_at is null or lease_expires_at < now())
+                order by outputs_expire_at nulls last, next_run_at
+                limit $1
+                for update skip locked)
+            update items i set lease_owner = $2, lease_expires_at = now() + $3, updated_at = now()
+            from due where i.id = due.id
+            returning {ClaimedItem.Columns}
+            """);
+        cmd.Parameters.AddWithValue(max);
+        cmd.Parameters.AddWithValue(owner);
+        cmd.Parameters.AddWithValue(lease);
+        return await ReadAll(cmd, withAttempt: false, ct);
+    }
+
+    /// <summary>Pending items to submit, within every provider's free slots; records the attempt and the history row.</summary>
+    public async Task<List<ClaimedItem>> ClaimSubmissionsAsync(string owner, int max, TimeSpan lease, CancellationToken ct)
+    {
+        var configured = providers.Configured.ToList();
+        if (configured.Count == 0 || max <= 0) return [];
+
+        await using var conn = await dataSource.OpenConnectionAsync(ct);
+        await using var tx = await conn.BeginTransactionAsync(ct);
+        await using (var lockCmd = new NpgsqlCommand($"select pg_advisory_xact_lock({SubmitClaimLockKey})", conn, tx))
+            await lockCmd.ExecuteNonQueryAsync(ct);
+        await using var cmd = new NpgsqlCommand(
+            $"""
+            with cap as (
+                select * from unnest($1::text[], $2::int[], $3::int[]) as c(provider, max_in_flight, per_minute)),
+            free as (
+                select cap.provider, greatest(0, least(
+                    cap.max_in_flight - (select count(*) from items x where x.provider = cap.provider and x.state in ('Submitting', 'Running')),
+                    cap.per_minute - (select count(*) from provider_attempts a where a.provider = cap.provider and a.claimed_at > now() - interval '1 minute')
+                ))::int as slots
+                from cap),
+            picked as (
+                select p.id from free cross join lateral (
+                    select id from items
+                    where state = 'Pending' and provider = free.provider and next_run_at <= now()
+                    order by next_run_at, id
+                    limit free.slots
+                    for update skip locked) p
+                limit $4),
+            claimed as (
+                update items i set state = 'Submitting', reason = 'submitting (attempt ' || (i.submit_attempts + 1) || ')',
+                    lease_owner = $5, lease_expires_at = now() + $6, submit_attempts = i.submit_attempts + 1, updated_at = now()
+                from picked where i.id = picked.id
+                returning {ClaimedItem.Columns}),
+            history as (
+                insert into item_history (item_id, from_state, to_state, reason, actor)
+                select c.id, 'Pending', 'Submitting', 'claimed for submit', $5 from claimed c),
+            attempt as (
+                insert into provider_attempts (item_id, provider, worker)
+                select c.id, c.provider, $5 from claimed c
+                returning id, item_id)
+            select c.*, a.id from claimed c join attempt a on a.item_id = c.id
+            """, conn, tx);
+        cmd.Parameters.AddWithValue(configured.Select(p => p.Name).ToArray());
+        cmd.Parameters.AddWithValue(configured.Select(p => p.Settings.MaxConcurrency).ToArray());
+        cmd.Parameters.AddWithValue(configured.Select(p => p.Settings.RequestsPerMinute).ToArray());
+        cmd.Parameters.AddWithValue(max);
+        cmd.Parameters.AddWithValue(owner);
+        cmd.Parameters.AddWithValue(lease);
+        var items = await ReadAll(cmd, withAttempt: true, ct);
+        await tx.CommitAsync(ct);
+        return items;
+    }
+
+    /// <summary>Right before a submit leaves: from here on, a lost worker means "may be billed".</summary>
+    public async Task MarkSentAsync(long attemptId, CancellationToken ct)
+    {
+        await using var cmd = dataSource.CreateCommand("update provider_attempts set sent_at = now() where id = $1");
+        cmd.Parameters.AddWithValue(attemptId);
+        await cmd.ExecuteNonQueryAsync(ct);
+    }
+
+    private static async Task<List<ClaimedItem>> ReadAll(NpgsqlCommand cmd, bool withAttempt, CancellationToken ct)
+    {
+        var items = new List<ClaimedItem>();
+        await using var reader = await cmd.ExecuteReaderAsync(ct);
+        while (await reader.ReadAsync(ct))
+            items.Add(ClaimedItem.Read(reader, withAttempt ? reader.GetInt64(reader.FieldCount - 1) : null));
+        return items;
+    }
+}

@@ -1,0 +1,113 @@
+using System.Text.Json;
+using System.Text.RegularExpressions;
+using Npgsql;
+using NpgsqlTypes;
+
+namespace BatchEditor.Manifests;
+
+/// <summary>
+/// Writes a validated manifest and its items in one transaction (binary COPY for the items): a manifest is
+/// imported whole or not at all. Refuses a file whose exact content was imported before, unless forced.
+/// </summary>
+public sealed partial class ManifestImporter(NpgsqlDataSource dataSource)
+{
+    public const string NewWorkChannel = "batch_editor_work";
+
+    public sealed record Imported(Guid Id, string Name, int Items);
+
+    public sealed class DuplicateManifestException(string existing) : Exception($"this exact file was already imported as manifest '{existing}'; use --force to import it again")
+    {
+        public string Existing { get; } = existing;
+    }
+
+    public async Task<Imported> ImportAsync(IReadOnlyList<ManifestRow> rows, string? requestedName, string sourceFile,
+        string contentHash, string defaultProvider, bool force, CancellationToken ct)
+    {
+        await using var conn = await dataSource.OpenConnectionAsync(ct);
+        await using var tx = await conn.BeginTransactionAsync(ct);
+        if (!force && await ExistingByHash(conn, tx, contentHash, ct) is { } existing)
+            throw new DuplicateManifestException(existing);
+
+        var name = await ChooseName(conn, tx, requestedName, sourceFile, ct);
+        var id = Guid.CreateVersion7();
+        await using (var insert = new NpgsqlCommand(
+            "insert into manifests (id, name, content_hash, source_file, default_provider, item_count) values ($1, $2, $3, $4, $5, $6)", conn, tx))
+        {
+            insert.Parameters.AddWithValue(id);
+            insert.Parameters.AddWithValue(name);
+            insert.Parameters.AddWithValue(contentHash);
+            insert.Parameters.AddWithValue(Path.GetFileName(sourceFile));
+            insert.Parameters.AddWithValue(defaultProvider);
+            insert.Parameters.AddWithValue(rows.Count);
+            await insert.ExecuteNonQueryAsync(ct);
+        }
+        await CopyItems(conn, id, rows, ct);
+        await using (var notify = new NpgsqlCommand($"notify {NewWorkChannel}", conn, tx)) await notify.ExecuteNonQueryAsync(ct);
+        await tx.CommitAsync(ct);
+        return new Imported(id, name, rows.Count);
+    }
+
+    private static async Task CopyItems(NpgsqlConnection conn, Guid manifestId, IReadOnlyList<ManifestRow> rows, CancellationToken ct)
+    {
+        await using var writer = await conn.BeginBinaryImportAsync(
+            "copy items (manifest_id, row_id, line, provider, model, prompt, image_urls, mask_url, size, quality, n, output_format, row_data) from stdin (format binary)", ct);
+        foreach (var row in rows)
+        {
+            var r = row.Request;
+            await writer.StartRowAsync(ct);
+            await writer.WriteAsync(manifestId, NpgsqlDbType.Uuid, ct);
+            await writer.WriteAsync(r.RowId, NpgsqlDbType.Text, ct);
+            await writer.WriteAsync(row.Line, NpgsqlDbType.Integer, ct);
+            await writer.WriteAsync(row.Provider, NpgsqlDbType.Text, ct);
+            await writer.WriteAsync(r.Model, NpgsqlDbType.Text, ct);
+            await writer.WriteAsync(r.Prompt, NpgsqlDbType.Text, ct);
+            await writer.WriteAsync(r.ImageUrls.ToArray(), NpgsqlDbType.Array | NpgsqlDbType.Text, ct);
+            await WriteNullable(writer, r.MaskUrl, ct);
+            await WriteNullable(writer, r.Size, ct);
+            await WriteNullable(writer, r.Quality, ct);
+            await writer.WriteAsync(r.N, NpgsqlDbType.Integer, ct);
+            await WriteNullable(writer, r.OutputFormat, ct);
+            await writer.WriteAsync(JsonSerializer.Serialize(row.Extra), NpgsqlDbType.Jsonb, ct);
+        }
+        await writer.CompleteAsync(ct);
+    }
+
+    private static Task WriteNullable(NpgsqlBinaryImporter writer, string? value, CancellationToken ct) =>
+        value is null ? writer.WriteNullAsync(ct) : writer.WriteAsync(value, NpgsqlDbType.Text, ct);
+
+    private static async Task<string?> ExistingByHash(NpgsqlConnection conn, NpgsqlTransaction tx, string hash, CancellationToken ct)
+    {
+        await using var cmd = new NpgsqlCommand("select name from manifests where content_hash = $1 order by created_at limit 1", conn, tx);
+        cmd.Parameters.AddWithValue(hash);
+        return (string?)await cmd.ExecuteScalarAsync(ct);
+    }
+
+    [GeneratedRegex("[^A-Za-z0-9._-]+")]
+    private static partial Regex UnsafeNameChars();
+
+    /// <summary>An explicit --name must be free; a name taken from the file gets -2, -3… when it is not.</summary>
+    private static async Task<string> ChooseName(NpgsqlConnection conn, NpgsqlTransaction tx, string? requested, string sourceFile, CancellationToken ct)
+    {
+        if (requested is not null)
+        {
+            if (await NameTaken(conn, tx, requested, ct)) throw new InvalidOperationException($"a manifest named '{requested}' already exists; choose another --name");
+            return requested;
+        }
+        var stem = UnsafeNameChars().Replace(Path.GetFileNameWithoutExtension(sourceFile), "-").Trim('-', '.');
+        if (stem.Length == 0) stem = "manifest";
+        for (var i = 1; ; i++)
+        {
+            var candidate = i == 1 ? stem : $"{stem}-{i}";
+            if (!await NameTaken(conn, tx, candidate, ct)) return candidate;
+        }
+    }
+
+    private static async Task<bool> NameTaken(NpgsqlConnection conn, NpgsqlTransaction tx, string name, CancellationToken ct)
+    {
+        await using var cmd = new NpgsqlCommand("select exists (select 1 from manifests where name = $1)", conn, tx);
+        cmd.Parameters.AddWithValue(name);
+        return (bool)(await cmd.ExecuteScalarAsync(ct))!;
+    }
+
+    public static bool IsValidName(string name) => name.Length is > 0 and <= 100 && !UnsafeNameChars().IsMatch(name) && name is not ("." or "..");
+}

@@ -1,0 +1,124 @@
+using System.Globalization;
+using BatchEditor.Providers;
+using CsvHelper;
+using static BatchEditor.Manifests.ManifestColumns;
+
+namespace BatchEditor.Manifests;
+
+/// <summary>
+/// Reads and validates a whole CSV manifest before anything is written: every problem is collected with its
+/// line and column, so a user fixes the file once instead of once per error.
+/// </summary>
+public sealed class ManifestReader(ProviderRegistry providers)
+{
+    private const int MaxPromptLength = 32_000;
+    private static readonly string[] Qualities = ["low", "medium", "high", "auto"];
+
+    public ParsedManifest Read(TextReader text, ManifestDefaults defaults)
+    {
+        var errors = new List<ManifestError>();
+        var options = new CsvReaderOptions
+        {
+            HasHeader = true,
+            TrackLineNumbers = true,
+            TrimWhitespace = true,
+            OnMalformedRecord = m => errors.Add(new ManifestError((int)m.LineNumber, null, $"malformed CSV ({m.Reason})")),
+        };
+        using var csv = CsvReader.Create(text, options, leaveOpen: true);
+        csv.ReadHeader();
+        var headers = csv.Headers.Select(PromptTemplate.Normalize).ToArray();
+        var template = defaults.PromptTemplate is { } t ? new PromptTemplate(t) : null;
+        if (!CheckHeader(headers, template, errors)) return new ParsedManifest([], errors, 0);
+
+        var rows = new List<ManifestRow>();
+        var seenIds = new Dictionary<string, int>(StringComparer.Ordinal);
+        var count = 0;
+        while (csv.Read())
+        {
+            count++;
+            var line = (int)csv.LineNumber;
+            if (csv.FieldCount != headers.Length)
+            {
+                errors.Add(new ManifestError(line, null, $"has {csv.FieldCount} fields but the header has {headers.Length}"));
+                continue;
+            }
+            var cells = new Dictionary<string, string>(headers.Length, StringComparer.Ordinal);
+            for (var i = 0; i < headers.Length; i++) cells[headers[i]] = csv.GetString(i);
+            var row = ReadRow(line, cells, defaults, template, errors);
+            if (row is null) continue;
+            if (seenIds.TryGetValue(row.Request.RowId, out var first))
+                errors.Add(new ManifestError(line, Id, $"'{row.Request.RowId}' is already used on line {first}; ids must be unique"));
+            else
+            {
+                seenIds[row.Request.RowId] = line;
+                rows.Add(row);
+            }
+        }
+        if (count == 0 && errors.Count == 0) errors.Add(new ManifestError(1, null, "the manifest has a header but no rows"));
+        return new ParsedManifest(rows, errors, count);
+    }
+
+    private static bool CheckHeader(string[] headers, PromptTemplate? template, List<ManifestError> errors)
+    {
+        var before = errors.Count;
+        foreach (var dup in headers.GroupBy(h => h).Where(g => g.Count() > 1))
+            errors.Add(new ManifestError(1, dup.Key, "appears more than once in the header"));
+        foreach (var required in template is null ? [Id, ImageUrl, Prompt] : new[] { Id, ImageUrl })
+            if (!headers.Contains(required))
+                errors.Add(new ManifestError(1, required, template is null && required == Prompt
+                    ? "required column is missing (or give --prompt)" : "required column is missing"));
+        foreach (var column in template?.Columns ?? [])
+            if (!headers.Contains(column))
+                errors.Add(new ManifestError(1, column, $"--prompt uses {{{column}}} but the manifest has no such column"));
+        return errors.Count == before;
+    }
+
+    private ManifestRow? ReadRow(int line, Dictionary<string, string> cells, ManifestDefaults defaults, PromptTemplate? template, List<ManifestError> errors)
+    {
+        var before = errors.Count;
+        void Error(string column, string message) => errors.Add(new ManifestError(line, column, message));
+        string? Cell(string column) => cells.TryGetValue(column, out var v) && v.Length > 0 ? v : null;
+
+        var id = Cell(Id);
+        if (id is null) Error(Id, "is empty; every row needs an id");
+        else if (id is "." or ".." || id.Any(char.IsControl) || id.Length > 200) Error(Id, $"'{id}' cannot name a file (no control characters, '.' or '..', at most 200 characters)");
+
+        var urls = (Cell(ImageUrl) ?? "").Split(UrlSeparator, StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries);
+        if (urls.Length == 0) Error(ImageUrl, "is empty; give at least one image URL");
+        foreach (var url in urls.Where(u => !IsHttpUrl(u))) Error(ImageUrl, $"'{url}' is not an http(s) URL");
+
+        var prompt = Cell(Prompt) ?? template?.Fill(Cell);
+        if (string.IsNullOrWhiteSpace(prompt)) Error(Prompt, "is empty; give a prompt here or with --prompt");
+        else if (prompt.Length > MaxPromptLength) Error(Prompt, $"is {prompt.Length} characters; the limit is {MaxPromptLength}");
+
+        var mask = Cell(MaskUrl);
+        if (mask is not null && !IsHttpUrl(mask)) Error(MaskUrl, $"'{mask}' is not an http(s) URL");
+
+        var providerName = (Cell(Provider) ?? defaults.Provider)?.ToLowerInvariant();
+        IImageEditProvider? provider = null;
+        if (providerName is null) Error(Provider, "is empty and no --provider was given");
+        else if (!providers.IsKnown(providerName)) Error(Provider, $"'{providerName}' is not a provider BatchEditor knows ({string.Join(", ", providers.Names)})");
+        else if (!providers.TryGet(providerName, out provider, out _)) Error(Provider, $"'{providerName}' has no API key configured (Providers__…__ApiKey)");
+
+        var quality = (Cell(Quality) ?? defaults.Quality)?.ToLowerInvariant();
+        if (quality is not null && !Qualities.Contains(quality)) Error(Quality, $"'{quality}' is not low, medium, high or auto");
+
+        var n = 1;
+        if (Cell(N) is { } nText && (!int.TryParse(nText, NumberStyles.None, CultureInfo.InvariantCulture, out n) || n is < 1 or > 10))
+            Error(N, $"'{nText}' is not a whole number from 1 to 10");
+
+        var format = (Cell(OutputFormat))?.ToLowerInvariant() is "jpg" ? "jpeg" : Cell(OutputFormat)?.ToLowerInvariant();
+        var size = Cell(Size) ?? defaults.Size;
+        if (errors.Count > before || provider is null) return null;
+
+        var request = new EditRequest(id!, Cell(Model) ?? defaults.Model ?? provider.DefaultModel, prompt!, urls, mask, size, quality, n, format);
+        foreach (var problem in provider.Validate(request)) Error(problem.Column, problem.Message);
+        if (errors.Count > before) return null;
+
+        var extra = cells.Where(c => !Known.Contains(c.Key)).ToDictionary(c => c.Key, c => c.Value);
+        return new ManifestRow(line, provider.Name, request, extra);
+    }
+
+    private static bool IsHttpUrl(string text) =>
+        Uri.TryCreate(text, UriKind.Absolute, out var uri) && (uri.Scheme == Uri.UriSchemeHttp || uri.Scheme == Uri.UriSchemeHttps);
+}

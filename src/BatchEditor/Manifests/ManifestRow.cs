@@ -1,0 +1,17 @@
+using BatchEditor.Providers;
+
+namespace BatchEditor.Manifests;
+
+/// <summary>A validated manifest row, with every default applied: what becomes one item.</summary>
+public sealed record ManifestRow(int Line, string Provider, EditRequest Request, IReadOnlyDictionary<string, string> Extra);
+
+/// <summary>A problem with the manifest, named by line and column as a spreadsheet user would find it.</summary>
+public sealed record ManifestError(int Line, string? Column, string Message)
+{
+    public override string ToString() => Column is null ? $"line {Line}: {Message}" : $"line {Line}, column {Column}: {Message}";
+}
+
+/// <summary>Manifest-wide settings from the command line: defaults for rows that leave a column empty.</summary>
+public sealed record ManifestDefaults(string? Provider = null, string? Model = null, string? Quality = null, string? Size = null, string? PromptTemplate = null);
+
+public sealed record ParsedManifest(IReadOnlyList<ManifestRow> Rows, IReadOnlyList<ManifestError> Errors, int RowCount);

@@ -1,0 +1,28 @@
+namespace BatchEditor.Providers;
+
+/// <summary>One image edit as a provider adapter sees it: a manifest row after validation and defaults.</summary>
+public sealed record EditRequest(
+    string RowId,
+    string Model,
+    string Prompt,
+    IReadOnlyList<string> ImageUrls,
+    string? MaskUrl,
+    string? Size,
+    string? Quality,
+    int N,
+    string? OutputFormat);
+
+/// <summary>A provider job as saved on the item: enough to poll it from any worker.</summary>
+public sealed record ProviderJob(string JobId, string StatusUrl, string Model);
+
+/// <summary>A temporary output the provider produced, to be copied before <see cref="ExpiresAt"/>.</summary>
+public sealed record OutputRef(int Ordinal, string Url, DateTimeOffset? ExpiresAt);
+
+/// <summary>
+/// What a job cost, in the provider's unit (credits) and in money where it can be known.
+/// <see cref="Estimated"/> is false only for figures the provider itself reported.
+/// </summary>
+public sealed record CostReport(decimal Credits, decimal? CostUsd, bool Estimated, decimal? BalanceAfter, string Note);
+
+/// <summary>A row-level problem found at import time, named by the manifest column it concerns.</summary>
+public sealed record RequestProblem(string Column, string Message);

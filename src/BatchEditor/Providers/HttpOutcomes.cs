@@ -1,0 +1,76 @@
+using System.Net;
+using System.Text.Json;
+
+namespace BatchEditor.Providers;
+
+/// <summary>
+/// Classifies HTTP answers and faults the same way for every adapter. The rule that matters
+/// (DESIGN.md): a submit is retryable only when the answer proves nothing was created.
+/// </summary>
+public static class HttpOutcomes
+{
+    /// <summary>Statuses that prove the request was turned away before any job existed.</summary>
+    public static bool ProvesNotCreated(HttpStatusCode status) =>
+        status is HttpStatusCode.TooManyRequests or HttpStatusCode.ServiceUnavailable or HttpStatusCode.RequestTimeout;
+
+    public static bool IsTransient(HttpStatusCode status) =>
+        ProvesNotCreated(status) || (int)status >= 500;
+
+    public static TimeSpan? RetryAfter(HttpResponseMessage response)
+    {
+        var header = response.Headers.RetryAfter;
+        if (header?.Delta is { } delta) return delta;
+        if (header?.Date is { } date) return date - DateTimeOffset.UtcNow is var d && d > TimeSpan.Zero ? d : TimeSpan.Zero;
+        return null;
+    }
+
+    /// <summary>A submit that threw instead of answering.</summary>
+    public static SubmitOutcome SubmitFault(Exception error, string provider, CancellationToken ct) => error switch
+    {
+        // Could not connect or resolve: the request never left this machine.
+        HttpRequestException { HttpRequestError: HttpRequestError.ConnectionError or HttpRequestError.NameResolutionError } e =>
+            new SubmitOutcome.Rejected($"{provider} unreachable: {e.Message}", null, Retryable: true, RetryAfter: null),
+        OperationCanceledException when !ct.IsCancellationRequested =>
+            new SubmitOutcome.Ambiguous($"{provider} did not answer in time; the job may exist and may be billed", null),
+        OperationCanceledException => new SubmitOutcome.Ambiguous("worker stopped while the submit was in flight", null),
+        _ => new SubmitOutcome.Ambiguous($"{provider} connection failed mid-request ({error.Message}); the job may exist", null),
+    };
+
+    /// <summary>A submit answered with a status the adapter does not treat as success.</summary>
+    public static SubmitOutcome SubmitRefused(HttpResponseMessage response, string body, string provider)
+    {
+        var status = response.StatusCode;
+        var detail = $"{(int)status} from {provider}: {ErrorText(body)}";
+        if (ProvesNotCreated(status))
+            return new SubmitOutcome.Rejected(detail, (int)status, Retryable: true, RetryAfter(response));
+        if ((int)status >= 500)
+            return new SubmitOutcome.Ambiguous(detail + "; the job may exist", (int)status);
+        return new SubmitOutcome.Rejected(detail, (int)status, Retryable: false, null);
+    }
+
+    public static PollOutcome PollFault(Exception error, string provider) =>
+        new PollOutcome.Transient($"poll of {provider} failed: {error.Message}", null);
+
+    public static PollOutcome PollRefused(HttpResponseMessage response, string body, string provider)
+    {
+        var detail = $"{(int)response.StatusCode} from {provider} while polling: {ErrorText(body)}";
+        return IsTransient(response.StatusCode) || response.StatusCode == HttpStatusCode.Unauthorized
+            ? new PollOutcome.Transient(detail, RetryAfter(response))
+            : new PollOutcome.Failed(detail, Refunded: false);
+    }
+
+    /// <summary>The readable part of an error body: JSON message/error fields when present, else the start of the text.</summary>
+    public static string ErrorText(string body)
+    {
+        if (string.IsNullOrWhiteSpace(body)) return "(empty body)";
+        try
+        {
+            using var doc = JsonDocument.Parse(body);
+            foreach (var name in (string[])["error", "message", "detail"])
+                if (doc.RootElement.ValueKind == JsonValueKind.Object && doc.RootElement.TryGetProperty(name, out var v))
+                    return v.ValueKind == JsonValueKind.String ? v.GetString()! : v.ToString();
+        }
+        catch (JsonException) { }
+        return body.Length > 300 ? body[..300] + "…" : body;
+    }
+}

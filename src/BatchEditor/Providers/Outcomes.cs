@@ -1,0 +1,38 @@
+namespace BatchEditor.Providers;
+
+/// <summary>The result of one submit call, classified so the engine never pays twice by accident.</summary>
+public abstract record SubmitOutcome
+{
+    private SubmitOutcome() { }
+
+    /// <summary>The provider created a job; poll it after <paramref name="FirstPollAfter"/>.</summary>
+    public sealed record Accepted(ProviderJob Job, TimeSpan FirstPollAfter, DateTimeOffset? OutputsExpireAt, CostReport? Cost, int HttpStatus) : SubmitOutcome;
+
+    /// <summary>The provider answered with the outputs at once (synchronous providers).</summary>
+    public sealed record Completed(string? JobId, IReadOnlyList<OutputRef> Outputs, CostReport? Cost, int HttpStatus) : SubmitOutcome;
+
+    /// <summary>
+    /// Nothing was created. <paramref name="Retryable"/> is true only when the answer proves that
+    /// (connection refused, 429, 503): then the engine may submit again after <paramref name="RetryAfter"/>.
+    /// </summary>
+    public sealed record Rejected(string Reason, int? HttpStatus, bool Retryable, TimeSpan? RetryAfter) : SubmitOutcome;
+
+    /// <summary>The request may have reached the provider and may be billed (timeout, 5xx, cut connection).</summary>
+    public sealed record Ambiguous(string Reason, int? HttpStatus) : SubmitOutcome;
+}
+
+/// <summary>The result of one poll of a provider job. Polls are idempotent: any of these may be repeated.</summary>
+public abstract record PollOutcome
+{
+    private PollOutcome() { }
+
+    public sealed record InProgress(string ProviderStatus, TimeSpan? NextPollAfter) : PollOutcome;
+
+    public sealed record Completed(IReadOnlyList<OutputRef> Outputs, CostReport? Cost) : PollOutcome;
+
+    /// <summary>The job ended without outputs. <paramref name="Refunded"/>: the provider returns what it charged.</summary>
+    public sealed record Failed(string Reason, bool Refunded) : PollOutcome;
+
+    /// <summary>The poll itself failed (network, 5xx, 429); try again later.</summary>
+    public sealed record Transient(string Reason, TimeSpan? RetryAfter) : PollOutcome;
+}

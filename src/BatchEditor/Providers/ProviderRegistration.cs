@@ -1,0 +1,61 @@
+using BatchEditor.Providers.PixelDojo;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Options;
+
+namespace BatchEditor.Providers;
+
+/// <summary>Where each provider is registered: its CLI name, its configuration section, its real endpoint.</summary>
+public static class ProviderRegistration
+{
+    public sealed record Entry(string Name, string Section, string DefaultBaseUrl, Func<HttpClient, ProviderSettings, IImageEditProvider> Create);
+
+    public static readonly IReadOnlyList<Entry> All =
+    [
+        new(PixelDojoProvider.ProviderName, "PixelDojo", "https://pixeldojo.ai/api/v1", (http, s) => new PixelDojoProvider(http, s)),
+    ];
+
+    public static IServiceCollection AddProviders(this IServiceCollection services, IConfiguration configuration)
+    {
+        foreach (var entry in All)
+        {
+            services.AddOptions<ProviderSettings>(entry.Name)
+                .Configure(s => s.BaseUrl = entry.DefaultBaseUrl)
+                .Bind(configuration.GetSection($"Providers:{entry.Section}"))
+                .ValidateDataAnnotations()
+                .ValidateOnStart();
+            services.AddHttpClient(entry.Name, (sp, http) =>
+                http.Timeout = sp.GetRequiredService<IOptionsMonitor<ProviderSettings>>().Get(entry.Name).RequestTimeout);
+        }
+        services.AddSingleton<ProviderRegistry>();
+        return services;
+    }
+}
+
+/// <summary>The configured providers by name. A provider without an API key is known but not usable.</summary>
+public sealed class ProviderRegistry
+{
+    private readonly Dictionary<string, (IImageEditProvider Provider, ProviderSettings Settings)> _providers;
+
+    public ProviderRegistry(IHttpClientFactory httpClients, IOptionsMonitor<ProviderSettings> settings)
+    {
+        _providers = ProviderRegistration.All.ToDictionary(
+            e => e.Name,
+            e => (e.Create(httpClients.CreateClient(e.Name), settings.Get(e.Name)), settings.Get(e.Name)),
+            StringComparer.OrdinalIgnoreCase);
+    }
+
+    public IEnumerable<string> Names => _providers.Keys;
+
+    public IEnumerable<(string Name, ProviderSettings Settings)> Configured =>
+        _providers.Where(p => p.Value.Settings.IsConfigured).Select(p => (p.Key, p.Value.Settings));
+
+    public bool IsKnown(string name) => _providers.ContainsKey(name);
+
+    public bool TryGet(string name, out IImageEditProvider provider, out ProviderSettings settings)
+    {
+        var found = _providers.TryGetValue(name, out var entry) && entry.Settings.IsConfigured;
+        (provider, settings) = found ? entry : (null!, null!);
+        return found;
+    }
+}

@@ -1,0 +1,37 @@
+using System.ComponentModel.DataAnnotations;
+
+namespace BatchEditor.Providers;
+
+/// <summary>Settings of one provider account (configuration section <c>Providers:&lt;Name&gt;</c>).</summary>
+public sealed class ProviderSettings
+{
+    [Required, Url] public string BaseUrl { get; set; } = "";
+
+    /// <summary>Secret: sent only in the provider's auth header, never logged or stored.</summary>
+    public string? ApiKey { get; set; }
+
+    public string? Model { get; set; }
+
+    /// <summary>Jobs in flight at this provider (submitting or running), cluster-wide.</summary>
+    [Range(1, 10_000)] public int MaxConcurrency { get; set; } = 4;
+
+    /// <summary>Submissions per minute, cluster-wide.</summary>
+    [Range(1, 100_000)] public int RequestsPerMinute { get; set; } = 60;
+
+    /// <summary>When to poll first: near the provider's usual latency.</summary>
+    public TimeSpan FirstPollDelay { get; set; } = TimeSpan.FromSeconds(10);
+
+    public TimeSpan MinPollInterval { get; set; } = TimeSpan.FromSeconds(2);
+
+    public TimeSpan MaxPollInterval { get; set; } = TimeSpan.FromSeconds(30);
+
+    /// <summary>Timeout of one HTTP call; a submit that times out is ambiguous (NeedsReview).</summary>
+    public TimeSpan RequestTimeout { get; set; } = TimeSpan.FromSeconds(60);
+
+    /// <summary>Money per provider credit, so credits can be summed in USD; unset = cost in credits only.</summary>
+    [Range(0, 1000)] public decimal? CreditPriceUsd { get; set; }
+
+    public bool IsConfigured => !string.IsNullOrWhiteSpace(ApiKey);
+
+    public decimal? ToUsd(decimal credits) => CreditPriceUsd is { } price ? credits * price : null;
+}

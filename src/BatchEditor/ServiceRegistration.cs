@@ -1,0 +1,79 @@
+using BatchEditor.Engine;
+using BatchEditor.Items;
+using BatchEditor.Manifests;
+using BatchEditor.Persistence;
+using BatchEditor.Providers;
+using BatchEditor.Storage;
+using BatchEditor.Usage;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Npgsql;
+using Quartz;
+
+namespace BatchEditor;
+
+/// <summary>Wiring, one method per area (DESIGN.md habit 7).</summary>
+public static class ServiceRegistration
+{
+    public const string ConnectionStringName = "BatchEditor";
+
+    /// <summary>Database, providers, storage, import and queries: what every command needs.</summary>
+    public static IServiceCollection AddBatchEditorCore(this IServiceCollection services, IConfiguration configuration)
+    {
+        var connectionString = ConnectionString(configuration);
+        services.AddSingleton(_ => new NpgsqlDataSourceBuilder(connectionString) { Name = "batch-editor" }.Build());
+        services.AddSingleton(TimeProvider.System);
+        services.AddProviders(configuration);
+        services.AddStorage(configuration);
+        services.AddSingleton<Migrator>();
+        services.AddSingleton<ManifestReader>();
+        services.AddSingleton<ManifestImporter>();
+        services.AddSingleton<ManifestQueries>();
+        services.AddSingleton<ItemTransitions>();
+        return services;
+    }
+
+    public static IServiceCollection AddStorage(this IServiceCollection services, IConfiguration configuration)
+    {
+        services.AddOptions<StorageOptions>().Bind(configuration.GetSection("Storage")).ValidateDataAnnotations().ValidateOnStart();
+        services.AddSingleton<IBlobStore, FileSystemBlobStore>();
+        services.AddSingleton<OutputCopier>();
+        services.AddHttpClient(OutputCopier.HttpClientName, http => http.Timeout = TimeSpan.FromMinutes(4));
+        return services;
+    }
+
+    /// <summary>The worker: dispatcher, steps, and the clustered Quartz scheduler that runs maintenance jobs.</summary>
+    public static IServiceCollection AddBatchEditorWorker(this IServiceCollection services, IConfiguration configuration, Action<WorkerOptions>? overrides = null)
+    {
+        var options = services.AddOptions<WorkerOptions>().Bind(configuration.GetSection("Worker")).ValidateDataAnnotations().ValidateOnStart();
+        if (overrides is not null) options.Configure(overrides);
+        services.AddSingleton<EngineLog>();
+        services.AddSingleton<ItemClaimer>();
+        services.AddSingleton<SubmitStep>();
+        services.AddSingleton<PollStep>();
+        services.AddSingleton<CopyStep>();
+        services.AddSingleton<LeaseRescuer>();
+        services.AddHostedService<Dispatcher>();
+
+        var rescueInterval = configuration.GetSection("Worker").Get<WorkerOptions>()?.RescueInterval ?? new WorkerOptions().RescueInterval;
+        services.AddQuartz(q =>
+        {
+            q.ConfigureScheduler(o => { o.InstanceName = "BatchEditor"; o.GenerateInstanceId = true; });
+            q.UsePersistentStore(store =>
+            {
+                store.UsePostgres(ConnectionString(configuration));
+                store.UseClustering();
+                store.UseSystemTextJsonSerializer();
+            });
+            q.AddJob<RescueLeasesJob>(j => j.WithIdentity(RescueLeasesJob.Key).StoreDurably());
+            q.AddTrigger(t => t.ForJob(RescueLeasesJob.Key).WithIdentity("rescue-leases", "maintenance")
+                .StartNow().WithSimpleSchedule(s => s.WithInterval(rescueInterval).RepeatForever()));
+        });
+        services.AddQuartzHostedService(o => o.WaitForJobsToComplete = true);
+        return services;
+    }
+
+    public static string ConnectionString(IConfiguration configuration) =>
+        configuration.GetConnectionString(ConnectionStringName)
+        ?? throw new InvalidOperationException($"No connection string: set ConnectionStrings__{ConnectionStringName}.");
+}

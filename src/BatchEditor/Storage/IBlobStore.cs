@@ -1,0 +1,22 @@
+namespace BatchEditor.Storage;
+
+/// <summary>Durable storage for outputs. Writes never overwrite: a second write of a name is a no-op.</summary>
+public interface IBlobStore
+{
+    /// <summary>"FileSystem" or "AzureBlob", for messages.</summary>
+    string Kind { get; }
+
+    /// <summary>Checks at start-up that the store is reachable and writable, with a message that says what is wrong.</summary>
+    Task EnsureReadyAsync(CancellationToken ct);
+
+    /// <summary>
+    /// Streams <paramref name="content"/> into <paramref name="name"/> unless it already exists. The store hashes
+    /// what it writes and verifies what it stored; the caller's stream may throw to abort (bad signature, too big).
+    /// </summary>
+    Task<StoredBlob> PutIfAbsentAsync(string name, Stream content, BlobWrite write, CancellationToken ct);
+}
+
+public sealed record BlobWrite(string ContentType, IReadOnlyDictionary<string, string> Metadata);
+
+/// <param name="AlreadyExisted">True when the name was there before: this call wrote nothing.</param>
+public sealed record StoredBlob(string Name, string Location, long Size, string Md5Base64, string ContentType, bool AlreadyExisted);

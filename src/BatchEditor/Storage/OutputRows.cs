@@ -1,0 +1,62 @@
+using BatchEditor.Providers;
+using Npgsql;
+
+namespace BatchEditor.Storage;
+
+/// <summary>The <c>outputs</c> rows of an item: written with its transitions, read by the copy step.</summary>
+public static class OutputRows
+{
+    public sealed record Row(int Ordinal, string SourceUrl, DateTimeOffset? ExpiresAt, string State);
+
+    public static async Task InsertAsync(NpgsqlConnection conn, NpgsqlTransaction tx, long itemId, IReadOnlyList<OutputRef> outputs, CancellationToken ct)
+    {
+        foreach (var o in outputs)
+        {
+            // at-least-once: a retried completion may insert the same outputs again; keep the first.
+            await using var cmd = new NpgsqlCommand(
+                "insert into outputs (item_id, ordinal, source_url, expires_at) values (@i, @o, @u, @e) on conflict (item_id, ordinal) do nothing", conn, tx);
+            cmd.Parameters.AddWithValue("i", itemId);
+            cmd.Parameters.AddWithValue("o", o.Ordinal);
+            cmd.Parameters.AddWithValue("u", o.Url);
+            cmd.Parameters.Add(Items.ItemTransitions.Param("e", o.ExpiresAt));
+            await cmd.ExecuteNonQueryAsync(ct);
+        }
+    }
+
+    public static async Task MarkStored(NpgsqlConnection conn, NpgsqlTransaction tx, long itemId, int ordinal, StoredBlob blob, CancellationToken ct)
+    {
+        await using var cmd = new NpgsqlCommand(
+            """
+            update outputs set state = 'Stored', blob_name = @n, location = @l, content_type = @t, size_bytes = @s, md5 = @m, stored_at = now()
+            where item_id = @i and ordinal = @o
+            """, conn, tx);
+        cmd.Parameters.AddWithValue("i", itemId);
+        cmd.Parameters.AddWithValue("o", ordinal);
+        cmd.Parameters.AddWithValue("n", blob.Name);
+        cmd.Parameters.AddWithValue("l", blob.Location);
+        cmd.Parameters.AddWithValue("t", blob.ContentType);
+        cmd.Parameters.AddWithValue("s", blob.Size);
+        cmd.Parameters.AddWithValue("m", blob.Md5Base64);
+        await cmd.ExecuteNonQueryAsync(ct);
+    }
+
+    public static async Task MarkExpired(NpgsqlConnection conn, NpgsqlTransaction tx, long itemId, CancellationToken ct)
+    {
+        await using var cmd = new NpgsqlCommand("update outputs set state = 'Expired' where item_id = @i and state = 'Pending'", conn, tx);
+        cmd.Parameters.AddWithValue("i", itemId);
+        await cmd.ExecuteNonQueryAsync(ct);
+    }
+
+    /// <summary>The outputs still to copy, earliest expiry first.</summary>
+    public static async Task<List<Row>> PendingAsync(NpgsqlDataSource dataSource, long itemId, CancellationToken ct)
+    {
+        await using var cmd = dataSource.CreateCommand(
+            "select ordinal, source_url, expires_at, state from outputs where item_id = $1 and state = 'Pending' order by expires_at nulls last, ordinal");
+        cmd.Parameters.AddWithValue(itemId);
+        await using var r = await cmd.ExecuteReaderAsync(ct);
+        var rows = new List<Row>();
+        while (await r.ReadAsync(ct))
+            rows.Add(new(r.GetInt32(0), r.GetString(1), r.IsDBNull(2) ? null : r.GetFieldValue<DateTimeOffset>(2), r.GetString(3)));
+        return rows;
+    }
+}

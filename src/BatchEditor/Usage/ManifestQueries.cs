@@ -1,0 +1,86 @@
+using Npgsql;
+
+namespace BatchEditor.Usage;
+
+/// <summary>Read-side queries behind <c>status</c> and <c>results</c>.</summary>
+public sealed class ManifestQueries(NpgsqlDataSource dataSource)
+{
+    public sealed record ManifestInfo(Guid Id, string Name, string SourceFile, int ItemCount, DateTimeOffset CreatedAt);
+
+    public sealed record Spend(decimal Credits, decimal? CostUsd, decimal EstimatedCredits, decimal RefundedCredits);
+
+    public sealed record ResultRow(string RowId, string State, string Reason, string Provider, string? JobId,
+        string[] Locations, decimal Credits, decimal? CostUsd, bool CostEstimated);
+
+    /// <summary>A manifest by its id or its name.</summary>
+    public async Task<ManifestInfo?> FindAsync(string idOrName, CancellationToken ct)
+    {
+        await using var cmd = dataSource.CreateCommand(
+            "select id, name, source_file, item_count, created_at from manifests where name = $1 or id::text = $1 limit 1");
+        cmd.Parameters.AddWithValue(idOrName);
+        return (await ReadManifests(cmd, ct)).FirstOrDefault();
+    }
+
+    public async Task<List<ManifestInfo>> RecentAsync(int limit, CancellationToken ct)
+    {
+        await using var cmd = dataSource.CreateCommand(
+            "select id, name, source_file, item_count, created_at from manifests order by created_at desc limit $1");
+        cmd.Parameters.AddWithValue(limit);
+        return await ReadManifests(cmd, ct);
+    }
+
+    public async Task<Dictionary<string, int>> StateCountsAsync(Guid? manifestId, CancellationToken ct)
+    {
+        await using var cmd = dataSource.CreateCommand(
+            "select state, count(*) from items where $1::uuid is null or manifest_id = $1 group by state");
+        cmd.Parameters.Add(new NpgsqlParameter { Value = (object?)manifestId ?? DBNull.Value, NpgsqlDbType = NpgsqlTypes.NpgsqlDbType.Uuid });
+        var counts = new Dictionary<string, int>();
+        await using var r = await cmd.ExecuteReaderAsync(ct);
+        while (await r.ReadAsync(ct)) counts[r.GetString(0)] = (int)r.GetInt64(1);
+        return counts;
+    }
+
+    public async Task<Spend> SpendAsync(Guid? manifestId, CancellationToken ct)
+    {
+        await using var cmd = dataSource.CreateCommand(
+            """
+            select coalesce(sum(credits), 0), sum(cost_usd),
+                   coalesce(sum(credits) filter (where estimated), 0),
+                   coalesce(-sum(credits) filter (where kind = 'refund'), 0)
+            from usage_ledger where $1::uuid is null or manifest_id = $1
+            """);
+        cmd.Parameters.Add(new NpgsqlParameter { Value = (object?)manifestId ?? DBNull.Value, NpgsqlDbType = NpgsqlTypes.NpgsqlDbType.Uuid });
+        await using var r = await cmd.ExecuteReaderAsync(ct);
+        await r.ReadAsync(ct);
+        return new Spend(r.GetDecimal(0), r.IsDBNull(1) ? null : r.GetDecimal(1), r.GetDecimal(2), r.GetDecimal(3));
+    }
+
+    public async IAsyncEnumerable<ResultRow> ResultsAsync(Guid manifestId, [System.Runtime.CompilerServices.EnumeratorCancellation] CancellationToken ct)
+    {
+        await using var cmd = dataSource.CreateCommand(
+            """
+            select i.row_id, i.state, i.reason, i.provider, i.provider_job_id,
+                   coalesce((select array_agg(o.location order by o.ordinal) from outputs o where o.item_id = i.id and o.state = 'Stored'), '{}'),
+                   coalesce(l.credits, 0), l.usd, coalesce(l.estimated, false)
+            from items i
+            left join lateral (select sum(credits) credits, sum(cost_usd) usd, bool_or(estimated) estimated
+                               from usage_ledger where item_id = i.id) l on true
+            where i.manifest_id = $1
+            order by i.line
+            """);
+        cmd.Parameters.AddWithValue(manifestId);
+        await using var r = await cmd.ExecuteReaderAsync(ct);
+        while (await r.ReadAsync(ct))
+            yield return new ResultRow(r.GetString(0), r.GetString(1), r.GetString(2), r.GetString(3), r.IsDBNull(4) ? null : r.GetString(4),
+                r.GetFieldValue<string[]>(5), r.GetDecimal(6), r.IsDBNull(7) ? null : r.GetDecimal(7), r.GetBoolean(8));
+    }
+
+    private static async Task<List<ManifestInfo>> ReadManifests(NpgsqlCommand cmd, CancellationToken ct)
+    {
+        var list = new List<ManifestInfo>();
+        await using var r = await cmd.ExecuteReaderAsync(ct);
+        while (await r.ReadAsync(ct))
+            list.Add(new ManifestInfo(r.GetGuid(0), r.GetString(1), r.GetString(2), r.GetInt32(3), r.GetFieldValue<DateTimeOffset>(4)));
+        return list;
+    }
+}
