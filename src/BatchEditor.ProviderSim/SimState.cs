@@ -49,6 +49,10 @@ public sealed class SimState(SimulatorOptions options, TimeProvider clock)
         return _submitsByPrompt.AddOrUpdate(prompt, 1, (_, n) => n + 1) - 1;
     }
 
+    public int SubmitsOf(string prompt) => _submitsByPrompt.GetValueOrDefault(prompt);
+
+    public int TotalSubmits => _submits;
+
     /// <summary>True the first time a prompt asks to be refused, false afterwards.</summary>
     public bool RefuseOnce(string prompt) => _refusedOnce.TryAdd(prompt, 1);
 

@@ -55,10 +55,10 @@ public static class ServiceRegistration
         services.AddSingleton<LeaseRescuer>();
         services.AddHostedService<Dispatcher>();
 
-        var rescueInterval = configuration.GetSection("Worker").Get<WorkerOptions>()?.RescueInterval ?? new WorkerOptions().RescueInterval;
+        var configured = configuration.GetSection("Worker").Get<WorkerOptions>() ?? new WorkerOptions();
         services.AddQuartz(q =>
         {
-            q.ConfigureScheduler(o => { o.InstanceName = "BatchEditor"; o.GenerateInstanceId = true; });
+            q.ConfigureScheduler(o => { o.InstanceName = configured.SchedulerName; o.GenerateInstanceId = true; });
             q.UsePersistentStore(store =>
             {
                 store.UsePostgres(ConnectionString(configuration));
@@ -67,7 +67,7 @@ public static class ServiceRegistration
             });
             q.AddJob<RescueLeasesJob>(j => j.WithIdentity(RescueLeasesJob.Key).StoreDurably());
             q.AddTrigger(t => t.ForJob(RescueLeasesJob.Key).WithIdentity("rescue-leases", "maintenance")
-                .StartNow().WithSimpleSchedule(s => s.WithInterval(rescueInterval).RepeatForever()));
+                .StartNow().WithSimpleSchedule(s => s.WithInterval(configured.RescueInterval).RepeatForever()));
         });
         services.AddQuartzHostedService(o => o.WaitForJobsToComplete = true);
         return services;

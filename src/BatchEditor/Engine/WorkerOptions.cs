@@ -32,6 +32,9 @@ public sealed class WorkerOptions
     /// <summary>Exit once no item is left in an active state (the CLI's <c>worker --until-idle</c>).</summary>
     public bool UntilIdle { get; set; }
 
+    /// <summary>Quartz scheduler name: processes that share it (and the database) form one cluster.</summary>
+    public string SchedulerName { get; set; } = "BatchEditor";
+
     /// <summary>This process's name on leases and history rows; defaults to host:pid.</summary>
     public string? Name { get; set; }
 

@@ -1,0 +1,110 @@
+using BatchEditor.IntegrationTests.Infrastructure;
+
+namespace BatchEditor.IntegrationTests;
+
+/// <summary>The real `batch-editor` binary as separate processes against real PostgreSQL and the simulator.</summary>
+public class CliEndToEndTests
+{
+    private static readonly TimeSpan Timeout = TimeSpan.FromSeconds(120);
+
+    [Fact]
+    public async Task Submit_then_worker_until_idle_stores_every_output_and_results_lists_them()
+    {
+        await using var bed = await TestBed.StartAsync();
+        var env = bed.EnvironmentVariables();
+        var csv = WriteTemp(Csv.Manifest(8));
+
+        var submit = await Cli.RunAsync(env, Timeout, "submit", csv, "--name", "e2e");
+        Assert.True(submit.ExitCode == 0, submit.ToString());
+        Assert.Contains("Imported 8 item(s) as manifest 'e2e'", submit.Stdout);
+
+        var worker = await Cli.RunAsync(env, Timeout, "worker", "--until-idle");
+        Assert.True(worker.ExitCode == 0, worker.ToString());
+
+        Assert.All(await bed.ItemsAsync(), i => Assert.Equal("Succeeded", i.State));
+        Assert.Equal(8, Directory.GetFiles(Path.Combine(bed.StorageRoot, "e2e"), "*.png", SearchOption.AllDirectories).Length);
+        Assert.Equal(40m, await bed.ScalarAsync<decimal>("select sum(credits) from usage_ledger"));
+        Assert.Equal(32L, await bed.ScalarAsync<long>("select count(*) from item_history"));
+
+        var resultsFile = Path.Combine(bed.StorageRoot, "results.csv");
+        var results = await Cli.RunAsync(env, Timeout, "results", "e2e", "-o", resultsFile);
+        Assert.True(results.ExitCode == 0, results.ToString());
+        var lines = await File.ReadAllLinesAsync(resultsFile);
+        Assert.Equal("id,state,reason,provider,provider_job,outputs,credits,cost_usd,cost_estimated", lines[0]);
+        Assert.Equal(9, lines.Length);
+        Assert.All(lines.Skip(1), l => Assert.Contains(",Succeeded,", l));
+        Assert.All(lines.Skip(1), l => Assert.True(File.Exists(l.Split(',')[5]), l));
+
+        var status = await Cli.RunAsync(env, Timeout, "status", "e2e");
+        Assert.True(status.ExitCode == 0, status.ToString());
+        Assert.Contains("Succeeded", status.Stdout);
+        Assert.Contains("credits: 40", status.Stdout);
+    }
+
+    [Fact]
+    public async Task An_invalid_manifest_exits_3_names_line_and_column_and_imports_nothing()
+    {
+        await using var bed = await TestBed.StartAsync();
+        var csv = WriteTemp("id,image_url,prompt,n\nA,https://img.example.com/a.jpg,ok,1\nB,not-a-url,ok,1\nA,https://img.example.com/c.jpg,,12\n");
+
+        var submit = await Cli.RunAsync(bed.EnvironmentVariables(), Timeout, "submit", csv);
+
+        Assert.True(submit.ExitCode == 3, submit.ToString());
+        Assert.Contains("line 3, column image_url: 'not-a-url' is not an http(s) URL", submit.Stderr);
+        Assert.Contains("line 4, column prompt: is empty", submit.Stderr);
+        Assert.Contains("line 4, column n: '12' is not a whole number from 1 to 10", submit.Stderr);
+        Assert.Equal(0L, await bed.ScalarAsync<long>("select count(*) from items"));
+        Assert.Equal(0L, await bed.ScalarAsync<long>("select count(*) from manifests"));
+
+        var skip = await Cli.RunAsync(bed.EnvironmentVariables(), Timeout, "submit", csv, "--skip-invalid");
+        Assert.True(skip.ExitCode == 0, skip.ToString());
+        Assert.Equal(1L, await bed.ScalarAsync<long>("select count(*) from items"));
+    }
+
+    [Fact]
+    public async Task The_same_file_twice_is_refused_with_exit_4_unless_forced()
+    {
+        await using var bed = await TestBed.StartAsync();
+        var env = bed.EnvironmentVariables();
+        var csv = WriteTemp(Csv.Manifest(2));
+
+        Assert.Equal(0, (await Cli.RunAsync(env, Timeout, "submit", csv)).ExitCode);
+        var again = await Cli.RunAsync(env, Timeout, "submit", csv);
+        Assert.True(again.ExitCode == 4, again.ToString());
+        Assert.Contains("already imported", again.Stderr);
+        var forced = await Cli.RunAsync(env, Timeout, "submit", csv, "--force");
+        Assert.True(forced.ExitCode == 0, forced.ToString());
+        Assert.Equal(4L, await bed.ScalarAsync<long>("select count(*) from items"));
+    }
+
+    [Fact]
+    public async Task Two_worker_processes_share_a_batch_and_never_run_the_same_step_twice()
+    {
+        await using var bed = await TestBed.StartAsync();
+        var env = bed.EnvironmentVariables();
+        Assert.Equal(0, (await Cli.RunAsync(env, Timeout, "submit", WriteTemp(Csv.Manifest(40)))).ExitCode);
+
+        var workers = await Task.WhenAll(
+            Cli.RunAsync(env, Timeout, "worker", "--until-idle", "--concurrency", "4"),
+            Cli.RunAsync(env, Timeout, "worker", "--until-idle", "--concurrency", "4"));
+
+        Assert.All(workers, w => Assert.True(w.ExitCode == 0, w.ToString()));
+        Assert.All(await bed.ItemsAsync(), i => Assert.Equal("Succeeded", i.State));
+        Assert.Equal(40, bed.Sim.State.TotalSubmits);
+        Assert.Equal(40, bed.Sim.State.Jobs.Count);
+        // One history row per transition per item: no step ran twice.
+        Assert.Equal(0L, await bed.ScalarAsync<long>(
+            "select count(*) from (select item_id, to_state from item_history group by 1, 2 having count(*) > 1) d"));
+        Assert.Equal(0L, await bed.ScalarAsync<long>(
+            "select count(*) from (select item_id, ordinal from outputs group by 1, 2 having count(*) > 1) d"));
+        Assert.Equal(200m, await bed.ScalarAsync<decimal>("select sum(credits) from usage_ledger"));
+        Assert.Equal(2L, await bed.ScalarAsync<long>("select count(distinct actor) from item_history"));
+    }
+
+    private static string WriteTemp(string content)
+    {
+        var path = Path.Combine(Directory.CreateTempSubdirectory("batch-editor-csv-").FullName, "manifest.csv");
+        File.WriteAllText(path, content);
+        return path;
+    }
+}

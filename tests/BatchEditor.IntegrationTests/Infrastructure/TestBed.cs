@@ -1,0 +1,117 @@
+using BatchEditor.Engine;
+using BatchEditor.Manifests;
+using BatchEditor.ProviderSim;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+using Npgsql;
+
+namespace BatchEditor.IntegrationTests.Infrastructure;
+
+/// <summary>
+/// One test's world: its own migrated database, a provider simulator on 127.0.0.1:0, a storage folder, and the
+/// settings that point BatchEditor at them, usable in-process or as environment variables for the real binary.
+/// </summary>
+public sealed class TestBed : IAsyncDisposable
+{
+    private TestBed(string connectionString, SimulatorServer sim, string storageRoot)
+    {
+        ConnectionString = connectionString;
+        Sim = sim;
+        StorageRoot = storageRoot;
+        Db = NpgsqlDataSource.Create(connectionString);
+        Settings = new()
+        {
+            ["ConnectionStrings:BatchEditor"] = connectionString,
+            ["Storage:Root"] = storageRoot,
+            ["Providers:PixelDojo:BaseUrl"] = sim.PixelDojoBaseUrl,
+            ["Providers:PixelDojo:ApiKey"] = "test-key",
+            ["Providers:PixelDojo:CreditPriceUsd"] = "0.01",
+            ["Providers:PixelDojo:FirstPollDelay"] = "00:00:00.200",
+            ["Providers:PixelDojo:MinPollInterval"] = "00:00:00.200",
+            ["Providers:PixelDojo:MaxPollInterval"] = "00:00:01",
+            ["Providers:PixelDojo:MaxConcurrency"] = "50",
+            ["Providers:PixelDojo:RequestsPerMinute"] = "10000",
+            ["Providers:PixelDojo:RequestTimeout"] = "00:00:05",
+            ["Worker:IdlePollInterval"] = "00:00:00.100",
+            ["Worker:RescueInterval"] = "00:00:01",
+            ["Worker:SchedulerName"] = $"test-{Guid.NewGuid():N}",
+            ["Logging:LogLevel:Default"] = "Warning",
+        };
+    }
+
+    public string ConnectionString { get; }
+    public SimulatorServer Sim { get; }
+    public string StorageRoot { get; }
+    public NpgsqlDataSource Db { get; }
+
+    /// <summary>Configuration keys as in appsettings ("Section:Key"); change them before building a host.</summary>
+    public Dictionary<string, string?> Settings { get; }
+
+    public static async Task<TestBed> StartAsync(SimulatorOptions? sim = null)
+    {
+        var server = await PostgresServer.GetAsync();
+        var cs = await server.CreateDatabaseAsync();
+        var simulator = await SimulatorServer.StartAsync(sim ?? new SimulatorOptions { JobLatency = TimeSpan.FromMilliseconds(300), ImageScale = 0.25 });
+        var storage = Directory.CreateTempSubdirectory("batch-editor-test-out-").FullName;
+        return new TestBed(cs, simulator, storage);
+    }
+
+    public IHost BuildHost(bool worker = false, Action<WorkerOptions>? overrides = null)
+    {
+        var builder = Host.CreateApplicationBuilder(new HostApplicationBuilderSettings { DisableDefaults = true });
+        builder.Configuration.AddInMemoryCollection(Settings);
+        builder.Logging.AddConfiguration(builder.Configuration.GetSection("Logging")).AddConsole();
+        builder.Services.AddBatchEditorCore(builder.Configuration);
+        if (worker) builder.Services.AddBatchEditorWorker(builder.Configuration, overrides);
+        return builder.Build();
+    }
+
+    /// <summary>Validates and imports a manifest through the same reader and importer the CLI uses.</summary>
+    public async Task<ManifestImporter.Imported> ImportAsync(string csv, string? name = null, ManifestDefaults? defaults = null)
+    {
+        using var host = BuildHost();
+        defaults ??= new ManifestDefaults(Provider: "pixeldojo");
+        var parsed = host.Services.GetRequiredService<ManifestReader>().Read(new StringReader(csv), defaults);
+        if (parsed.Errors.Count > 0) throw new InvalidOperationException(string.Join("\n", parsed.Errors));
+        return await host.Services.GetRequiredService<ManifestImporter>().ImportAsync(
+            parsed.Rows, name, "test.csv", Guid.NewGuid().ToString(), defaults.Provider!, force: false, CancellationToken.None);
+    }
+
+    /// <summary>Runs an in-process worker with --until-idle semantics and waits for it to exit.</summary>
+    public async Task RunWorkerUntilIdleAsync(TimeSpan timeout, Action<WorkerOptions>? overrides = null)
+    {
+        using var host = BuildHost(worker: true, o => { o.UntilIdle = true; overrides?.Invoke(o); });
+        using var cts = new CancellationTokenSource(timeout);
+        await host.RunAsync(cts.Token);
+        if (cts.IsCancellationRequested) throw new TimeoutException($"worker did not go idle within {timeout}");
+    }
+
+    public async Task<T> ScalarAsync<T>(string sql, params object[] args)
+    {
+        await using var cmd = Db.CreateCommand(sql);
+        foreach (var a in args) cmd.Parameters.AddWithValue(a);
+        return (T)(await cmd.ExecuteScalarAsync())!;
+    }
+
+    public async Task<List<(string RowId, string State, string Reason)>> ItemsAsync()
+    {
+        await using var cmd = Db.CreateCommand("select row_id, state, reason from items order by line");
+        await using var r = await cmd.ExecuteReaderAsync();
+        var items = new List<(string, string, string)>();
+        while (await r.ReadAsync()) items.Add((r.GetString(0), r.GetString(1), r.GetString(2)));
+        return items;
+    }
+
+    /// <summary>The settings as environment variables (Section__Key) for a child process.</summary>
+    public Dictionary<string, string> EnvironmentVariables() =>
+        Settings.Where(s => s.Value is not null).ToDictionary(s => s.Key.Replace(":", "__"), s => s.Value!);
+
+    public async ValueTask DisposeAsync()
+    {
+        await Db.DisposeAsync();
+        await Sim.DisposeAsync();
+        try { Directory.Delete(StorageRoot, recursive: true); } catch (IOException) { }
+    }
+}
