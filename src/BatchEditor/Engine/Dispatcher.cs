@@ -18,6 +18,12 @@ public sealed class Dispatcher(
 {
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
+        // Start only once every hosted service (Quartz among them) has started: stopping the host from
+        // --until-idle while another service is still starting would fail that service's start.
+        var started = new TaskCompletionSource();
+        await using (lifetime.ApplicationStarted.Register(() => started.TrySetResult()))
+        await using (stoppingToken.Register(() => started.TrySetResult()))
+            await started.Task;
         var opts = options.Value;
         var owner = opts.WorkerName;
         log.Started(owner, opts.Concurrency, string.Join(", ", providers.Configured.Select(p => p.Name)));
