@@ -80,7 +80,10 @@ public class CliEndToEndTests
     [Fact]
     public async Task Two_worker_processes_share_a_batch_and_never_run_the_same_step_twice()
     {
-        await using var bed = await TestBed.StartAsync();
+        // 1 s jobs and at most 8 in flight: the batch lasts several seconds, so both workers take part
+        // even when one starts a few seconds after the other on a cold machine.
+        await using var bed = await TestBed.StartAsync(new ProviderSim.SimulatorOptions { JobLatency = TimeSpan.FromSeconds(1), ImageScale = 0.25 });
+        bed.Settings["Providers:PixelDojo:MaxConcurrency"] = "8";
         var env = bed.EnvironmentVariables();
         Assert.Equal(0, (await Cli.RunAsync(env, Timeout, "submit", WriteTemp(Csv.Manifest(40)))).ExitCode);
 

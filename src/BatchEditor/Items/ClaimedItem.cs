@@ -7,22 +7,22 @@ namespace BatchEditor.Items;
 public sealed record ClaimedItem(
     long Id, Guid ManifestId, string ManifestName, string RowId, ItemState State, string Provider,
     EditRequest Request, string? ProviderJobId, string? StatusUrl, int SubmitAttempts, int PollCount,
-    int CopyAttempts, DateTimeOffset? SubmittedAt, long? AttemptId)
+    int CopyAttempts, DateTimeOffset? SubmittedAt, long? AttemptId, string? ResultUrl = null)
 {
     /// <summary>The column list every claim statement returns, in the order <see cref="Read"/> expects.</summary>
     public const string Columns =
         "i.id, i.manifest_id, (select m.name from manifests m where m.id = i.manifest_id), i.row_id, i.state, i.provider, " +
         "i.model, i.prompt, i.image_urls, i.mask_url, i.size, i.quality, i.n, i.output_format, i.provider_job_id, " +
-        "i.status_url, i.submit_attempts, i.poll_count, i.copy_attempts, i.submitted_at";
+        "i.status_url, i.submit_attempts, i.poll_count, i.copy_attempts, i.submitted_at, i.result_url";
 
-    public ProviderJob? Job => ProviderJobId is not null && StatusUrl is not null ? new(ProviderJobId, StatusUrl, Request.Model) : null;
+    public ProviderJob? Job => ProviderJobId is not null && StatusUrl is not null ? new(ProviderJobId, StatusUrl, Request.Model, ResultUrl) : null;
 
     public static ClaimedItem Read(NpgsqlDataReader r, long? attemptId = null) => new(
         r.GetInt64(0), r.GetGuid(1), r.GetString(2), r.GetString(3), Enum.Parse<ItemState>(r.GetString(4)), r.GetString(5),
         new EditRequest(r.GetString(3), r.GetString(6), r.GetString(7), r.GetFieldValue<string[]>(8),
             Nullable(r, 9), Nullable(r, 10), Nullable(r, 11), r.GetInt32(12), Nullable(r, 13)),
         Nullable(r, 14), Nullable(r, 15), r.GetInt32(16), r.GetInt32(17), r.GetInt32(18),
-        r.IsDBNull(19) ? null : r.GetFieldValue<DateTimeOffset>(19), attemptId);
+        r.IsDBNull(19) ? null : r.GetFieldValue<DateTimeOffset>(19), attemptId, Nullable(r, 20));
 
     private static string? Nullable(NpgsqlDataReader r, int i) => r.IsDBNull(i) ? null : r.GetString(i);
 }

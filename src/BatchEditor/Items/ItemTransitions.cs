@@ -19,8 +19,8 @@ public sealed class ItemTransitions(NpgsqlDataSource dataSource)
     public Task<bool> SubmitAccepted(ClaimedItem item, string owner, SubmitOutcome.Accepted accepted, DateTimeOffset firstPoll, CostReport cost, CancellationToken ct) =>
         Apply(new(item.Id, FromSubmitting, ItemState.Running, $"accepted by {item.Provider} as job {accepted.Job.JobId}", owner)
         {
-            Set = "provider_job_id = @job_id, status_url = @status_url, submitted_at = now(), next_run_at = @next, poll_count = 0, outputs_expire_at = @expires",
-            Parameters = { ("job_id", accepted.Job.JobId), ("status_url", accepted.Job.StatusUrl), ("next", firstPoll), ("expires", accepted.OutputsExpireAt) },
+            Set = "provider_job_id = @job_id, status_url = @status_url, result_url = @result_url, submitted_at = now(), next_run_at = @next, poll_count = 0, outputs_expire_at = @expires",
+            Parameters = { ("job_id", accepted.Job.JobId), ("status_url", accepted.Job.StatusUrl), ("result_url", accepted.Job.ResultUrl), ("next", firstPoll), ("expires", accepted.OutputsExpireAt) },
             Ledger = { LedgerEntry.Charge(cost) },
             Attempt = (item.AttemptId, "accepted", accepted.HttpStatus, accepted.Job.JobId, null),
         }, ct);

@@ -13,7 +13,8 @@ public sealed record EditRequest(
     string? OutputFormat);
 
 /// <summary>A provider job as saved on the item: enough to poll it from any worker.</summary>
-public sealed record ProviderJob(string JobId, string StatusUrl, string Model);
+/// <param name="ResultUrl">Where the result is fetched when it is not in the status answer (fal's response_url).</param>
+public sealed record ProviderJob(string JobId, string StatusUrl, string Model, string? ResultUrl = null);
 
 /// <summary>A temporary output the provider produced, to be copied before <see cref="ExpiresAt"/>.</summary>
 public sealed record OutputRef(int Ordinal, string Url, DateTimeOffset? ExpiresAt);

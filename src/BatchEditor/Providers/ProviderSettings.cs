@@ -31,6 +31,9 @@ public sealed class ProviderSettings
     /// <summary>Money per provider credit, so credits can be summed in USD; unset = cost in credits only.</summary>
     [Range(0, 1000)] public decimal? CreditPriceUsd { get; set; }
 
+    /// <summary>Money per output image, for providers that publish no price (GMI Cloud); unset = unpriced.</summary>
+    [Range(0, 1000)] public decimal? PricePerImageUsd { get; set; }
+
     public bool IsConfigured => !string.IsNullOrWhiteSpace(ApiKey);
 
     public decimal? ToUsd(decimal credits) => CreditPriceUsd is { } price ? credits * price : null;

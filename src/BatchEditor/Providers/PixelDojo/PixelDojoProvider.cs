@@ -1,5 +1,4 @@
 using System.Net;
-using System.Net.Http.Headers;
 using System.Text.Json.Nodes;
 
 namespace BatchEditor.Providers.PixelDojo;
@@ -52,54 +51,37 @@ public sealed class PixelDojoProvider(HttpClient http, ProviderSettings settings
         var body = new PixelDojoRunRequest(
             request.Prompt, request.ImageUrls, request.MaskUrl,
             PixelDojoModel.ImageSize(request.Size, out _), request.Quality, request.N, request.OutputFormat);
-        using var message = new HttpRequestMessage(HttpMethod.Post, $"{settings.BaseUrl.TrimEnd('/')}/models/{model.ApiId}/run")
-        {
-            Content = ProviderJson.Body(body),
-        };
-        Authorize(message);
-        try
-        {
-            using var response = await http.SendAsync(message, ct);
-            var text = await response.Content.ReadAsStringAsync(ct);
-            if (response.StatusCode is not (HttpStatusCode.Accepted or HttpStatusCode.OK))
-                return HttpOutcomes.SubmitRefused(response, text, Name);
-            var json = ProviderJson.TryParse(text);
-            var jobId = json.Str("jobId");
-            if (jobId is null)
-                return new SubmitOutcome.Ambiguous($"pixeldojo answered {(int)response.StatusCode} without a jobId: {HttpOutcomes.ErrorText(text)}", (int)response.StatusCode);
-            var statusUrl = json.Str("statusUrl") ?? $"{settings.BaseUrl.TrimEnd('/')}/jobs/{jobId}";
-            var job = new ProviderJob(jobId, statusUrl, model.ApiId);
-            return new SubmitOutcome.Accepted(job, settings.FirstPollDelay, json.Time("expiresAt"), ReportedCost(json, "charged at submit"), (int)response.StatusCode);
-        }
-        catch (Exception e) when (e is HttpRequestException or OperationCanceledException)
-        {
-            return HttpOutcomes.SubmitFault(e, Name, ct);
-        }
+        var message = ProviderHttp.Request(HttpMethod.Post, $"{settings.BaseUrl.TrimEnd('/')}/models/{model.ApiId}/run", "Bearer", settings.ApiKey, ProviderJson.Body(body));
+        using (message)
+            return await ProviderHttp.SubmitAsync(http, message, Name, (response, text) =>
+            {
+                if (response.StatusCode is not (HttpStatusCode.Accepted or HttpStatusCode.OK))
+                    return HttpOutcomes.SubmitRefused(response, text, Name);
+                var json = ProviderJson.TryParse(text);
+                if (json.Str("jobId") is not { } jobId)
+                    return new SubmitOutcome.Ambiguous($"pixeldojo answered {(int)response.StatusCode} without a jobId: {HttpOutcomes.ErrorText(text)}", (int)response.StatusCode);
+                var statusUrl = json.Str("statusUrl") ?? $"{settings.BaseUrl.TrimEnd('/')}/jobs/{jobId}";
+                return new SubmitOutcome.Accepted(new ProviderJob(jobId, statusUrl, model.ApiId), settings.FirstPollDelay,
+                    json.Time("expiresAt"), ReportedCost(json, "charged at submit"), (int)response.StatusCode);
+            }, ct);
     }
 
     public async Task<PollOutcome> PollAsync(ProviderJob job, CancellationToken ct)
     {
-        using var message = new HttpRequestMessage(HttpMethod.Get, job.StatusUrl);
-        Authorize(message);
-        try
+        using var message = ProviderHttp.Request(HttpMethod.Get, job.StatusUrl, "Bearer", settings.ApiKey);
+        return await ProviderHttp.PollAsync(http, message, Name, (response, text) =>
         {
-            using var response = await http.SendAsync(message, ct);
-            var text = await response.Content.ReadAsStringAsync(ct);
-            if (!response.IsSuccessStatusCode) return HttpOutcomes.PollRefused(response, text, Name);
+            if (!response.IsSuccessStatusCode) return Task.FromResult(HttpOutcomes.PollRefused(response, text, Name));
             var json = ProviderJson.TryParse(text);
             var status = json.Str("status") ?? "unknown";
-            return status switch
+            return Task.FromResult<PollOutcome>(status switch
             {
                 "completed" => new PollOutcome.Completed(Outputs(json), ReportedCost(json, "reported at completion")),
                 // Failed jobs are refunded (providers.md §1); `error` may be a string or an object (unconfirmed).
                 "failed" => new PollOutcome.Failed($"pixeldojo job failed: {json.Str("error") ?? "no reason given"}", Refunded: true),
                 _ => new PollOutcome.InProgress(status, null),
-            };
-        }
-        catch (Exception e) when (e is HttpRequestException or OperationCanceledException && !ct.IsCancellationRequested)
-        {
-            return HttpOutcomes.PollFault(e, Name);
-        }
+            });
+        }, ct);
     }
 
     /// <summary><c>output.images</c> is an array of strings; an older shape has <c>output.image</c>: accept both.</summary>
@@ -117,9 +99,6 @@ public sealed class PixelDojoProvider(HttpClient http, ProviderSettings settings
         json.Dec("creditCost") is { } credits
             ? new CostReport(credits, settings.ToUsd(credits), Estimated: false, json.Dec("creditsRemaining"), $"pixeldojo creditCost {when}")
             : null;
-
-    private void Authorize(HttpRequestMessage message) =>
-        message.Headers.Authorization = new AuthenticationHeaderValue("Bearer", settings.ApiKey);
 }
 
 internal sealed record PixelDojoRunRequest(

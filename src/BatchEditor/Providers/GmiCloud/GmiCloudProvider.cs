@@ -1,0 +1,91 @@
+using System.Text.Json.Nodes;
+
+namespace BatchEditor.Providers.GmiCloud;
+
+/// <summary>
+/// GMI Cloud request queue: <c>POST /requests</c> with <c>{model, payload}</c>; the answer may already be
+/// <c>success</c> (handled without polling); otherwise poll <c>GET /requests/{id}</c> through queued / dispatched /
+/// processing to success / failed / cancelled. Pricing is not published: <c>PricePerImageUsd</c> in configuration.
+/// </summary>
+public sealed class GmiCloudProvider(HttpClient http, ProviderSettings settings) : IImageEditProvider
+{
+    public const string ProviderName = "gmicloud";
+    private static readonly string[] Sizes = ["1024x1024", "1024x1536", "1536x1024"];
+
+    public string Name => ProviderName;
+    public string DefaultModel => settings.Model ?? "gpt-image-2-edit";
+
+    public IEnumerable<RequestProblem> Validate(EditRequest request)
+    {
+        if (request.Model != "gpt-image-2-edit") yield return new("model", $"gmicloud offers gpt-image-2-edit, not '{request.Model}'");
+        if (request.ImageUrls.Count != 1) yield return new("image_url", $"gmicloud takes exactly 1 input image, this row has {request.ImageUrls.Count}");
+        // GMI masks are white-means-edit, the opposite of the manifest's (OpenAI) transparent-means-edit
+        // convention. Converting needs decoding the mask image, which BatchEditor does not do yet, so refuse clearly.
+        if (request.MaskUrl is not null)
+            yield return new("mask_url", "gmicloud masks are white-means-edit; manifest masks are transparent-means-edit (OpenAI) and conversion is not supported yet");
+        if (request.Size is not null && MapSize(request.Size) is null)
+            yield return new("size", $"gmicloud sizes are {string.Join(", ", Sizes)} (1:1, 2:3, 3:2); '{request.Size}' is none of them");
+        if (request.N is < 1 or > 10) yield return new("n", $"gmicloud n is 1 to 10, not {request.N}");
+    }
+
+    public CostReport Estimate(EditRequest request)
+    {
+        var usd = settings.PricePerImageUsd * request.N;
+        return new CostReport(0, usd, Estimated: true, null, usd is null
+            ? "gmicloud publishes no price: set Providers__GmiCloud__PricePerImageUsd"
+            : $"{request.N} image(s) at the configured ${settings.PricePerImageUsd} each");
+    }
+
+    public async Task<SubmitOutcome> SubmitAsync(EditRequest request, CancellationToken ct)
+    {
+        var payload = new JsonObject { ["prompt"] = request.Prompt, ["image"] = request.ImageUrls[0], ["size"] = MapSize(request.Size) ?? "1024x1024", ["n"] = request.N };
+        if (request.Quality is { } q) payload["quality"] = q;
+        var body = new JsonObject { ["model"] = request.Model, ["payload"] = payload };
+        using var message = ProviderHttp.Request(HttpMethod.Post, $"{settings.BaseUrl.TrimEnd('/')}/requests", "Bearer", settings.ApiKey,
+            System.Net.Http.Json.JsonContent.Create(body));
+        return await ProviderHttp.SubmitAsync(http, message, Name, (response, text) =>
+        {
+            if (!response.IsSuccessStatusCode) return HttpOutcomes.SubmitRefused(response, text, Name);
+            var json = ProviderJson.TryParse(text);
+            if (json.Str("request_id") is not { } id)
+                return new SubmitOutcome.Ambiguous($"gmicloud answered {(int)response.StatusCode} without a request_id: {HttpOutcomes.ErrorText(text)}", (int)response.StatusCode);
+            var cost = Estimate(request);
+            return json.Str("status") switch
+            {
+                // The docs call requests synchronous: a submit may already be done.
+                "success" => new SubmitOutcome.Completed(id, Outputs(json), cost, (int)response.StatusCode),
+                "failed" or "cancelled" => new SubmitOutcome.Rejected($"gmicloud request {id} {json.Str("status")}: {json.Str("error") ?? "no reason given"}", (int)response.StatusCode, false, null),
+                _ => new SubmitOutcome.Accepted(new ProviderJob(id, $"{settings.BaseUrl.TrimEnd('/')}/requests/{id}", request.Model),
+                    settings.FirstPollDelay, null, cost, (int)response.StatusCode),
+            };
+        }, ct);
+    }
+
+    public async Task<PollOutcome> PollAsync(ProviderJob job, CancellationToken ct)
+    {
+        using var message = ProviderHttp.Request(HttpMethod.Get, job.StatusUrl, "Bearer", settings.ApiKey);
+        return await ProviderHttp.PollAsync(http, message, Name, (response, text) =>
+        {
+            if (!response.IsSuccessStatusCode) return Task.FromResult(HttpOutcomes.PollRefused(response, text, Name));
+            var json = ProviderJson.TryParse(text);
+            var status = json.Str("status") ?? "unknown";
+            return Task.FromResult<PollOutcome>(status switch
+            {
+                "success" => new PollOutcome.Completed(Outputs(json), null),
+                "failed" or "cancelled" => new PollOutcome.Failed($"gmicloud request {status}: {json.Str("error") ?? "no reason given"}", Refunded: false),
+                _ => new PollOutcome.InProgress(status, null),
+            });
+        }, ct);
+    }
+
+    private static List<OutputRef> Outputs(JsonNode? json) =>
+        (json?["outcome"]?["media_urls"]?.AsArray() ?? []).Select(m => m.Str("url")).OfType<string>()
+            .Select((url, i) => new OutputRef(i, url, null)).ToList();
+
+    private static string? MapSize(string? size)
+    {
+        var spec = SizeSpec.Parse(size);
+        if (spec is null || spec.IsAuto) return "1024x1024";
+        return spec.Aspect switch { (1, 1) => "1024x1024", (2, 3) => "1024x1536", (3, 2) => "1536x1024", _ => null };
+    }
+}

@@ -1,0 +1,43 @@
+namespace BatchEditor.Providers;
+
+/// <summary>
+/// The send-and-classify pattern every adapter shares: an answer goes to the adapter's reader; a fault is
+/// classified once, here, by the never-pay-twice rules in <see cref="HttpOutcomes"/>.
+/// </summary>
+public static class ProviderHttp
+{
+    public static async Task<SubmitOutcome> SubmitAsync(HttpClient http, HttpRequestMessage message, string provider,
+        Func<HttpResponseMessage, string, SubmitOutcome> read, CancellationToken ct)
+    {
+        try
+        {
+            using var response = await http.SendAsync(message, ct);
+            return read(response, await response.Content.ReadAsStringAsync(ct));
+        }
+        catch (Exception e) when (e is HttpRequestException or OperationCanceledException)
+        {
+            return HttpOutcomes.SubmitFault(e, provider, ct);
+        }
+    }
+
+    public static async Task<PollOutcome> PollAsync(HttpClient http, HttpRequestMessage message, string provider,
+        Func<HttpResponseMessage, string, Task<PollOutcome>> read, CancellationToken ct)
+    {
+        try
+        {
+            using var response = await http.SendAsync(message, ct);
+            return await read(response, await response.Content.ReadAsStringAsync(ct));
+        }
+        catch (Exception e) when (e is HttpRequestException || (e is OperationCanceledException && !ct.IsCancellationRequested))
+        {
+            return HttpOutcomes.PollFault(e, provider);
+        }
+    }
+
+    public static HttpRequestMessage Request(HttpMethod method, string url, string scheme, string? key, HttpContent? content = null)
+    {
+        var message = new HttpRequestMessage(method, url) { Content = content };
+        message.Headers.Authorization = new System.Net.Http.Headers.AuthenticationHeaderValue(scheme, key);
+        return message;
+    }
+}
