@@ -76,6 +76,22 @@ public sealed class SimState(SimulatorOptions options, TimeProvider clock)
 
     public int Seed(string prompt) => (int)((uint)StringComparer.Ordinal.GetHashCode(prompt) % 97);
 
+    /// <summary>Records a new job that completes after the scripted or default latency.</summary>
+    public SimJob NewJob(string provider, string model, string prompt, int width, int height, int count, decimal credits, SimScript script)
+    {
+        var job = new SimJob($"{provider[..3]}_{Guid.NewGuid():N}", provider, model, prompt, width, height, count, credits, Now,
+            Now + (script.Latency ?? Options.JobLatency), script);
+        Jobs[job.Id] = job;
+        return job;
+    }
+
+    /// <summary>Where a job is: "queued" (first half of its latency), "running" (second half) or "done".</summary>
+    public string Phase(SimJob job) =>
+        Now >= job.ReadyAt ? "done" : Now < job.CreatedAt + (job.ReadyAt - job.CreatedAt) / 2 ? "queued" : "running";
+
+    public string[] OutputUrls(SimJob job, string origin) =>
+        Enumerable.Range(0, job.Count).Select(i => $"{origin}/files/{AddFile(job, i)}.png").ToArray();
+
     public string AddFile(SimJob job, int ordinal)
     {
         var token = $"{job.Id}-{ordinal}";

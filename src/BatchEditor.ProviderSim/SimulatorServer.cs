@@ -25,6 +25,16 @@ public sealed class SimulatorServer : IAsyncDisposable
 
     public string PixelDojoBaseUrl => $"{BaseUrl}/pixeldojo/api/v1";
 
+    /// <summary>The BaseUrl each provider's adapter should use against this simulator, by configuration section.</summary>
+    public IReadOnlyDictionary<string, string> BaseUrls => new Dictionary<string, string>
+    {
+        ["PixelDojo"] = PixelDojoBaseUrl,
+        ["GptImageApi"] = $"{BaseUrl}/gptimageapi/v1",
+        ["GmiCloud"] = $"{BaseUrl}/gmicloud/api/v1/ie/requestqueue/apikey",
+        ["WaveSpeed"] = $"{BaseUrl}/wavespeed/api/v3",
+        ["Fal"] = $"{BaseUrl}/fal",
+    };
+
     public static WebApplication Create(string[] args, SimulatorOptions? options = null)
     {
         var builder = WebApplication.CreateSlimBuilder(args);
@@ -35,6 +45,10 @@ public sealed class SimulatorServer : IAsyncDisposable
         builder.Logging.SetMinimumLevel(LogLevel.Warning);
         var app = builder.Build();
         PixelDojoProtocol.Map(app);
+        GptImageApiProtocol.Map(app);
+        GmiCloudProtocol.Map(app);
+        WaveSpeedProtocol.Map(app);
+        FalProtocol.Map(app);
         FileEndpoints.Map(app);
         app.MapGet("/_sim/stats", (SimState sim) => Results.Json(sim.Stats()));
         app.MapGet("/", () => "BatchEditor provider simulator");

@@ -136,3 +136,26 @@ public class EngineTests
         Assert.Equal("Succeeded", Assert.Single(await bed.ItemsAsync()).State);
     }
 }
+
+/// <summary>The demo's promise: a batch completes end to end on every provider, against the simulator.</summary>
+public class EveryProviderEndToEndTests
+{
+    [Theory]
+    [InlineData("pixeldojo", "1:1")]
+    [InlineData("gptimageapi", "1:1")]
+    [InlineData("gmicloud", "2:3")]
+    [InlineData("wavespeed", "2:3")]
+    [InlineData("fal", "1024x1536")]
+    public async Task A_batch_completes_with_outputs_stored_and_costs_on_the_ledger(string provider, string size)
+    {
+        await using var bed = await TestBed.StartAsync();
+        bed.Settings["Providers:GmiCloud:PricePerImageUsd"] = "0.04";
+        var csv = $"id,image_url,prompt,size\nA,https://img.example.com/a.jpg,Grey backdrop A,{size}\nB,https://img.example.com/b.jpg,Grey backdrop B,{size}\n";
+        await bed.ImportAsync(csv, defaults: new Manifests.ManifestDefaults(Provider: provider));
+        await bed.RunWorkerUntilIdleAsync(TimeSpan.FromSeconds(60));
+
+        Assert.All(await bed.ItemsAsync(), i => Assert.Equal(("Succeeded", provider), (i.State, provider)));
+        Assert.Equal(2, Directory.GetFiles(bed.StorageRoot, "*.png", SearchOption.AllDirectories).Length);
+        Assert.Equal(2L, await bed.ScalarAsync<long>("select count(*) from usage_ledger where credits > 0 or cost_usd > 0"));
+    }
+}

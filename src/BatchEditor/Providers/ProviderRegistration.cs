@@ -1,4 +1,8 @@
+using BatchEditor.Providers.Fal;
+using BatchEditor.Providers.GmiCloud;
+using BatchEditor.Providers.GptImageApi;
 using BatchEditor.Providers.PixelDojo;
+using BatchEditor.Providers.WaveSpeed;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Options;
@@ -13,6 +17,10 @@ public static class ProviderRegistration
     public static readonly IReadOnlyList<Entry> All =
     [
         new(PixelDojoProvider.ProviderName, "PixelDojo", "https://pixeldojo.ai/api/v1", (http, s) => new PixelDojoProvider(http, s)),
+        new(GptImageApiProvider.ProviderName, "GptImageApi", "https://api.gptimageapi.dev/v1", (http, s) => new GptImageApiProvider(http, s)),
+        new(GmiCloudProvider.ProviderName, "GmiCloud", "https://console.gmicloud.ai/api/v1/ie/requestqueue/apikey", (http, s) => new GmiCloudProvider(http, s)),
+        new(WaveSpeedProvider.ProviderName, "WaveSpeed", "https://api.wavespeed.ai/api/v3", (http, s) => new WaveSpeedProvider(http, s)),
+        new(FalProvider.ProviderName, "Fal", "https://queue.fal.run", (http, s) => new FalProvider(http, s)),
     ];
 
     public static IServiceCollection AddProviders(this IServiceCollection services, IConfiguration configuration)

@@ -25,20 +25,26 @@ public sealed class TestBed : IAsyncDisposable
         {
             ["ConnectionStrings:BatchEditor"] = connectionString,
             ["Storage:Root"] = storageRoot,
-            ["Providers:PixelDojo:BaseUrl"] = sim.PixelDojoBaseUrl,
-            ["Providers:PixelDojo:ApiKey"] = "test-key",
             ["Providers:PixelDojo:CreditPriceUsd"] = "0.01",
-            ["Providers:PixelDojo:FirstPollDelay"] = "00:00:00.200",
-            ["Providers:PixelDojo:MinPollInterval"] = "00:00:00.200",
-            ["Providers:PixelDojo:MaxPollInterval"] = "00:00:01",
-            ["Providers:PixelDojo:MaxConcurrency"] = "50",
-            ["Providers:PixelDojo:RequestsPerMinute"] = "10000",
-            ["Providers:PixelDojo:RequestTimeout"] = "00:00:05",
             ["Worker:IdlePollInterval"] = "00:00:00.100",
             ["Worker:RescueInterval"] = "00:00:01",
             ["Worker:SchedulerName"] = $"test-{Guid.NewGuid():N}",
             ["Logging:LogLevel:Default"] = "Warning",
         };
+        foreach (var (section, baseUrl) in sim.BaseUrls) ProviderSettings(Settings, section, baseUrl);
+    }
+
+    /// <summary>Points one provider at the simulator with fast polls and generous caps.</summary>
+    public static void ProviderSettings(IDictionary<string, string?> settings, string section, string baseUrl)
+    {
+        settings[$"Providers:{section}:BaseUrl"] = baseUrl;
+        settings[$"Providers:{section}:ApiKey"] = "test-key";
+        settings[$"Providers:{section}:FirstPollDelay"] = "00:00:00.200";
+        settings[$"Providers:{section}:MinPollInterval"] = "00:00:00.200";
+        settings[$"Providers:{section}:MaxPollInterval"] = "00:00:01";
+        settings[$"Providers:{section}:MaxConcurrency"] = "50";
+        settings[$"Providers:{section}:RequestsPerMinute"] = "10000";
+        settings[$"Providers:{section}:RequestTimeout"] = "00:00:05";
     }
 
     public string ConnectionString { get; }
