@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Quick start: a real batch on the embedded defaults — a private PostgreSQL cluster in .data/, file-system
 # storage in .data/outputs, and the provider simulator standing in for the provider.
-#   bash scripts/demo.sh [provider]      (default provider: pixeldojo)
+#   bash scripts/demo.sh [provider]      (pixeldojo, gptimageapi, gmicloud, wavespeed or fal; default pixeldojo)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 source scripts/lib.sh
@@ -31,13 +31,17 @@ wait_for_port 127.0.0.1 "$sim_port" 30
 export ConnectionStrings__BatchEditor="Host=127.0.0.1;Port=$pg_port;Username=postgres;Database=batch_editor"
 export Storage__Root="$data/outputs"
 export Worker__IdlePollInterval=00:00:00.250
-export Providers__PixelDojo__BaseUrl="http://127.0.0.1:$sim_port/pixeldojo/api/v1"
-export Providers__PixelDojo__ApiKey=sim-demo-key
-export Providers__PixelDojo__CreditPriceUsd=0.01
-export Providers__PixelDojo__FirstPollDelay=00:00:01
-export Providers__PixelDojo__MinPollInterval=00:00:01
-export Providers__PixelDojo__MaxConcurrency=8
-export Providers__PixelDojo__RequestsPerMinute=600
+# Every provider points at the simulator, which speaks each one's protocol under its own path.
+sim="http://127.0.0.1:$sim_port"
+export Providers__PixelDojo__BaseUrl="$sim/pixeldojo/api/v1" Providers__PixelDojo__CreditPriceUsd=0.01
+export Providers__GptImageApi__BaseUrl="$sim/gptimageapi/v1" Providers__GptImageApi__CreditPriceUsd=0.01
+export Providers__GmiCloud__BaseUrl="$sim/gmicloud/api/v1/ie/requestqueue/apikey" Providers__GmiCloud__PricePerImageUsd=0.04
+export Providers__WaveSpeed__BaseUrl="$sim/wavespeed/api/v3"
+export Providers__Fal__BaseUrl="$sim/fal"
+for section in PixelDojo GptImageApi GmiCloud WaveSpeed Fal; do
+  export "Providers__${section}__ApiKey=sim-demo-key" "Providers__${section}__FirstPollDelay=00:00:01" \
+    "Providers__${section}__MinPollInterval=00:00:01" "Providers__${section}__MaxConcurrency=8" "Providers__${section}__RequestsPerMinute=600"
+done
 
 echo "==> batch-editor migrate"
 cli migrate
