@@ -34,6 +34,15 @@ public static class ProviderHttp
         }
     }
 
+    /// <summary>A GET of a JSON status document: non-success answers are classified here, the document by the adapter.</summary>
+    public static async Task<PollOutcome> PollJsonAsync(HttpClient http, string url, string scheme, string? key, string provider,
+        Func<System.Text.Json.Nodes.JsonNode?, PollOutcome> read, CancellationToken ct)
+    {
+        using var message = Request(HttpMethod.Get, url, scheme, key);
+        return await PollAsync(http, message, provider, (response, text) => Task.FromResult(
+            response.IsSuccessStatusCode ? read(ProviderJson.TryParse(text)) : HttpOutcomes.PollRefused(response, text, provider)), ct);
+    }
+
     public static HttpRequestMessage Request(HttpMethod method, string url, string scheme, string? key, HttpContent? content = null)
     {
         var message = new HttpRequestMessage(method, url) { Content = content };

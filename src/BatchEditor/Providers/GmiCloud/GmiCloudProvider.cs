@@ -61,22 +61,13 @@ public sealed class GmiCloudProvider(HttpClient http, ProviderSettings settings)
         }, ct);
     }
 
-    public async Task<PollOutcome> PollAsync(ProviderJob job, CancellationToken ct)
-    {
-        using var message = ProviderHttp.Request(HttpMethod.Get, job.StatusUrl, "Bearer", settings.ApiKey);
-        return await ProviderHttp.PollAsync(http, message, Name, (response, text) =>
+    public Task<PollOutcome> PollAsync(ProviderJob job, CancellationToken ct) =>
+        ProviderHttp.PollJsonAsync(http, job.StatusUrl, "Bearer", settings.ApiKey, Name, json => (json.Str("status") ?? "unknown") switch
         {
-            if (!response.IsSuccessStatusCode) return Task.FromResult(HttpOutcomes.PollRefused(response, text, Name));
-            var json = ProviderJson.TryParse(text);
-            var status = json.Str("status") ?? "unknown";
-            return Task.FromResult<PollOutcome>(status switch
-            {
-                "success" => new PollOutcome.Completed(Outputs(json), null),
-                "failed" or "cancelled" => new PollOutcome.Failed($"gmicloud request {status}: {json.Str("error") ?? "no reason given"}", Refunded: false),
-                _ => new PollOutcome.InProgress(status, null),
-            });
+            "success" => new PollOutcome.Completed(Outputs(json), null),
+            "failed" or "cancelled" => new PollOutcome.Failed($"gmicloud request {json.Str("status")}: {json.Str("error") ?? "no reason given"}", Refunded: false),
+            var status => new PollOutcome.InProgress(status, null),
         }, ct);
-    }
 
     private static List<OutputRef> Outputs(JsonNode? json) =>
         (json?["outcome"]?["media_urls"]?.AsArray() ?? []).Select(m => m.Str("url")).OfType<string>()

@@ -66,23 +66,14 @@ public sealed class PixelDojoProvider(HttpClient http, ProviderSettings settings
             }, ct);
     }
 
-    public async Task<PollOutcome> PollAsync(ProviderJob job, CancellationToken ct)
-    {
-        using var message = ProviderHttp.Request(HttpMethod.Get, job.StatusUrl, "Bearer", settings.ApiKey);
-        return await ProviderHttp.PollAsync(http, message, Name, (response, text) =>
+    public Task<PollOutcome> PollAsync(ProviderJob job, CancellationToken ct) =>
+        ProviderHttp.PollJsonAsync(http, job.StatusUrl, "Bearer", settings.ApiKey, Name, json => (json.Str("status") ?? "unknown") switch
         {
-            if (!response.IsSuccessStatusCode) return Task.FromResult(HttpOutcomes.PollRefused(response, text, Name));
-            var json = ProviderJson.TryParse(text);
-            var status = json.Str("status") ?? "unknown";
-            return Task.FromResult<PollOutcome>(status switch
-            {
-                "completed" => new PollOutcome.Completed(Outputs(json), ReportedCost(json, "reported at completion")),
-                // Failed jobs are refunded (providers.md §1); `error` may be a string or an object (unconfirmed).
-                "failed" => new PollOutcome.Failed($"pixeldojo job failed: {json.Str("error") ?? "no reason given"}", Refunded: true),
-                _ => new PollOutcome.InProgress(status, null),
-            });
+            "completed" => new PollOutcome.Completed(Outputs(json), ReportedCost(json, "reported at completion")),
+            // Failed jobs are refunded (providers.md §1); `error` may be a string or an object (unconfirmed).
+            "failed" => new PollOutcome.Failed($"pixeldojo job failed: {json.Str("error") ?? "no reason given"}", Refunded: true),
+            var status => new PollOutcome.InProgress(status, null),
         }, ct);
-    }
 
     /// <summary><c>output.images</c> is an array of strings; an older shape has <c>output.image</c>: accept both.</summary>
     private static List<OutputRef> Outputs(JsonNode? json)

@@ -74,15 +74,11 @@ public sealed class WaveSpeedProvider(HttpClient http, ProviderSettings settings
         }, ct);
     }
 
-    public async Task<PollOutcome> PollAsync(ProviderJob job, CancellationToken ct)
-    {
-        using var message = ProviderHttp.Request(HttpMethod.Get, job.StatusUrl, "Bearer", settings.ApiKey);
-        return await ProviderHttp.PollAsync(http, message, Name, (response, text) =>
+    public Task<PollOutcome> PollAsync(ProviderJob job, CancellationToken ct) =>
+        ProviderHttp.PollJsonAsync(http, job.StatusUrl, "Bearer", settings.ApiKey, Name, json =>
         {
-            if (!response.IsSuccessStatusCode) return Task.FromResult(HttpOutcomes.PollRefused(response, text, Name));
-            var data = ProviderJson.TryParse(text)?["data"];
-            var status = data.Str("status") ?? "unknown";
-            return Task.FromResult<PollOutcome>(status switch
+            var data = json?["data"];
+            return (data.Str("status") ?? "unknown") switch
             {
                 // Outputs are kept 7 days (providers.md §4).
                 "completed" => new PollOutcome.Completed(
@@ -90,10 +86,9 @@ public sealed class WaveSpeedProvider(HttpClient http, ProviderSettings settings
                         .Select((u, i) => new OutputRef(i, u, DateTimeOffset.UtcNow.AddDays(7))).ToList(), null),
                 // A failed job answers HTTP 200 with code 200: only data.status says so.
                 "failed" => new PollOutcome.Failed($"wavespeed job failed: {(data.Str("error") is { Length: > 0 } e ? e : "no reason given")}", Refunded: false),
-                _ => new PollOutcome.InProgress(status, MinPoll),
-            });
+                var status => new PollOutcome.InProgress(status, MinPoll),
+            };
         }, ct);
-    }
 
     /// <summary>Manifest size → (aspect_ratio, resolution). Accepts "2:3", "2:3@2k", "1536x1024" (1k), "auto".</summary>
     internal static (string? Aspect, string Resolution)? Map(string? size)
