@@ -86,8 +86,7 @@ public sealed class ItemTransitions(NpgsqlDataSource dataSource)
     public Task<bool> OutputStored(ClaimedItem item, string owner, int ordinal, Storage.StoredBlob blob, CancellationToken ct) =>
         Apply(new(item.Id, FromCopying, ItemState.Copying, $"output {ordinal} stored at {blob.Location}", owner)
         {
-            Set = "lease_expires_at = lease_expires_at", // keep the lease: more outputs may follow
-            KeepLease = true,
+            KeepLease = true, // more outputs may follow under the same lease
             WriteHistory = false,
             Extra = (conn, tx) => Storage.OutputRows.MarkStored(conn, tx, item.Id, ordinal, blob, ct),
         }, ct);
