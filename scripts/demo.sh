@@ -1,14 +1,14 @@
 #!/usr/bin/env bash
 # Quick start: a real batch on the embedded defaults — a private PostgreSQL cluster in .data/, file-system
 # storage in .data/outputs, and the provider simulator standing in for the provider.
-#   bash scripts/demo.sh [provider]      (pixeldojo, gptimageapi, gmicloud, wavespeed or fal; default pixeldojo)
+#   bash scripts/demo.sh [provider]      (pixeldojo, gptimageapi, gmicloud, wavespeed, fal or openai; default pixeldojo)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 source scripts/lib.sh
 root=$PWD
 provider=${1:-pixeldojo}
-pg_port=${DEMO_PG_PORT:-55432}
-sim_port=${DEMO_SIM_PORT:-55089}
+pg_port=${DEMO_PG_PORT:-15432}  # below the ephemeral port range, so no outgoing connection holds it
+sim_port=${DEMO_SIM_PORT:-15089}
 data=$root/.data
 
 ensure_postgres
@@ -38,7 +38,8 @@ export Providers__GptImageApi__BaseUrl="$sim/gptimageapi/v1" Providers__GptImage
 export Providers__GmiCloud__BaseUrl="$sim/gmicloud/api/v1/ie/requestqueue/apikey" Providers__GmiCloud__PricePerImageUsd=0.04
 export Providers__WaveSpeed__BaseUrl="$sim/wavespeed/api/v3"
 export Providers__Fal__BaseUrl="$sim/fal"
-for section in PixelDojo GptImageApi GmiCloud WaveSpeed Fal; do
+export Providers__OpenAI__BaseUrl="$sim/openai/v1"
+for section in PixelDojo GptImageApi GmiCloud WaveSpeed Fal OpenAI; do
   export "Providers__${section}__ApiKey=sim-demo-key" "Providers__${section}__FirstPollDelay=00:00:01" \
     "Providers__${section}__MinPollInterval=00:00:01" "Providers__${section}__MaxConcurrency=8" "Providers__${section}__RequestsPerMinute=600"
 done
@@ -46,8 +47,14 @@ done
 echo "==> batch-editor migrate"
 cli migrate
 name="catalogue-$(date +%Y%m%d-%H%M%S)"
-echo "==> batch-editor submit samples/catalogue.csv --provider $provider --name $name"
-cli submit samples/catalogue.csv --provider "$provider" --name "$name" --force
+manifest=samples/catalogue.csv
+if [ "$provider" = openai ]; then
+  # OpenAI takes the image files, not URLs: point the rows at stand-in photos the simulator serves.
+  manifest=$data/catalogue-openai.csv
+  sed "s#https://images.example-shop.com/catalogue/\([^,]*\)\.jpg#$sim/inputs/\1.png#" samples/catalogue.csv > "$manifest"
+fi
+echo "==> batch-editor submit $manifest --provider $provider --name $name"
+cli submit "$manifest" --provider "$provider" --name "$name" --force
 echo "==> batch-editor worker --until-idle"
 cli worker --until-idle
 echo "==> batch-editor status $name"

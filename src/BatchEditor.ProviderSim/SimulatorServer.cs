@@ -33,6 +33,7 @@ public sealed class SimulatorServer : IAsyncDisposable
         ["GmiCloud"] = $"{BaseUrl}/gmicloud/api/v1/ie/requestqueue/apikey",
         ["WaveSpeed"] = $"{BaseUrl}/wavespeed/api/v3",
         ["Fal"] = $"{BaseUrl}/fal",
+        ["OpenAI"] = $"{BaseUrl}/openai/v1",
     };
 
     public static WebApplication Create(string[] args, SimulatorOptions? options = null)
@@ -49,6 +50,7 @@ public sealed class SimulatorServer : IAsyncDisposable
         GmiCloudProtocol.Map(app);
         WaveSpeedProtocol.Map(app);
         FalProtocol.Map(app);
+        OpenAiProtocol.Map(app);
         FileEndpoints.Map(app);
         app.MapGet("/_sim/stats", (SimState sim) => Results.Json(sim.Stats()));
         app.MapGet("/", () => "BatchEditor provider simulator");

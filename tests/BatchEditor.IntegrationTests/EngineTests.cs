@@ -146,11 +146,13 @@ public class EveryProviderEndToEndTests
     [InlineData("gmicloud", "2:3")]
     [InlineData("wavespeed", "2:3")]
     [InlineData("fal", "1024x1536")]
+    [InlineData("openai", "2:3")]
     public async Task A_batch_completes_with_outputs_stored_and_costs_on_the_ledger(string provider, string size)
     {
         await using var bed = await TestBed.StartAsync();
         bed.Settings["Providers:GmiCloud:PricePerImageUsd"] = "0.04";
-        var csv = $"id,image_url,prompt,size\nA,https://img.example.com/a.jpg,Grey backdrop A,{size}\nB,https://img.example.com/b.jpg,Grey backdrop B,{size}\n";
+        // Real input URLs: OpenAI's adapter downloads them to upload the files.
+        var csv = $"id,image_url,prompt,size\nA,{bed.Sim.BaseUrl}/inputs/a.png,Grey backdrop A,{size}\nB,{bed.Sim.BaseUrl}/inputs/b.png,Grey backdrop B,{size}\n";
         await bed.ImportAsync(csv, defaults: new Manifests.ManifestDefaults(Provider: provider));
         await bed.RunWorkerUntilIdleAsync(TimeSpan.FromSeconds(60));
 
@@ -159,5 +161,6 @@ public class EveryProviderEndToEndTests
         Assert.Equal(2, bed.Sim.State.TotalSubmits); // the simulator saw them through this provider's protocol
         Assert.Equal(2, Directory.GetFiles(bed.StorageRoot, "*.png", SearchOption.AllDirectories).Length);
         Assert.Equal(2L, await bed.ScalarAsync<long>("select count(*) from usage_ledger where credits > 0 or cost_usd > 0"));
+        Assert.Equal(0L, await bed.ScalarAsync<long>("select count(*) from outputs where inline_b64 is not null")); // inline outputs are cleared once stored
     }
 }

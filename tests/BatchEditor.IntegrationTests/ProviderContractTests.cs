@@ -21,8 +21,16 @@ public abstract class ProviderContractTests : IAsyncLifetime
     protected abstract EditRequest Sample(string prompt);
     protected virtual bool Synchronous => false;
 
+    /// <summary>The provider reports what the job cost (not only our estimate).</summary>
+    protected virtual bool ReportsCost => false;
+
+    /// <summary>Input images the simulator serves, for providers that download the inputs themselves.</summary>
+    protected string InputUrl(string name) => $"{_sim.BaseUrl}/inputs/{name}.png";
+
     /// <summary>A request the provider cannot take, and the column it should be blamed on.</summary>
     protected abstract (EditRequest Request, string Column) Unsupported { get; }
+
+    protected SimulatorServer Sim => _sim;
 
     protected IImageEditProvider Provider => _services.GetRequiredService<ProviderRegistry>().TryGet(Name, out var p, out _) ? p : throw new InvalidOperationException(Name);
 
@@ -51,17 +59,20 @@ public abstract class ProviderContractTests : IAsyncLifetime
         Assert.True(estimate.Credits > 0 || estimate.CostUsd > 0 || estimate.Note.Contains("price", StringComparison.OrdinalIgnoreCase), estimate.Note);
 
         var outcome = await Provider.SubmitAsync(request, CancellationToken.None);
-        var outputs = outcome switch
+        var (outputs, cost) = outcome switch
         {
-            SubmitOutcome.Completed c => c.Outputs,
-            SubmitOutcome.Accepted a => (await PollToEnd(a.Job) as PollOutcome.Completed)?.Outputs,
-            _ => null,
-        } ?? throw new Xunit.Sdk.XunitException($"expected outputs, got {outcome}");
+            SubmitOutcome.Completed c => (c.Outputs, c.Cost),
+            SubmitOutcome.Accepted a => await PollToEnd(a.Job) is PollOutcome.Completed done ? (done.Outputs, done.Cost ?? a.Cost) : default,
+            _ => default,
+        };
+        if (outputs is null) throw new Xunit.Sdk.XunitException($"expected outputs, got {outcome}");
         Assert.Equal(Synchronous, outcome is SubmitOutcome.Completed);
+        Assert.Equal(ReportsCost, cost is { Estimated: false });
 
+        // Outputs come as a temporary URL or, from providers that answer with the image, as base64.
         var output = Assert.Single(outputs);
         using var http = new HttpClient();
-        var bytes = await http.GetByteArrayAsync(output.Url);
+        var bytes = output.InlineBase64 is { } b64 ? Convert.FromBase64String(b64) : await http.GetByteArrayAsync(output.Url);
         Assert.Equal(ImageKind.Png, ImageKind.Sniff(bytes));
     }
 
@@ -124,13 +135,17 @@ public abstract class ProviderContractTests : IAsyncLifetime
     }
 
     protected static EditRequest Request(string model, string prompt, string? size = null, int images = 1, string? mask = null) =>
-        new("SKU-1", model, prompt, Enumerable.Range(1, images).Select(i => $"https://img.example.com/{i}.jpg").ToList(), mask, size, "medium", 1, null);
+        Request(model, prompt, Enumerable.Range(1, images).Select(i => $"https://img.example.com/{i}.jpg").ToList(), size, mask);
+
+    protected static EditRequest Request(string model, string prompt, IReadOnlyList<string> images, string? size = null, string? mask = null) =>
+        new("SKU-1", model, prompt, images, mask, size, "medium", 1, null);
 }
 
 public class PixelDojoContractTests : ProviderContractTests
 {
     protected override string Name => "pixeldojo";
     protected override string Section => "PixelDojo";
+    protected override bool ReportsCost => true;
     protected override EditRequest Sample(string prompt) => Request("gpt-image-2-edit", prompt, "1:1");
     protected override (EditRequest, string) Unsupported => (Request("gpt-image-1-5-edit", "make it grey", mask: "https://img.example.com/m.png"), "mask_url");
 }
@@ -139,6 +154,7 @@ public class GptImageApiContractTests : ProviderContractTests
 {
     protected override string Name => "gptimageapi";
     protected override string Section => "GptImageApi";
+    protected override bool ReportsCost => true;
     protected override bool Synchronous => true;
     protected override EditRequest Sample(string prompt) => Request("gpt-image-2", prompt, "4:3");
     protected override (EditRequest, string) Unsupported => (Request("gpt-image-2", "make it grey", "3:2"), "size");

@@ -16,8 +16,12 @@ public sealed record EditRequest(
 /// <param name="ResultUrl">Where the result is fetched when it is not in the status answer (fal's response_url).</param>
 public sealed record ProviderJob(string JobId, string StatusUrl, string Model, string? ResultUrl = null);
 
-/// <summary>A temporary output the provider produced, to be copied before <see cref="ExpiresAt"/>.</summary>
-public sealed record OutputRef(int Ordinal, string Url, DateTimeOffset? ExpiresAt);
+/// <summary>
+/// An output the provider produced, to be copied before <see cref="ExpiresAt"/>: a temporary URL, or for providers
+/// that answer with the image itself (OpenAI's <c>b64_json</c>) the base64 text in <paramref name="InlineBase64"/>,
+/// kept in the database until the copy step streams it into storage.
+/// </summary>
+public sealed record OutputRef(int Ordinal, string Url, DateTimeOffset? ExpiresAt, string? InlineBase64 = null);
 
 /// <summary>
 /// What a job cost, in the provider's unit (credits) and in money where it can be known.

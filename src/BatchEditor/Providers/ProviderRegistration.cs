@@ -1,6 +1,7 @@
 using BatchEditor.Providers.Fal;
 using BatchEditor.Providers.GmiCloud;
 using BatchEditor.Providers.GptImageApi;
+using BatchEditor.Providers.OpenAI;
 using BatchEditor.Providers.PixelDojo;
 using BatchEditor.Providers.WaveSpeed;
 using Microsoft.Extensions.Configuration;
@@ -21,6 +22,7 @@ public static class ProviderRegistration
         new(GmiCloudProvider.ProviderName, "GmiCloud", "https://console.gmicloud.ai/api/v1/ie/requestqueue/apikey", (http, s) => new GmiCloudProvider(http, s)),
         new(WaveSpeedProvider.ProviderName, "WaveSpeed", "https://api.wavespeed.ai/api/v3", (http, s) => new WaveSpeedProvider(http, s)),
         new(FalProvider.ProviderName, "Fal", "https://queue.fal.run", (http, s) => new FalProvider(http, s)),
+        new(OpenAiProvider.ProviderName, "OpenAI", "https://api.openai.com/v1", (http, s) => new OpenAiProvider(http, s)),
     ];
 
     public static IServiceCollection AddProviders(this IServiceCollection services, IConfiguration configuration)

@@ -6,7 +6,8 @@ namespace BatchEditor.Storage;
 /// <summary>The <c>outputs</c> rows of an item: written with its transitions, read by the copy step.</summary>
 public static class OutputRows
 {
-    public sealed record Row(int Ordinal, string SourceUrl, DateTimeOffset? ExpiresAt, string State);
+    /// <param name="Inline">The output is base64 text kept in the row (see <see cref="OutputRef.InlineBase64"/>), not a URL.</param>
+    public sealed record Row(int Ordinal, string SourceUrl, DateTimeOffset? ExpiresAt, bool Inline);
 
     public static async Task InsertAsync(NpgsqlConnection conn, NpgsqlTransaction tx, long itemId, IReadOnlyList<OutputRef> outputs, CancellationToken ct)
     {
@@ -14,11 +15,15 @@ public static class OutputRows
         {
             // at-least-once: a retried completion may insert the same outputs again; keep the first.
             await using var cmd = new NpgsqlCommand(
-                "insert into outputs (item_id, ordinal, source_url, expires_at) values (@i, @o, @u, @e) on conflict (item_id, ordinal) do nothing", conn, tx);
+                """
+                insert into outputs (item_id, ordinal, source_url, expires_at, inline_b64) values (@i, @o, @u, @e, @b)
+                on conflict (item_id, ordinal) do nothing
+                """, conn, tx);
             cmd.Parameters.AddWithValue("i", itemId);
             cmd.Parameters.AddWithValue("o", o.Ordinal);
             cmd.Parameters.AddWithValue("u", o.Url);
             cmd.Parameters.Add(Items.ItemTransitions.Param("e", o.ExpiresAt));
+            cmd.Parameters.Add(Items.ItemTransitions.Param("b", o.InlineBase64));
             await cmd.ExecuteNonQueryAsync(ct);
         }
     }
@@ -27,7 +32,7 @@ public static class OutputRows
     {
         await using var cmd = new NpgsqlCommand(
             """
-            update outputs set state = 'Stored', blob_name = @n, location = @l, content_type = @t, size_bytes = @s, md5 = @m, stored_at = now()
+            update outputs set state = 'Stored', inline_b64 = null, blob_name = @n, location = @l, content_type = @t, size_bytes = @s, md5 = @m, stored_at = now()
             where item_id = @i and ordinal = @o
             """, conn, tx);
         cmd.Parameters.AddWithValue("i", itemId);
@@ -51,12 +56,21 @@ public static class OutputRows
     public static async Task<List<Row>> PendingAsync(NpgsqlDataSource dataSource, long itemId, CancellationToken ct)
     {
         await using var cmd = dataSource.CreateCommand(
-            "select ordinal, source_url, expires_at, state from outputs where item_id = $1 and state = 'Pending' order by expires_at nulls last, ordinal");
+            "select ordinal, source_url, expires_at, inline_b64 is not null from outputs where item_id = $1 and state = 'Pending' order by expires_at nulls last, ordinal");
         cmd.Parameters.AddWithValue(itemId);
         await using var r = await cmd.ExecuteReaderAsync(ct);
         var rows = new List<Row>();
         while (await r.ReadAsync(ct))
-            rows.Add(new(r.GetInt32(0), r.GetString(1), r.IsDBNull(2) ? null : r.GetFieldValue<DateTimeOffset>(2), r.GetString(3)));
+            rows.Add(new(r.GetInt32(0), r.GetString(1), r.IsDBNull(2) ? null : r.GetFieldValue<DateTimeOffset>(2), r.GetBoolean(3)));
         return rows;
+    }
+
+    /// <summary>The base64 text of an inline output; read it with <c>CommandBehavior.SequentialAccess</c> to stream it.</summary>
+    public static NpgsqlCommand InlineCommand(NpgsqlConnection conn, long itemId, int ordinal)
+    {
+        var cmd = new NpgsqlCommand("select inline_b64 from outputs where item_id = $1 and ordinal = $2 and inline_b64 is not null", conn);
+        cmd.Parameters.AddWithValue(itemId);
+        cmd.Parameters.AddWithValue(ordinal);
+        return cmd;
     }
 }

@@ -1,0 +1,103 @@
+using System.Net.Http.Headers;
+using BatchEditor.Storage;
+
+namespace BatchEditor.Providers.OpenAI;
+
+/// <summary>
+/// The row's images (and mask) downloaded to temporary files before anything is sent to OpenAI, so a failed
+/// download is a clean refusal (nothing was submitted, nothing billed) and memory stays bounded however large they are.
+/// </summary>
+internal sealed class InputFiles : IAsyncDisposable
+{
+    public const long MaxImageBytes = 50L * 1024 * 1024;
+    public const long MaxMaskBytes = 4L * 1024 * 1024;
+
+    private readonly List<(string Part, string FileName, ImageKind Kind, FileStream File)> _files = [];
+
+    public static async Task<InputFiles> DownloadAsync(HttpClient http, IReadOnlyList<string> imageUrls, string? maskUrl, CancellationToken ct)
+    {
+        var inputs = new InputFiles();
+        try
+        {
+            for (var i = 0; i < imageUrls.Count; i++)
+                await inputs.AddAsync(http, "image[]", imageUrls[i], $"input image {i + 1}", MaxImageBytes, ct);
+            if (maskUrl is not null)
+            {
+                await inputs.AddAsync(http, "mask", maskUrl, "mask", MaxMaskBytes, ct);
+                if (inputs._files[^1].Kind != ImageKind.Png) throw new InputDownloadException("the mask must be a PNG (OpenAI reads its alpha channel)", retryable: false);
+            }
+            return inputs;
+        }
+        catch
+        {
+            await inputs.DisposeAsync();
+            throw;
+        }
+    }
+
+    /// <summary>The multipart parts; the caller adds the text fields.</summary>
+    public void AddTo(MultipartFormDataContent form)
+    {
+        foreach (var (part, fileName, kind, file) in _files)
+        {
+            file.Position = 0;
+            var content = new StreamContent(file);
+            content.Headers.ContentType = new MediaTypeHeaderValue(kind.ContentType);
+            form.Add(content, part, fileName);
+        }
+    }
+
+    private async Task AddAsync(HttpClient http, string part, string url, string what, long maxBytes, CancellationToken ct)
+    {
+        HttpResponseMessage response;
+        try { response = await http.GetAsync(url, HttpCompletionOption.ResponseHeadersRead, ct); }
+        catch (HttpRequestException e) { throw new InputDownloadException($"{what} could not be downloaded from {Host(url)}: {e.Message}", retryable: true); }
+        using (response)
+        {
+            if (!response.IsSuccessStatusCode)
+                throw new InputDownloadException($"{what} could not be downloaded: {(int)response.StatusCode} from {Host(url)}",
+                    retryable: HttpOutcomes.IsTransient(response.StatusCode));
+            var file = new FileStream(Path.GetTempFileName(), FileMode.Create, FileAccess.ReadWrite, FileShare.None, 81920, FileOptions.DeleteOnClose | FileOptions.Asynchronous);
+            try
+            {
+                await using var body = await response.Content.ReadAsStreamAsync(ct);
+                var buffer = new byte[81920];
+                int read;
+                while ((read = await body.ReadAsync(buffer, ct)) > 0)
+                {
+                    if (file.Length + read > maxBytes) throw new InputDownloadException($"{what} is larger than OpenAI's {maxBytes / 1024 / 1024} MB limit", retryable: false);
+                    await file.WriteAsync(buffer.AsMemory(0, read), ct);
+                }
+                file.Position = 0;
+                var head = new byte[ImageKind.SniffLength];
+                var kind = ImageKind.Sniff(head.AsSpan(0, await file.ReadAtLeastAsync(head, head.Length, throwOnEndOfStream: false, ct)))
+                    ?? throw new InputDownloadException($"{what} from {Host(url)} is not a PNG, JPEG or WebP image", retryable: false);
+                _files.Add((part, $"{part.TrimEnd('[', ']')}-{_files.Count + 1}.{kind.Extension}", kind, file));
+            }
+            catch (HttpRequestException e)
+            {
+                await file.DisposeAsync();
+                throw new InputDownloadException($"{what} download from {Host(url)} broke off: {e.Message}", retryable: true);
+            }
+            catch
+            {
+                await file.DisposeAsync();
+                throw;
+            }
+        }
+    }
+
+    private static string Host(string url) => Uri.TryCreate(url, UriKind.Absolute, out var u) ? u.Host : url;
+
+    public async ValueTask DisposeAsync()
+    {
+        foreach (var f in _files) await f.File.DisposeAsync();
+        _files.Clear();
+    }
+}
+
+/// <summary>An input could not be fetched; <see cref="Retryable"/> when trying again later may work (network, 5xx).</summary>
+internal sealed class InputDownloadException(string message, bool retryable) : Exception(message)
+{
+    public bool Retryable { get; } = retryable;
+}
