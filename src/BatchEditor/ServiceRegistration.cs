@@ -4,9 +4,11 @@ using BatchEditor.Manifests;
 using BatchEditor.Persistence;
 using BatchEditor.Providers;
 using BatchEditor.Storage;
+using BatchEditor.Storage.AzureBlob;
 using BatchEditor.Usage;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Options;
 using Npgsql;
 using Quartz;
 
@@ -33,10 +35,19 @@ public static class ServiceRegistration
         return services;
     }
 
+    private const string AzureBlobHttpClient = "azure-blob";
+
     public static IServiceCollection AddStorage(this IServiceCollection services, IConfiguration configuration)
     {
         services.AddOptions<StorageOptions>().Bind(configuration.GetSection("Storage")).ValidateDataAnnotations().ValidateOnStart();
-        services.AddSingleton<IBlobStore, FileSystemBlobStore>();
+        services.AddSingleton<FileSystemBlobStore>();
+        services.AddHttpClient(AzureBlobHttpClient, http => http.Timeout = TimeSpan.FromMinutes(2));
+        services.AddSingleton(sp => new BlobRestClient(sp.GetRequiredService<IHttpClientFactory>().CreateClient(AzureBlobHttpClient),
+            BlobAccount.Parse(sp.GetRequiredService<IOptions<StorageOptions>>().Value.ConnectionString ?? "")));
+        services.AddSingleton<AzureBlobStore>();
+        services.AddSingleton<IBlobStore>(sp => sp.GetRequiredService<IOptions<StorageOptions>>().Value.Kind == StorageOptions.AzureBlob
+            ? sp.GetRequiredService<AzureBlobStore>()
+            : sp.GetRequiredService<FileSystemBlobStore>());
         services.AddSingleton<OutputCopier>();
         services.AddHttpClient(OutputCopier.HttpClientName, http => http.Timeout = TimeSpan.FromMinutes(4));
         return services;

@@ -81,6 +81,7 @@ public sealed class OutputCopier(IHttpClientFactory httpClients, IBlobStore stor
             ["item"] = item.RowId,
             ["provider"] = item.Provider,
             ["providerjob"] = item.ProviderJobId ?? "",
+            ["prompthash"] = Convert.ToHexStringLower(SHA256.HashData(System.Text.Encoding.UTF8.GetBytes(item.Request.Prompt))),
         };
         return await store.PutIfAbsentAsync(name, checkedBody, new BlobWrite(kind.ContentType, metadata), ct);
     }

@@ -1,0 +1,90 @@
+using System.Diagnostics;
+using System.Text.RegularExpressions;
+using BatchEditor.Storage.AzureBlob;
+
+namespace BatchEditor.IntegrationTests.Infrastructure;
+
+/// <summary>
+/// A real Azurite blob service (npm package pinned in package.json, installed by <c>npm ci</c>) run as a child node
+/// process on a free port, persisting to a temporary folder so that it can be stopped and started again with its data.
+/// One is shared by the tests through <see cref="Shared"/>; fault tests start their own.
+/// </summary>
+public sealed partial class AzuriteServer : IAsyncDisposable
+{
+    private static readonly Lazy<Task<AzuriteServer>> SharedServer = new(() => StartAsync());
+    private readonly string _location = Directory.CreateTempSubdirectory("azurite-").FullName;
+    private Process? _process;
+
+    public int Port { get; private set; }
+
+    /// <summary>The development-storage account, at this server.</summary>
+    public string ConnectionString =>
+        BlobAccount.DevelopmentStorage.Replace("http://127.0.0.1:10000/", $"http://127.0.0.1:{Port}/", StringComparison.Ordinal);
+
+    public static Task<AzuriteServer> Shared => SharedServer.Value;
+
+    public static async Task<AzuriteServer> StartAsync()
+    {
+        var server = new AzuriteServer();
+        await server.StartAgainAsync();
+        return server;
+    }
+
+    /// <summary>Starts the process (again, on the same port and data after <see cref="StopAsync"/>).</summary>
+    public async Task StartAgainAsync()
+    {
+        var main = Path.Combine(RepositoryRoot(), "node_modules", "azurite", "dist", "src", "blob", "main.js");
+        if (!File.Exists(main)) throw new InvalidOperationException($"Azurite is not installed ({main} is missing): run `npm ci` in the repository root");
+        var info = new ProcessStartInfo("node")
+        {
+            ArgumentList = { main, "--blobHost", "127.0.0.1", "--blobPort", Port.ToString(System.Globalization.CultureInfo.InvariantCulture),
+                "--location", _location, "--skipApiVersionCheck", "--disableTelemetry", "--loose" },
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+        };
+        _process = Process.Start(info) ?? throw new InvalidOperationException("could not start node");
+        var listening = new TaskCompletionSource<int>(TaskCreationOptions.RunContinuationsAsynchronously);
+        var output = new System.Text.StringBuilder();
+        _process.OutputDataReceived += (_, e) =>
+        {
+            if (e.Data is null) return;
+            lock (output) output.AppendLine(e.Data);
+            if (Listening().Match(e.Data) is { Success: true } m) listening.TrySetResult(int.Parse(m.Groups[1].Value, System.Globalization.CultureInfo.InvariantCulture));
+        };
+        _process.ErrorDataReceived += (_, e) => { if (e.Data is not null) lock (output) output.AppendLine(e.Data); };
+        _process.BeginOutputReadLine();
+        _process.BeginErrorReadLine();
+        var exited = _process.WaitForExitAsync();
+        if (await Task.WhenAny(listening.Task, exited, Task.Delay(TimeSpan.FromSeconds(60))) != listening.Task)
+        {
+            lock (output) throw new InvalidOperationException($"Azurite did not start:\n{output}");
+        }
+        Port = await listening.Task;
+    }
+
+    /// <summary>Kills the process, as a crash or an outage would: nothing is flushed politely.</summary>
+    public async Task StopAsync()
+    {
+        if (_process is null) return;
+        _process.Kill(entireProcessTree: true);
+        await _process.WaitForExitAsync();
+        _process.Dispose();
+        _process = null;
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        await StopAsync();
+        try { Directory.Delete(_location, recursive: true); } catch (IOException) { }
+    }
+
+    private static string RepositoryRoot()
+    {
+        for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
+            if (File.Exists(Path.Combine(dir.FullName, "package.json")) && File.Exists(Path.Combine(dir.FullName, "BatchEditor.sln"))) return dir.FullName;
+        throw new InvalidOperationException("repository root (with package.json) not found above " + AppContext.BaseDirectory);
+    }
+
+    [GeneratedRegex(@"successfully listens on http://127\.0\.0\.1:(\d+)")]
+    private static partial Regex Listening();
+}
