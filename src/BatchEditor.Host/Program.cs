@@ -1,4 +1,7 @@
 using BatchEditor.Host.Cli;
 
 // Each command builds only the services it needs (see Cli/CommandHost.cs).
-return await BatchEditorCli.Build().Parse(args).InvokeAsync();
+var parsed = BatchEditorCli.Build().Parse(args);
+var exitCode = await parsed.InvokeAsync();
+// System.CommandLine reports its own parse errors with 1; the documented code for a usage error is 2.
+return parsed.Errors.Count > 0 ? ExitCodes.Usage : exitCode;

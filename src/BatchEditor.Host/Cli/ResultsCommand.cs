@@ -1,5 +1,7 @@
 using System.CommandLine;
 using System.Globalization;
+using BatchEditor.Storage;
+using BatchEditor.Storage.AzureBlob;
 using BatchEditor.Usage;
 using CsvHelper;
 using Microsoft.Extensions.DependencyInjection;
@@ -12,7 +14,12 @@ public static class ResultsCommand
     {
         var manifest = new Argument<string>("manifest") { Description = "Manifest name or id." };
         var output = new Option<FileInfo?>("--output", "-o") { Description = "Write the CSV here instead of to standard output." };
-        var command = new Command("results", "Export one CSV row per item: id, state, reason, output locations, credits, cost.") { manifest, output };
+        var signed = new Option<string?>("--signed-urls")
+        {
+            Description = "Add read-only links (Azure Blob SAS) valid this long, e.g. 24h, 90m, 7d.",
+            CustomParser = result => Duration(result.Tokens[0].Value) is not null ? result.Tokens[0].Value : ParseError(result, result.Tokens[0].Value),
+        };
+        var command = new Command("results", "Export one CSV row per item: id, state, reason, output locations, credits, cost.") { manifest, output, signed };
         command.SetAction((parse, ct) => CommandHost.RunAsync(async () =>
         {
             using var host = CommandHost.Build();
@@ -20,16 +27,25 @@ public static class ResultsCommand
             var info = await queries.FindAsync(parse.GetValue(manifest)!, ct);
             if (info is null) return CommandHost.Fail(ExitCodes.Usage, $"no manifest named '{parse.GetValue(manifest)}'");
 
+            var validFor = Duration(parse.GetValue(signed));
+            var store = host.Services.GetRequiredService<IBlobStore>();
+            if (validFor is not null && store is not AzureBlobStore)
+                return CommandHost.Fail(ExitCodes.Usage, $"--signed-urls needs Storage__Kind=AzureBlob; outputs are in {store.Kind} storage");
+            var expiresAt = DateTimeOffset.UtcNow + (validFor ?? TimeSpan.Zero);
+
             var file = parse.GetValue(output);
             await using var stream = file is null ? Console.OpenStandardOutput() : file.Create();
             await using var csv = CsvWriter.Create(stream, options: null, leaveOpen: true);
-            csv.WriteRecord(["id", "state", "reason", "provider", "provider_job", "outputs", "credits", "cost_usd", "cost_estimated"]);
+            string[] columns = ["id", "state", "reason", "provider", "provider_job", "outputs", "credits", "cost_usd", "cost_estimated"];
+            csv.WriteRecord(validFor is null ? columns : [.. columns, $"signed_urls (until {expiresAt:u})"]);
             var count = 0;
             await foreach (var row in queries.ResultsAsync(info.Id, ct))
             {
-                csv.WriteRecord([row.RowId, row.State, row.Reason, row.Provider, row.JobId ?? "", string.Join(" ", row.Locations),
+                string[] values = [row.RowId, row.State, row.Reason, row.Provider, row.JobId ?? "", string.Join(" ", row.Locations),
                     row.Credits.ToString(CultureInfo.InvariantCulture), row.CostUsd?.ToString(CultureInfo.InvariantCulture) ?? "",
-                    row.CostEstimated ? "true" : "false"]);
+                    row.CostEstimated ? "true" : "false"];
+                csv.WriteRecord(validFor is null ? values
+                    : [.. values, string.Join(" ", row.Locations.Select(l => ((AzureBlobStore)store).SignedUrl(l, expiresAt)))]);
                 count++;
             }
             await csv.FlushAsync(ct);
@@ -37,5 +53,24 @@ public static class ResultsCommand
             return ExitCodes.Ok;
         }));
         return command;
+    }
+
+    /// <summary>"24h", "90m", "7d", "45s", or a TimeSpan such as 1.12:00:00; between one minute and a year.</summary>
+    internal static TimeSpan? Duration(string? text)
+    {
+        if (string.IsNullOrWhiteSpace(text)) return null;
+        TimeSpan? value = text[^1] switch
+        {
+            's' or 'm' or 'h' or 'd' when double.TryParse(text[..^1], NumberStyles.Float, CultureInfo.InvariantCulture, out var n) && n > 0 =>
+                text[^1] switch { 's' => TimeSpan.FromSeconds(n), 'm' => TimeSpan.FromMinutes(n), 'h' => TimeSpan.FromHours(n), _ => TimeSpan.FromDays(n) },
+            _ => TimeSpan.TryParse(text, CultureInfo.InvariantCulture, out var t) ? t : null,
+        };
+        return value is { } v && v >= TimeSpan.FromMinutes(1) && v <= TimeSpan.FromDays(365) ? v : null;
+    }
+
+    private static string? ParseError(System.CommandLine.Parsing.ArgumentResult result, string text)
+    {
+        result.AddError($"--signed-urls '{text}' is not a duration between 1m and 365d (e.g. 24h, 90m, 7d)");
+        return null;
     }
 }

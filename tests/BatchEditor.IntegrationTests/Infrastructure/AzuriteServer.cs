@@ -62,11 +62,18 @@ public sealed partial class AzuriteServer : IAsyncDisposable
         Port = await listening.Task;
     }
 
-    /// <summary>Kills the process, as a crash or an outage would: nothing is flushed politely.</summary>
+    /// <summary>
+    /// Stops the service with SIGTERM, so the emulator saves its metadata as a real service keeps its data through an
+    /// outage (killed outright, Azurite loses what it had not yet saved, which Azure never does); killed if it hangs.
+    /// </summary>
     public async Task StopAsync()
     {
         if (_process is null) return;
-        _process.Kill(entireProcessTree: true);
+        using (var term = Process.Start("kill", ["-TERM", _process.Id.ToString(System.Globalization.CultureInfo.InvariantCulture)]))
+            await term.WaitForExitAsync();
+        using var patience = new CancellationTokenSource(TimeSpan.FromSeconds(10));
+        try { await _process.WaitForExitAsync(patience.Token); }
+        catch (OperationCanceledException) { _process.Kill(entireProcessTree: true); }
         await _process.WaitForExitAsync();
         _process.Dispose();
         _process = null;

@@ -27,9 +27,9 @@ public sealed class AzureBlobStore(BlobRestClient client, IOptions<StorageOption
             if (client.Account.Key is not null) await client.CreateContainerAsync(Container, ct);
             else await client.ProbeContainerAsync(Container, ct);
         }
-        catch (HttpRequestException e)
+        catch (BlobUnavailableException e)
         {
-            throw new InvalidOperationException($"Azure Blob endpoint {endpoint} cannot be reached ({e.Message}): check BlobEndpoint/AccountName in Storage__ConnectionString", e);
+            throw new InvalidOperationException($"{e.Message}: check BlobEndpoint/AccountName in Storage__ConnectionString", e);
         }
         catch (BlobRequestException e)
         {

@@ -135,15 +135,25 @@ public sealed class BlobRestClient(HttpClient http, BlobAccount account, TimeSpa
         return body;
     }
 
-    private async Task<HttpResponseMessage> SendAsync(Func<HttpRequestMessage> build, CancellationToken ct) =>
-        await _retry.ExecuteAsync(async token =>
+    private async Task<HttpResponseMessage> SendAsync(Func<HttpRequestMessage> build, CancellationToken ct)
+    {
+        try
         {
-            using var request = build();
-            request.Headers.Add("x-ms-date", DateTime.UtcNow.ToString("R", CultureInfo.InvariantCulture));
-            request.Headers.Add("x-ms-version", Version);
-            if (account.Sas is null) SharedKey.Authorize(request, account);
-            return await http.SendAsync(request, HttpCompletionOption.ResponseContentRead, token);
-        }, ct);
+            return await _retry.ExecuteAsync(async token =>
+            {
+                using var request = build();
+                request.Headers.Add("x-ms-date", DateTime.UtcNow.ToString("R", CultureInfo.InvariantCulture));
+                request.Headers.Add("x-ms-version", Version);
+                if (account.Sas is null) SharedKey.Authorize(request, account);
+                return await http.SendAsync(request, HttpCompletionOption.ResponseContentRead, token);
+            }, ct);
+        }
+        catch (HttpRequestException e)
+        {
+            // Retries are spent: say so in storage terms, so callers that retry downloads do not retry this again.
+            throw new BlobUnavailableException($"Azure Blob endpoint {account.Endpoint} cannot be reached ({e.Message})", e);
+        }
+    }
 
     private static async Task EnsureSuccessAsync(HttpResponseMessage response, string what, CancellationToken ct)
     {
@@ -156,6 +166,9 @@ public sealed class BlobRestClient(HttpClient http, BlobAccount account, TimeSpa
         throw new BlobRequestException(response.StatusCode, code, $"Azure Blob could not {what}: {(int)response.StatusCode} {code ?? response.ReasonPhrase}{(message is null ? "" : $" ({message.Trim()})")}");
     }
 }
+
+/// <summary>The Blob endpoint could not be reached, even after retries.</summary>
+public sealed class BlobUnavailableException(string message, Exception inner) : IOException(message, inner);
 
 public sealed record BlobProperties(long Length, string? Md5Base64, string ContentType, IReadOnlyDictionary<string, string> Metadata);
 

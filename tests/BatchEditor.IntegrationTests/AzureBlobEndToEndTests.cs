@@ -1,0 +1,119 @@
+using BatchEditor.IntegrationTests.Infrastructure;
+using BatchEditor.Storage.AzureBlob;
+using BatchEditor.Storage;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+
+namespace BatchEditor.IntegrationTests;
+
+/// <summary>Whole batches with <c>Storage__Kind=AzureBlob</c> against a real Azurite.</summary>
+public class AzureBlobEndToEndTests
+{
+    private static readonly TimeSpan Timeout = TimeSpan.FromSeconds(120);
+    private static readonly HttpClient Http = new();
+
+    private static void UseAzurite(TestBed bed, AzuriteServer azurite, string container)
+    {
+        bed.Settings["Storage:Kind"] = "AzureBlob";
+        bed.Settings["Storage:ConnectionString"] = azurite.ConnectionString;
+        bed.Settings["Storage:Container"] = container;
+    }
+
+    [Fact]
+    public async Task A_batch_lands_in_the_container_with_type_md5_and_metadata_and_results_give_signed_links()
+    {
+        await using var bed = await TestBed.StartAsync();
+        var azurite = await AzuriteServer.Shared;
+        UseAzurite(bed, azurite, "catalogue");
+        var env = bed.EnvironmentVariables();
+        var csv = Path.Combine(bed.StorageRoot, "m.csv");
+        await File.WriteAllTextAsync(csv, Csv.Manifest(6));
+
+        Assert.Equal(0, (await Cli.RunAsync(env, Timeout, "submit", csv, "--name", "spring")).ExitCode);
+        var worker = await Cli.RunAsync(env, Timeout, "worker", "--until-idle");
+        Assert.True(worker.ExitCode == 0, worker.ToString());
+        Assert.Equal(["Succeeded"], await bed.ScalarAsync<string[]>("select array_agg(distinct state) from items"));
+
+        var client = new BlobRestClient(Http, BlobAccount.Parse(azurite.ConnectionString));
+        await using (var cmd = bed.Db.CreateCommand(
+            "select o.blob_name, o.md5, o.location, i.row_id, i.provider_job_id from outputs o join items i on i.id = o.item_id where o.state = 'Stored'"))
+        await using (var r = await cmd.ExecuteReaderAsync())
+        {
+            var count = 0;
+            while (await r.ReadAsync())
+            {
+                count++;
+                var blob = await client.GetPropertiesAsync("catalogue", r.GetString(0), CancellationToken.None);
+                Assert.NotNull(blob);
+                Assert.Equal("image/png", blob.ContentType);
+                Assert.Equal(r.GetString(1), blob.Md5Base64);
+                Assert.StartsWith($"http://127.0.0.1:{azurite.Port}/devstoreaccount1/catalogue/spring/", r.GetString(2), StringComparison.Ordinal);
+                Assert.Equal(("spring", r.GetString(3), "pixeldojo", r.GetString(4)),
+                    (blob.Metadata["manifest"], blob.Metadata["item"], blob.Metadata["provider"], blob.Metadata["providerjob"]));
+                Assert.Equal(64, blob.Metadata["prompthash"].Length);
+            }
+            Assert.Equal(6, count);
+        }
+
+        var resultsFile = Path.Combine(bed.StorageRoot, "results.csv");
+        var results = await Cli.RunAsync(env, Timeout, "results", "spring", "-o", resultsFile, "--signed-urls", "24h");
+        Assert.True(results.ExitCode == 0, results.ToString());
+        var lines = await File.ReadAllLinesAsync(resultsFile);
+        Assert.StartsWith("id,state,reason,provider,provider_job,outputs,credits,cost_usd,cost_estimated,signed_urls (until ", lines[0], StringComparison.Ordinal);
+        foreach (var line in lines.Skip(1))
+        {
+            var link = line.Split(',')[^1];
+            Assert.Contains("sig=", link);
+            var png = await Http.GetByteArrayAsync(link);
+            Assert.Equal(Storage.ImageKind.Png, Storage.ImageKind.Sniff(png));
+        }
+
+        var bad = await Cli.RunAsync(env, Timeout, "results", "spring", "--signed-urls", "forever");
+        Assert.Equal(2, bad.ExitCode);
+        Assert.Contains("not a duration", bad.Stderr + bad.Stdout);
+    }
+
+    [Fact]
+    public async Task Azurite_stopped_mid_batch_and_started_again_loses_and_duplicates_nothing()
+    {
+        await using var azurite = await AzuriteServer.StartAsync();
+        await using var bed = await TestBed.StartAsync();
+        UseAzurite(bed, azurite, "outage");
+        const int items = 24;
+        // Staggered jobs, so that some outputs are stored before the outage and most after it.
+        await bed.ImportAsync(Csv.Manifest(items, i => $"[sim:latency={(i % 8) * 0.5 + 0.3}s]"), name: "outage");
+
+        using var host = bed.BuildHost(worker: true, o => o.UntilIdle = true);
+        await host.Services.GetRequiredService<IBlobStore>().EnsureReadyAsync(CancellationToken.None); // as `worker` does at start
+        var run = host.RunAsync();
+        await WaitFor(bed, async () => await bed.ScalarAsync<long>("select count(*) from outputs where state = 'Stored'") >= 3);
+        await azurite.StopAsync();
+        await WaitFor(bed, async () => await bed.ScalarAsync<long>("select count(*) from items where copy_attempts > 0") >= 1);
+        await azurite.StartAgainAsync();
+        if (await Task.WhenAny(run, Task.Delay(Timeout)) != run)
+            throw new TimeoutException("the worker did not finish after Azurite came back: " + await Describe(bed));
+
+        Assert.Equal(["Succeeded"], await bed.ScalarAsync<string[]>("select array_agg(distinct state) from items"));
+        Assert.Equal((long)items, await bed.ScalarAsync<long>("select count(*) from outputs where state = 'Stored'"));
+        Assert.Equal(items, bed.Sim.State.TotalSubmits); // retried copies never re-submitted an edit
+        var client = new BlobRestClient(Http, BlobAccount.Parse(azurite.ConnectionString));
+        await using var cmd = bed.Db.CreateCommand("select blob_name, md5 from outputs");
+        await using var r = await cmd.ExecuteReaderAsync();
+        while (await r.ReadAsync())
+            Assert.Equal(r.GetString(1), (await client.GetPropertiesAsync("outage", r.GetString(0), CancellationToken.None))?.Md5Base64);
+    }
+
+    private static async Task WaitFor(TestBed bed, Func<Task<bool>> condition)
+    {
+        var deadline = DateTime.UtcNow + Timeout;
+        while (!await condition())
+        {
+            if (DateTime.UtcNow > deadline)
+                throw new TimeoutException("condition not met in time; items: " + await Describe(bed));
+            await Task.Delay(100);
+        }
+    }
+
+    private static async Task<string> Describe(TestBed bed) =>
+        string.Join("; ", (await bed.ItemsAsync()).Select(i => $"{i.RowId} {i.State} {i.Reason}"));
+}
