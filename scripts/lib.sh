@@ -11,6 +11,24 @@ ensure_postgres() {
   pg_bin >/dev/null
 }
 
+# Installs Node.js through apt when missing, then Azurite (the Azure Blob emulator, pinned in package-lock.json)
+# into node_modules with `npm ci` unless that exact lock is already installed.
+ensure_azurite() {
+  if ! command -v node >/dev/null 2>&1 || ! command -v npm >/dev/null 2>&1; then
+    echo "Node.js not found; installing it with apt (nodejs npm)…"
+    export DEBIAN_FRONTEND=noninteractive
+    sudo_if_needed apt-get update -qq
+    sudo_if_needed apt-get install -y -qq nodejs npm >/dev/null
+  fi
+  local stamp
+  stamp=$(sha256sum package-lock.json | cut -d' ' -f1)
+  if [ "$(cat node_modules/.installed-lock 2>/dev/null)" != "$stamp" ]; then
+    echo "Installing Azurite from package-lock.json (npm ci)…"
+    npm ci --no-audit --no-fund --loglevel=error
+    echo "$stamp" > node_modules/.installed-lock
+  fi
+}
+
 # Prints the folder holding initdb/pg_ctl: PATH first, then Debian's versioned folders.
 pg_bin() {
   if command -v initdb >/dev/null 2>&1 && command -v pg_ctl >/dev/null 2>&1; then

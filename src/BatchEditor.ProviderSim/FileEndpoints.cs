@@ -30,6 +30,11 @@ public static class FileEndpoints
                 context.Abort();
                 return;
             }
+            if (sim.Options.OutputPadBytes > png.Length)
+            {
+                await PngRenderer.WritePaddedAsync(context.Response, png, sim.Options.OutputPadBytes, context.RequestAborted);
+                return;
+            }
             await context.Response.Body.WriteAsync(png);
         });
     }

@@ -47,6 +47,36 @@ public static class PngRenderer
         return png.ToArray();
     }
 
+    /// <summary>
+    /// Sends <paramref name="png"/> grown to <paramref name="totalBytes"/> by a private ancillary chunk (<c>beDa</c>, which
+    /// decoders skip) inserted before IEND, generated and checksummed while it streams so it is never held in memory.
+    /// </summary>
+    public static async Task WritePaddedAsync(HttpResponse response, byte[] png, long totalBytes, CancellationToken ct)
+    {
+        const int iendLength = 12;
+        var padLength = (int)Math.Min(int.MaxValue, totalBytes - png.Length - 12);
+        response.ContentType = "image/png";
+        response.ContentLength = png.Length + 12L + padLength;
+        var body = response.Body;
+        await body.WriteAsync(png.AsMemory(0, png.Length - iendLength), ct);
+        var header = new byte[8];
+        BinaryPrimitives.WriteInt32BigEndian(header, padLength);
+        "beDa"u8.CopyTo(header.AsSpan(4));
+        await body.WriteAsync(header, ct);
+        var crc = Crc(0xFFFFFFFFu, header.AsSpan(4));
+        var block = new byte[64 * 1024];
+        new Random(padLength).NextBytes(block);
+        for (var left = padLength; left > 0; left -= block.Length)
+        {
+            var part = block.AsMemory(0, Math.Min(block.Length, left));
+            crc = Crc(crc, part.Span);
+            await body.WriteAsync(part, ct);
+        }
+        BinaryPrimitives.WriteUInt32BigEndian(header, crc ^ 0xFFFFFFFFu);
+        await body.WriteAsync(header.AsMemory(0, 4), ct);
+        await body.WriteAsync(png.AsMemory(png.Length - iendLength), ct);
+    }
+
     private static void WriteChunk(Stream png, ReadOnlySpan<byte> type, ReadOnlySpan<byte> data)
     {
         Span<byte> number = stackalloc byte[4];

@@ -16,6 +16,9 @@ public sealed class SimulatorOptions
 
     /// <summary>Scales output images (1 = the requested size); tests use less to save CPU.</summary>
     public double ImageScale { get; set; } = 1;
+
+    /// <summary>Pads every output PNG to about this many bytes with a private chunk, streamed: benchmarks use it for big files.</summary>
+    public long OutputPadBytes { get; set; }
 }
 
 public sealed record SimJob(string Id, string Provider, string Model, string Prompt, int Width, int Height, int Count,

@@ -24,7 +24,7 @@ public sealed class StorageOptions : IValidatableObject
     public string? Prefix { get; set; }
 
     /// <summary>Azure Blob: the bytes held in memory per copy; larger outputs go up in blocks of this size.</summary>
-    [Range(64 * 1024, 100 * 1024 * 1024)] public int BlockSizeBytes { get; set; } = 4 * 1024 * 1024;
+    [Range(64 * 1024, 100 * 1024 * 1024)] public int BlockSizeBytes { get; set; } = 2 * 1024 * 1024;
 
     /// <summary>Largest output accepted; a bigger download is aborted, not stored.</summary>
     [Range(1, long.MaxValue)] public long MaxOutputBytes { get; set; } = 64L * 1024 * 1024;
