@@ -2,14 +2,15 @@ namespace BatchEditor.ProviderSim;
 
 /// <summary>
 /// Serves the temporary output URLs: real PNGs until they expire, then 404 like a purged CDN object. Also serves
-/// <c>/inputs/{name}.png</c>, stand-in product photos for providers that must download the inputs themselves (OpenAI).
+/// <c>/inputs/{name}.png</c>, stand-in product photos for providers that must download the inputs themselves (OpenAI),
+/// and for names ending in <c>-mask</c> a transparent-means-edit mask.
 /// </summary>
 public static class FileEndpoints
 {
     public static void Map(IEndpointRouteBuilder app)
     {
-        app.MapGet("/inputs/{name}.png", (string name, SimState sim) =>
-            Results.Bytes(PngRenderer.Render(64, 64, sim.Seed(name)), "image/png"));
+        app.MapGet("/inputs/{name}.png", (string name, SimState sim) => Results.Bytes(
+            name.EndsWith("-mask", StringComparison.Ordinal) ? PngRenderer.RenderMask(64, 64) : PngRenderer.Render(64, 64, sim.Seed(name)), "image/png"));
         app.MapGet("/files/{token}.png", async (string token, HttpContext context, SimState sim) =>
         {
             sim.CountDownload();

@@ -168,6 +168,24 @@ public class GmiCloudContractTests : ProviderContractTests
     protected override (EditRequest, string) Unsupported => (Request("gpt-image-2-edit", "make it grey", images: 2), "image_url");
 
     [Fact]
+    public async Task A_transparent_means_edit_mask_is_sent_converted_to_white_means_edit()
+    {
+        // The simulator answers 400 to anything but a black-and-white PNG with some white.
+        var request = Request("gpt-image-2-edit", "Only the sky", [InputUrl("front")], "1:1", mask: InputUrl("sky-mask"));
+        Assert.IsType<SubmitOutcome.Accepted>(await Provider.SubmitAsync(request, CancellationToken.None));
+    }
+
+    [Fact]
+    public async Task A_mask_without_transparency_is_refused_before_calling_gmi()
+    {
+        var request = Request("gpt-image-2-edit", "Only the sky", [InputUrl("front")], "1:1", mask: InputUrl("photo"));
+        var outcome = Assert.IsType<SubmitOutcome.Rejected>(await Provider.SubmitAsync(request, CancellationToken.None));
+        Assert.False(outcome.Retryable);
+        Assert.Contains("no alpha channel", outcome.Reason);
+        Assert.Equal(0, Sim.State.TotalSubmits);
+    }
+
+    [Fact]
     public async Task A_submit_that_answers_success_needs_no_polling()
     {
         var outcome = await Provider.SubmitAsync(Sample("Relight [sim:sync]"), CancellationToken.None);

@@ -15,6 +15,8 @@ public static class GmiCloudProtocol
             var prompt = payload?["prompt"]?.GetValue<string>();
             if (body?["model"]?.GetValue<string>() != "gpt-image-2-edit" || string.IsNullOrWhiteSpace(prompt) || payload?["image"] is null)
                 return Results.Json(new { error = "model gpt-image-2-edit, payload.prompt and payload.image are required" }, statusCode: 400);
+            if (payload["mask"] is { } mask && !IsWhiteMeansEditMask(mask.GetValue<string>()))
+                return Results.Json(new { error = "payload.mask must be a base64 black-and-white PNG (white = edit)" }, statusCode: 400);
             var (w, h) = (payload["size"]?.GetValue<string>() ?? "1024x1024") switch { "1024x1536" => (1024, 1536), "1536x1024" => (1536, 1024), _ => (1024, 1024) };
             var script = SimScript.Parse(prompt);
             sim.CountSubmit(prompt);
@@ -45,5 +47,16 @@ public static class GmiCloudProtocol
             request_id = job.Id, model = job.Model, status = "success",
             outcome = new { media_urls = urls.Select((u, i) => new { id = i.ToString(System.Globalization.CultureInfo.InvariantCulture), url = u }), thumbnail_image_url = urls[0] },
         };
+    }
+
+    /// <summary>GMI reads white as "edit": a greyscale PNG of black and white only, with some white.</summary>
+    private static bool IsWhiteMeansEditMask(string base64)
+    {
+        try
+        {
+            var image = BatchEditor.Imaging.Png.Decode(Convert.FromBase64String(base64));
+            return image.ColourType == BatchEditor.Imaging.Png.Grey && image.Pixels.All(p => p is 0 or 255) && image.Pixels.Contains((byte)255);
+        }
+        catch (Exception e) when (e is FormatException or InvalidDataException or EndOfStreamException) { return false; }
     }
 }

@@ -1,4 +1,5 @@
 using System.Text.Json.Nodes;
+using BatchEditor.Imaging;
 
 namespace BatchEditor.Providers.GmiCloud;
 
@@ -6,10 +7,13 @@ namespace BatchEditor.Providers.GmiCloud;
 /// GMI Cloud request queue: <c>POST /requests</c> with <c>{model, payload}</c>; the answer may already be
 /// <c>success</c> (handled without polling); otherwise poll <c>GET /requests/{id}</c> through queued / dispatched /
 /// processing to success / failed / cancelled. Pricing is not published: <c>PricePerImageUsd</c> in configuration.
+/// GMI masks are white-means-edit: the manifest's transparent-means-edit mask is downloaded, converted
+/// (<see cref="MaskConversion"/>) and sent as base64.
 /// </summary>
 public sealed class GmiCloudProvider(HttpClient http, ProviderSettings settings) : IImageEditProvider
 {
     public const string ProviderName = "gmicloud";
+    private const long MaxMaskBytes = 16L * 1024 * 1024;
     private static readonly string[] Sizes = ["1024x1024", "1024x1536", "1536x1024"];
 
     public string Name => ProviderName;
@@ -19,10 +23,6 @@ public sealed class GmiCloudProvider(HttpClient http, ProviderSettings settings)
     {
         if (request.Model != "gpt-image-2-edit") yield return new("model", $"gmicloud offers gpt-image-2-edit, not '{request.Model}'");
         if (request.ImageUrls.Count != 1) yield return new("image_url", $"gmicloud takes exactly 1 input image, this row has {request.ImageUrls.Count}");
-        // GMI masks are white-means-edit, the opposite of the manifest's (OpenAI) transparent-means-edit
-        // convention. Converting needs decoding the mask image, which BatchEditor does not do yet, so refuse clearly.
-        if (request.MaskUrl is not null)
-            yield return new("mask_url", "gmicloud masks are white-means-edit; manifest masks are transparent-means-edit (OpenAI) and conversion is not supported yet");
         if (request.Size is not null && MapSize(request.Size) is null)
             yield return new("size", $"gmicloud sizes are {string.Join(", ", Sizes)} (1:1, 2:3, 3:2); '{request.Size}' is none of them");
         if (request.N is < 1 or > 10) yield return new("n", $"gmicloud n is 1 to 10, not {request.N}");
@@ -40,6 +40,12 @@ public sealed class GmiCloudProvider(HttpClient http, ProviderSettings settings)
     {
         var payload = new JsonObject { ["prompt"] = request.Prompt, ["image"] = request.ImageUrls[0], ["size"] = MapSize(request.Size) ?? "1024x1024", ["n"] = request.N };
         if (request.Quality is { } q) payload["quality"] = q;
+        if (request.MaskUrl is { } maskUrl)
+        {
+            try { payload["mask"] = Convert.ToBase64String(MaskConversion.TransparentToWhite(await InputDownload.GetBytesAsync(http, maskUrl, "mask", MaxMaskBytes, ct))); }
+            catch (InputDownloadException e) { return new SubmitOutcome.Rejected($"gmicloud not called: {e.Message}", null, e.Retryable, null); }
+            catch (InvalidDataException e) { return new SubmitOutcome.Rejected($"gmicloud not called: the mask cannot be converted to white-means-edit: {e.Message}", null, false, null); }
+        }
         var body = new JsonObject { ["model"] = request.Model, ["payload"] = payload };
         using var message = ProviderHttp.Request(HttpMethod.Post, $"{settings.BaseUrl.TrimEnd('/')}/requests", "Bearer", settings.ApiKey,
             System.Net.Http.Json.JsonContent.Create(body));

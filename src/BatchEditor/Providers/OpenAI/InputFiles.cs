@@ -51,11 +51,11 @@ internal sealed class InputFiles : IAsyncDisposable
     {
         HttpResponseMessage response;
         try { response = await http.GetAsync(url, HttpCompletionOption.ResponseHeadersRead, ct); }
-        catch (HttpRequestException e) { throw new InputDownloadException($"{what} could not be downloaded from {Host(url)}: {e.Message}", retryable: true); }
+        catch (HttpRequestException e) { throw new InputDownloadException($"{what} could not be downloaded from {InputDownload.Host(url)}: {e.Message}", retryable: true); }
         using (response)
         {
             if (!response.IsSuccessStatusCode)
-                throw new InputDownloadException($"{what} could not be downloaded: {(int)response.StatusCode} from {Host(url)}",
+                throw new InputDownloadException($"{what} could not be downloaded: {(int)response.StatusCode} from {InputDownload.Host(url)}",
                     retryable: HttpOutcomes.IsTransient(response.StatusCode));
             var file = new FileStream(Path.GetTempFileName(), FileMode.Create, FileAccess.ReadWrite, FileShare.None, 81920, FileOptions.DeleteOnClose | FileOptions.Asynchronous);
             try
@@ -71,13 +71,13 @@ internal sealed class InputFiles : IAsyncDisposable
                 file.Position = 0;
                 var head = new byte[ImageKind.SniffLength];
                 var kind = ImageKind.Sniff(head.AsSpan(0, await file.ReadAtLeastAsync(head, head.Length, throwOnEndOfStream: false, ct)))
-                    ?? throw new InputDownloadException($"{what} from {Host(url)} is not a PNG, JPEG or WebP image", retryable: false);
+                    ?? throw new InputDownloadException($"{what} from {InputDownload.Host(url)} is not a PNG, JPEG or WebP image", retryable: false);
                 _files.Add((part, $"{part.TrimEnd('[', ']')}-{_files.Count + 1}.{kind.Extension}", kind, file));
             }
             catch (HttpRequestException e)
             {
                 await file.DisposeAsync();
-                throw new InputDownloadException($"{what} download from {Host(url)} broke off: {e.Message}", retryable: true);
+                throw new InputDownloadException($"{what} download from {InputDownload.Host(url)} broke off: {e.Message}", retryable: true);
             }
             catch
             {
@@ -87,17 +87,10 @@ internal sealed class InputFiles : IAsyncDisposable
         }
     }
 
-    private static string Host(string url) => Uri.TryCreate(url, UriKind.Absolute, out var u) ? u.Host : url;
 
     public async ValueTask DisposeAsync()
     {
         foreach (var f in _files) await f.File.DisposeAsync();
         _files.Clear();
     }
-}
-
-/// <summary>An input could not be fetched; <see cref="Retryable"/> when trying again later may work (network, 5xx).</summary>
-internal sealed class InputDownloadException(string message, bool retryable) : Exception(message)
-{
-    public bool Retryable { get; } = retryable;
 }

@@ -1,0 +1,44 @@
+namespace BatchEditor.Providers;
+
+/// <summary>
+/// Fetching a row's input (an image or a mask) for providers that need the bytes rather than the URL. Failures are
+/// refusals made before anything reached the provider, so nothing was billed: <see cref="InputDownloadException"/>.
+/// </summary>
+public static class InputDownload
+{
+    public static async Task<byte[]> GetBytesAsync(HttpClient http, string url, string what, long maxBytes, CancellationToken ct)
+    {
+        try
+        {
+            using var response = await http.GetAsync(url, HttpCompletionOption.ResponseHeadersRead, ct);
+            if (!response.IsSuccessStatusCode)
+                throw new InputDownloadException($"{what} could not be downloaded: {(int)response.StatusCode} from {Host(url)}", HttpOutcomes.IsTransient(response.StatusCode));
+            if (response.Content.Headers.ContentLength > maxBytes) throw TooLarge(what, maxBytes);
+            await using var body = await response.Content.ReadAsStreamAsync(ct);
+            using var copy = new MemoryStream();
+            var buffer = new byte[81920];
+            int read;
+            while ((read = await body.ReadAsync(buffer, ct)) > 0)
+            {
+                if (copy.Length + read > maxBytes) throw TooLarge(what, maxBytes);
+                copy.Write(buffer, 0, read);
+            }
+            return copy.ToArray();
+        }
+        catch (HttpRequestException e)
+        {
+            throw new InputDownloadException($"{what} could not be downloaded from {Host(url)}: {e.Message}", retryable: true);
+        }
+    }
+
+    public static string Host(string url) => Uri.TryCreate(url, UriKind.Absolute, out var u) ? u.Host : url;
+
+    private static InputDownloadException TooLarge(string what, long maxBytes) =>
+        new($"{what} is larger than the {maxBytes / 1024 / 1024} MB limit", retryable: false);
+}
+
+/// <summary>An input could not be fetched; <see cref="Retryable"/> when trying again later may work (network, 5xx).</summary>
+public sealed class InputDownloadException(string message, bool retryable) : Exception(message)
+{
+    public bool Retryable { get; } = retryable;
+}
