@@ -11,7 +11,13 @@ namespace BatchEditor.IntegrationTests.Infrastructure;
 /// </summary>
 public sealed partial class AzuriteServer : IAsyncDisposable
 {
-    private static readonly Lazy<Task<AzuriteServer>> SharedServer = new(() => StartAsync());
+    private static readonly Lazy<Task<AzuriteServer>> SharedServer = new(async () =>
+    {
+        var server = await StartAsync();
+        // Nothing disposes a static: stop the node process when the test host exits, or it outlives the run.
+        AppDomain.CurrentDomain.ProcessExit += (_, _) => server.DisposeAsync().AsTask().GetAwaiter().GetResult();
+        return server;
+    });
     private readonly string _location = Directory.CreateTempSubdirectory("azurite-").FullName;
     private Process? _process;
 
