@@ -11,13 +11,7 @@ namespace BatchEditor.IntegrationTests.Infrastructure;
 /// </summary>
 public sealed partial class AzuriteServer : IAsyncDisposable
 {
-    private static readonly Lazy<Task<AzuriteServer>> SharedServer = new(async () =>
-    {
-        var server = await StartAsync();
-        // Nothing disposes a static: stop the node process when the test host exits, or it outlives the run.
-        AppDomain.CurrentDomain.ProcessExit += (_, _) => server.DisposeAsync().AsTask().GetAwaiter().GetResult();
-        return server;
-    });
+    private static readonly Lazy<Task<AzuriteServer>> SharedServer = new(() => StartAsync());
     private readonly string _location = Directory.CreateTempSubdirectory("azurite-").FullName;
     private Process? _process;
 
@@ -28,6 +22,14 @@ public sealed partial class AzuriteServer : IAsyncDisposable
         BlobAccount.DevelopmentStorage.Replace("http://127.0.0.1:10000/", $"http://127.0.0.1:{Port}/", StringComparison.Ordinal);
 
     public static Task<AzuriteServer> Shared => SharedServer.Value;
+
+    /// <summary>Runs node ("$0" is Azurite's main.js); SIGTERM is passed on; exits with node, or stops it when PARENT exits.</summary>
+    private const string Watchdog = """
+        node "$0" "$@" & child=$!
+        trap 'kill -TERM $child 2>/dev/null; wait $child; exit 0' TERM
+        while kill -0 PARENT 2>/dev/null && kill -0 $child 2>/dev/null; do sleep 1 & wait $!; done
+        kill -TERM $child 2>/dev/null; wait $child
+        """;
 
     public static async Task<AzuriteServer> StartAsync()
     {
@@ -41,9 +43,11 @@ public sealed partial class AzuriteServer : IAsyncDisposable
     {
         var main = Path.Combine(RepositoryRoot(), "node_modules", "azurite", "dist", "src", "blob", "main.js");
         if (!File.Exists(main)) throw new InvalidOperationException($"Azurite is not installed ({main} is missing): run `npm ci` in the repository root");
-        var info = new ProcessStartInfo("node")
+        // Through a small bash watchdog: node is stopped when this test host goes away, however it ends.
+        var info = new ProcessStartInfo("bash")
         {
-            ArgumentList = { main, "--blobHost", "127.0.0.1", "--blobPort", Port.ToString(System.Globalization.CultureInfo.InvariantCulture),
+            ArgumentList = { "-c", Watchdog.Replace("PARENT", Environment.ProcessId.ToString(System.Globalization.CultureInfo.InvariantCulture), StringComparison.Ordinal),
+                main, "--blobHost", "127.0.0.1", "--blobPort", Port.ToString(System.Globalization.CultureInfo.InvariantCulture),
                 "--location", _location, "--skipApiVersionCheck", "--disableTelemetry", "--loose" },
             RedirectStandardOutput = true,
             RedirectStandardError = true,
@@ -69,7 +73,7 @@ public sealed partial class AzuriteServer : IAsyncDisposable
     }
 
     /// <summary>
-    /// Stops the service with SIGTERM, so the emulator saves its metadata as a real service keeps its data through an
+    /// Stops the service with SIGTERM (through the watchdog), so the emulator saves its metadata as a real service keeps its data through an
     /// outage (killed outright, Azurite loses what it had not yet saved, which Azure never does); killed if it hangs.
     /// </summary>
     public async Task StopAsync()
