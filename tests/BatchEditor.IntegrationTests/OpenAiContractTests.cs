@@ -13,20 +13,19 @@ public class OpenAiContractTests : ProviderContractTests
     protected override (EditRequest, string) Unsupported => (Request("gpt-image-2", "make it grey", "1000x1000"), "size");
 
     [Fact]
-    public async Task An_input_that_cannot_be_downloaded_is_refused_before_anything_is_sent()
-    {
-        var request = Request("gpt-image-2", "Grey backdrop", [InputUrl("front"), InputUrl("front").Replace("/inputs/", "/files/", StringComparison.Ordinal)]);
-        var outcome = Assert.IsType<SubmitOutcome.Rejected>(await Provider.SubmitAsync(request, CancellationToken.None));
-        Assert.False(outcome.Retryable);
-        Assert.Contains("input image 2 could not be downloaded: 404", outcome.Reason);
-        Assert.Equal(0, Sim.State.TotalSubmits);
-    }
+    public Task An_input_that_cannot_be_downloaded_is_refused_before_anything_is_sent() => AssertRefusedBeforeSubmitting(
+        Request("gpt-image-2", "Grey backdrop", [InputUrl("front"), InputUrl("front").Replace("/inputs/", "/files/", StringComparison.Ordinal)]),
+        "input image 2 could not be downloaded: 404");
 
     [Fact]
-    public async Task A_mask_is_sent_as_a_png_file()
+    public async Task The_mask_is_sent_as_is_in_openais_own_convention()
     {
-        var outcome = await Provider.SubmitAsync(Request("gpt-image-2", "Only the sky", [InputUrl("front")], mask: InputUrl("mask")), CancellationToken.None);
-        Assert.IsType<SubmitOutcome.Completed>(outcome);
+        // The simulator, like OpenAI, refuses a mask without an alpha channel: so a refusal proves the mask arrived.
+        var sky = await Provider.SubmitAsync(Request("gpt-image-2", "Only the sky", [InputUrl("front")], mask: InputUrl("sky-mask")), CancellationToken.None);
+        Assert.IsType<SubmitOutcome.Completed>(sky);
+        var opaque = Assert.IsType<SubmitOutcome.Rejected>(
+            await Provider.SubmitAsync(Request("gpt-image-2", "Only the sea", [InputUrl("front")], mask: InputUrl("photo")), CancellationToken.None));
+        Assert.Contains("mask image missing alpha channel", opaque.Reason);
     }
 
     [Theory]

@@ -39,7 +39,8 @@ public abstract class ProviderContractTests : IAsyncLifetime
         _sim = await SimulatorServer.StartAsync(new SimulatorOptions { JobLatency = TimeSpan.FromMilliseconds(300), ImageScale = 0.1 });
         var settings = new Dictionary<string, string?>();
         TestBed.ProviderSettings(settings, Section, _sim.BaseUrls[Section]);
-        settings[$"Providers:{Section}:RequestTimeout"] = "00:00:01";
+        // Short, so a stalled submit ends quickly; not so short that a cold first request on a busy machine times out.
+        settings[$"Providers:{Section}:RequestTimeout"] = "00:00:03";
         var configuration = new ConfigurationBuilder().AddInMemoryCollection(settings).Build();
         _services = new ServiceCollection().AddProviders(configuration).BuildServiceProvider();
     }
@@ -123,6 +124,15 @@ public abstract class ProviderContractTests : IAsyncLifetime
         Assert.Contains(Name, problem.Message);
     }
 
+    /// <summary>A request the adapter must refuse itself, finally, without the provider seeing a submit.</summary>
+    protected async Task AssertRefusedBeforeSubmitting(EditRequest request, string reason)
+    {
+        var outcome = Assert.IsType<SubmitOutcome.Rejected>(await Provider.SubmitAsync(request, CancellationToken.None));
+        Assert.False(outcome.Retryable);
+        Assert.Contains(reason, outcome.Reason);
+        Assert.Equal(0, Sim.State.TotalSubmits);
+    }
+
     private async Task<PollOutcome> PollToEnd(ProviderJob job)
     {
         for (var i = 0; i < 100; i++)
@@ -176,14 +186,8 @@ public class GmiCloudContractTests : ProviderContractTests
     }
 
     [Fact]
-    public async Task A_mask_without_transparency_is_refused_before_calling_gmi()
-    {
-        var request = Request("gpt-image-2-edit", "Only the sky", [InputUrl("front")], "1:1", mask: InputUrl("photo"));
-        var outcome = Assert.IsType<SubmitOutcome.Rejected>(await Provider.SubmitAsync(request, CancellationToken.None));
-        Assert.False(outcome.Retryable);
-        Assert.Contains("no alpha channel", outcome.Reason);
-        Assert.Equal(0, Sim.State.TotalSubmits);
-    }
+    public Task A_mask_without_transparency_is_refused_before_calling_gmi() => AssertRefusedBeforeSubmitting(
+        Request("gpt-image-2-edit", "Only the sky", [InputUrl("front")], "1:1", mask: InputUrl("photo")), "no alpha channel");
 
     [Fact]
     public async Task A_submit_that_answers_success_needs_no_polling()

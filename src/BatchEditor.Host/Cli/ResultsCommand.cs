@@ -14,10 +14,10 @@ public static class ResultsCommand
     {
         var manifest = new Argument<string>("manifest") { Description = "Manifest name or id." };
         var output = new Option<FileInfo?>("--output", "-o") { Description = "Write the CSV here instead of to standard output." };
-        var signed = new Option<string?>("--signed-urls")
+        var signed = new Option<TimeSpan?>("--signed-urls")
         {
             Description = "Add read-only links (Azure Blob SAS) valid this long, e.g. 24h, 90m, 7d.",
-            CustomParser = result => Duration(result.Tokens[0].Value) is not null ? result.Tokens[0].Value : ParseError(result, result.Tokens[0].Value),
+            CustomParser = result => Duration(result.Tokens[0].Value) ?? ParseError(result, result.Tokens[0].Value),
         };
         var command = new Command("results", "Export one CSV row per item: id, state, reason, output locations, credits, cost.") { manifest, output, signed };
         command.SetAction((parse, ct) => CommandHost.RunAsync(async () =>
@@ -27,7 +27,7 @@ public static class ResultsCommand
             var info = await queries.FindAsync(parse.GetValue(manifest)!, ct);
             if (info is null) return CommandHost.Fail(ExitCodes.Usage, $"no manifest named '{parse.GetValue(manifest)}'");
 
-            var validFor = Duration(parse.GetValue(signed));
+            var validFor = parse.GetValue(signed);
             var store = host.Services.GetRequiredService<IBlobStore>();
             if (validFor is not null && store is not AzureBlobStore)
                 return CommandHost.Fail(ExitCodes.Usage, $"--signed-urls needs Storage__Kind=AzureBlob; outputs are in {store.Kind} storage");
@@ -68,7 +68,7 @@ public static class ResultsCommand
         return value is { } v && v >= TimeSpan.FromMinutes(1) && v <= TimeSpan.FromDays(365) ? v : null;
     }
 
-    private static string? ParseError(System.CommandLine.Parsing.ArgumentResult result, string text)
+    private static TimeSpan? ParseError(System.CommandLine.Parsing.ArgumentResult result, string text)
     {
         result.AddError($"--signed-urls '{text}' is not a duration between 1m and 365d (e.g. 24h, 90m, 7d)");
         return null;

@@ -18,6 +18,8 @@ public static class OpenAiProtocol
         if (string.IsNullOrWhiteSpace(prompt) || images.Count == 0) return Error(400, "image[] and prompt are required", "invalid_request_error", null);
         foreach (var file in images.Append(form.Files.GetFile("mask")).OfType<IFormFile>())
             if (!await IsImageAsync(file, ct)) return Error(400, $"Invalid file '{file.FileName}': not a supported image", "invalid_request_error", "invalid_image_format");
+        if (form.Files.GetFile("mask") is { } mask && !await HasAlphaAsync(mask, ct))
+            return Error(400, "Invalid mask image format - mask image missing alpha channel", "invalid_request_error", "invalid_image_format");
         var (w, h) = Size(form["size"].ToString());
         var n = int.TryParse(form["n"], CultureInfo.InvariantCulture, out var count) ? count : 1;
 
@@ -59,6 +61,14 @@ public static class OpenAiProtocol
         await using var stream = file.OpenReadStream();
         var read = await stream.ReadAtLeastAsync(head, head.Length, throwOnEndOfStream: false, ct);
         return read >= 3 && (head[0] == 0x89 && head[1] == 0x50 || head[0] == 0xFF && head[1] == 0xD8 || head[0] == (byte)'R');
+    }
+
+    private static async Task<bool> HasAlphaAsync(IFormFile mask, CancellationToken ct)
+    {
+        using var copy = new MemoryStream();
+        await mask.CopyToAsync(copy, ct);
+        try { return BatchEditor.Imaging.Png.Decode(copy.ToArray()).ColourType is BatchEditor.Imaging.Png.Rgba or BatchEditor.Imaging.Png.GreyAlpha; }
+        catch (InvalidDataException) { return false; }
     }
 
     private static (int W, int H) Size(string size)

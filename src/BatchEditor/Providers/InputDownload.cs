@@ -8,6 +8,14 @@ public static class InputDownload
 {
     public static async Task<byte[]> GetBytesAsync(HttpClient http, string url, string what, long maxBytes, CancellationToken ct)
     {
+        using var copy = new MemoryStream();
+        await CopyToAsync(http, url, what, maxBytes, copy, ct);
+        return copy.ToArray();
+    }
+
+    /// <summary>Streams the input into <paramref name="destination"/>, refusing it beyond <paramref name="maxBytes"/>.</summary>
+    public static async Task CopyToAsync(HttpClient http, string url, string what, long maxBytes, Stream destination, CancellationToken ct)
+    {
         try
         {
             using var response = await http.GetAsync(url, HttpCompletionOption.ResponseHeadersRead, ct);
@@ -15,15 +23,14 @@ public static class InputDownload
                 throw new InputDownloadException($"{what} could not be downloaded: {(int)response.StatusCode} from {Host(url)}", HttpOutcomes.IsTransient(response.StatusCode));
             if (response.Content.Headers.ContentLength > maxBytes) throw TooLarge(what, maxBytes);
             await using var body = await response.Content.ReadAsStreamAsync(ct);
-            using var copy = new MemoryStream();
             var buffer = new byte[81920];
+            long total = 0;
             int read;
             while ((read = await body.ReadAsync(buffer, ct)) > 0)
             {
-                if (copy.Length + read > maxBytes) throw TooLarge(what, maxBytes);
-                copy.Write(buffer, 0, read);
+                if ((total += read) > maxBytes) throw TooLarge(what, maxBytes);
+                await destination.WriteAsync(buffer.AsMemory(0, read), ct);
             }
-            return copy.ToArray();
         }
         catch (HttpRequestException e)
         {

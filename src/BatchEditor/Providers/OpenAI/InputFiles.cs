@@ -49,44 +49,22 @@ internal sealed class InputFiles : IAsyncDisposable
 
     private async Task AddAsync(HttpClient http, string part, string url, string what, long maxBytes, CancellationToken ct)
     {
-        HttpResponseMessage response;
-        try { response = await http.GetAsync(url, HttpCompletionOption.ResponseHeadersRead, ct); }
-        catch (HttpRequestException e) { throw new InputDownloadException($"{what} could not be downloaded from {InputDownload.Host(url)}: {e.Message}", retryable: true); }
-        using (response)
+        var file = new FileStream(Path.GetTempFileName(), FileMode.Create, FileAccess.ReadWrite, FileShare.None, 81920, FileOptions.DeleteOnClose | FileOptions.Asynchronous);
+        try
         {
-            if (!response.IsSuccessStatusCode)
-                throw new InputDownloadException($"{what} could not be downloaded: {(int)response.StatusCode} from {InputDownload.Host(url)}",
-                    retryable: HttpOutcomes.IsTransient(response.StatusCode));
-            var file = new FileStream(Path.GetTempFileName(), FileMode.Create, FileAccess.ReadWrite, FileShare.None, 81920, FileOptions.DeleteOnClose | FileOptions.Asynchronous);
-            try
-            {
-                await using var body = await response.Content.ReadAsStreamAsync(ct);
-                var buffer = new byte[81920];
-                int read;
-                while ((read = await body.ReadAsync(buffer, ct)) > 0)
-                {
-                    if (file.Length + read > maxBytes) throw new InputDownloadException($"{what} is larger than OpenAI's {maxBytes / 1024 / 1024} MB limit", retryable: false);
-                    await file.WriteAsync(buffer.AsMemory(0, read), ct);
-                }
-                file.Position = 0;
-                var head = new byte[ImageKind.SniffLength];
-                var kind = ImageKind.Sniff(head.AsSpan(0, await file.ReadAtLeastAsync(head, head.Length, throwOnEndOfStream: false, ct)))
-                    ?? throw new InputDownloadException($"{what} from {InputDownload.Host(url)} is not a PNG, JPEG or WebP image", retryable: false);
-                _files.Add((part, $"{part.TrimEnd('[', ']')}-{_files.Count + 1}.{kind.Extension}", kind, file));
-            }
-            catch (HttpRequestException e)
-            {
-                await file.DisposeAsync();
-                throw new InputDownloadException($"{what} download from {InputDownload.Host(url)} broke off: {e.Message}", retryable: true);
-            }
-            catch
-            {
-                await file.DisposeAsync();
-                throw;
-            }
+            await InputDownload.CopyToAsync(http, url, what, maxBytes, file, ct);
+            file.Position = 0;
+            var head = new byte[ImageKind.SniffLength];
+            var kind = ImageKind.Sniff(head.AsSpan(0, await file.ReadAtLeastAsync(head, head.Length, throwOnEndOfStream: false, ct)))
+                ?? throw new InputDownloadException($"{what} from {InputDownload.Host(url)} is not a PNG, JPEG or WebP image", retryable: false);
+            _files.Add((part, $"{part.TrimEnd('[', ']')}-{_files.Count + 1}.{kind.Extension}", kind, file));
+        }
+        catch
+        {
+            await file.DisposeAsync();
+            throw;
         }
     }
-
 
     public async ValueTask DisposeAsync()
     {
