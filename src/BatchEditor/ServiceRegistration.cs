@@ -1,6 +1,7 @@
 using BatchEditor.Engine;
 using BatchEditor.Items;
 using BatchEditor.Manifests;
+using BatchEditor.Operations;
 using BatchEditor.Persistence;
 using BatchEditor.Providers;
 using BatchEditor.Storage;
@@ -14,7 +15,7 @@ using Quartz;
 
 namespace BatchEditor;
 
-/// <summary>Wiring, one method per area (DESIGN.md habit 7).</summary>
+/// <summary>Wiring, one method per area.</summary>
 public static class ServiceRegistration
 {
     public const string ConnectionStringName = "BatchEditor";
@@ -31,7 +32,22 @@ public static class ServiceRegistration
         services.AddSingleton<ManifestReader>();
         services.AddSingleton<ManifestImporter>();
         services.AddSingleton<ManifestQueries>();
+        services.AddSingleton<LedgerQueries>();
+        services.AddSingleton<TransitionApplier>();
         services.AddSingleton<ItemTransitions>();
+        services.AddSingleton<Leases>();
+        services.AddSingleton<EngineLog>();
+        services.AddSingleton<ProviderBreaker>();
+        services.AddOperations();
+        return services;
+    }
+
+    /// <summary>Operator actions (review, retry, cancel, hold, release): shared by the CLI and the dashboard.</summary>
+    public static IServiceCollection AddOperations(this IServiceCollection services)
+    {
+        services.AddSingleton<OperatorTransitions>();
+        services.AddSingleton<ReviewQueries>();
+        services.AddSingleton<OperatorActions>();
         return services;
     }
 
@@ -58,13 +74,16 @@ public static class ServiceRegistration
     {
         var options = services.AddOptions<WorkerOptions>().Bind(configuration.GetSection("Worker")).ValidateDataAnnotations().ValidateOnStart();
         if (overrides is not null) options.Configure(overrides);
-        services.AddSingleton<EngineLog>();
         services.AddSingleton<ItemClaimer>();
+        services.AddSingleton<LeaseKeeper>();
+        services.AddSingleton<WorkSignal>();
+        services.AddSingleton<WorkerExit>();
         services.AddSingleton<SubmitStep>();
         services.AddSingleton<PollStep>();
         services.AddSingleton<CopyStep>();
         services.AddSingleton<LeaseRescuer>();
         services.AddHostedService<Dispatcher>();
+        services.AddHostedService<NewWorkListener>();
 
         var configured = configuration.GetSection("Worker").Get<WorkerOptions>() ?? new WorkerOptions();
         services.AddQuartz(q =>

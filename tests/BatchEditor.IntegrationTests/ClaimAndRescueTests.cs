@@ -64,7 +64,8 @@ public class ClaimAndRescueTests
         var item = Assert.Single(await host.Services.GetRequiredService<ItemClaimer>().ClaimSubmissionsAsync("owner", 1, Lease, CancellationToken.None));
         var transitions = host.Services.GetRequiredService<ItemTransitions>();
 
-        Assert.False(await transitions.SubmitRejected(item, "someone-else", "should not apply", 400, CancellationToken.None));
+        // Ownership is the claim's token, not the worker's name.
+        Assert.False(await transitions.SubmitRejected(item with { LeaseToken = Guid.NewGuid() }, "owner", "should not apply", 400, CancellationToken.None));
         Assert.Equal("Submitting", await bed.ScalarAsync<string>("select state from items"));
         Assert.True(await transitions.SubmitRejected(item, "owner", "400 from pixeldojo: bad", 400, CancellationToken.None));
         Assert.False(await transitions.SubmitRejected(item, "owner", "twice", 400, CancellationToken.None));
@@ -77,17 +78,11 @@ public class ClaimAndRescueTests
         await using var bed = await TestBed.StartAsync();
         await bed.ImportAsync(Csv.Manifest(3));
         using var host = bed.BuildHost(worker: true);
-        var claimer = host.Services.GetRequiredService<ItemClaimer>();
-        var claimed = await claimer.ClaimSubmissionsAsync("dead-worker", 3, TimeSpan.FromMilliseconds(1), CancellationToken.None);
+        var claimed = await host.Services.GetRequiredService<ItemClaimer>().ClaimSubmissionsAsync("dead-worker", 3, Lease, CancellationToken.None);
         Assert.Equal(3, claimed.Count);
-        await claimer.MarkSentAsync(claimed[1].AttemptId!.Value, CancellationToken.None);
-        // The third keeps a live lease: the rescuer must leave it alone.
-        await using (var keep = bed.Db.CreateCommand("update items set lease_expires_at = now() + interval '1 hour' where id = $1"))
-        {
-            keep.Parameters.AddWithValue(claimed[2].Id);
-            await keep.ExecuteNonQueryAsync();
-        }
-        await Task.Delay(50);
+        Assert.True(await host.Services.GetRequiredService<Leases>().TryMarkSentAsync(claimed[1], Lease, CancellationToken.None));
+        // The first two lapse; the third keeps a live lease and must be left alone.
+        await Lapse(bed, claimed[0].Id, claimed[1].Id);
 
         var result = await host.Services.GetRequiredService<LeaseRescuer>().RescueAsync("rescuer-test", CancellationToken.None);
 
@@ -97,6 +92,70 @@ public class ClaimAndRescueTests
         Assert.Equal("Submitting", await State(bed, claimed[2].Id));
         Assert.Contains("dead-worker", await bed.ScalarAsync<string>("select reason from items where id = $1", claimed[1].Id));
         Assert.Equal(2L, await bed.ScalarAsync<long>("select count(*) from item_history where actor = 'rescuer-test'"));
+        // What the parked submit may cost is on the ledger, marked as an estimate, against its attempt.
+        Assert.Equal(5m, await bed.ScalarAsync<decimal>("select credits from usage_ledger where item_id = $1 and estimated and attempt_id = $2", claimed[1].Id, claimed[1].AttemptId!.Value));
+    }
+
+    [Fact]
+    public async Task A_worker_that_lost_its_lease_can_neither_mark_a_send_nor_write_a_result()
+    {
+        await using var bed = await TestBed.StartAsync();
+        await bed.ImportAsync(Csv.Manifest(1));
+        using var host = bed.BuildHost(worker: true);
+        var claimer = host.Services.GetRequiredService<ItemClaimer>();
+        var leases = host.Services.GetRequiredService<Leases>();
+        var paused = Assert.Single(await claimer.ClaimSubmissionsAsync("same-host:42", 1, Lease, CancellationToken.None));
+        await Lapse(bed, paused.Id);
+        Assert.Equal(new LeaseRescuer.Result(1, 0), await host.Services.GetRequiredService<LeaseRescuer>().RescueAsync("rescuer", CancellationToken.None));
+        // A restarted process with the same host:pid claims it again: the name is the same, the fencing token is not.
+        var again = Assert.Single(await claimer.ClaimSubmissionsAsync("same-host:42", 1, Lease, CancellationToken.None));
+        Assert.NotEqual(paused.LeaseToken, again.LeaseToken);
+
+        Assert.False(await leases.TryMarkSentAsync(paused, Lease, CancellationToken.None));
+        Assert.False(await host.Services.GetRequiredService<ItemTransitions>().SubmitRejected(paused, "same-host:42", "late", 400, CancellationToken.None));
+        Assert.True(await leases.TryMarkSentAsync(again, Lease, CancellationToken.None));
+        Assert.Equal(1L, await bed.ScalarAsync<long>("select count(*) from provider_attempts where sent_at is not null"));
+    }
+
+    [Fact]
+    public async Task The_send_mark_and_the_rescuer_never_both_win_a_race()
+    {
+        await using var bed = await TestBed.StartAsync();
+        await bed.ImportAsync(Csv.Manifest(40));
+        using var host = bed.BuildHost(worker: true);
+        var claimed = await host.Services.GetRequiredService<ItemClaimer>().ClaimSubmissionsAsync("racer", 40, Lease, CancellationToken.None);
+        var leases = host.Services.GetRequiredService<Leases>();
+        var rescuer = host.Services.GetRequiredService<LeaseRescuer>();
+        // Every lease lapses within the next 200 ms while marks and rescues run at the same time.
+        await using (var cmd = bed.Db.CreateCommand("update items set lease_expires_at = now() + random() * interval '200 milliseconds'"))
+            await cmd.ExecuteNonQueryAsync();
+
+        var marks = claimed.Select(async item =>
+        {
+            await Task.Delay(Random.Shared.Next(0, 200));
+            return (item.Id, Sent: await leases.TryMarkSentAsync(item, TimeSpan.FromMinutes(1), CancellationToken.None));
+        }).ToList();
+        var rescues = Enumerable.Range(0, 10).Select(async i => { await Task.Delay(i * 25); await rescuer.RescueAsync("rescuer", CancellationToken.None); }).ToList();
+        await Task.WhenAll(rescues);
+        var results = await Task.WhenAll(marks);
+        await Task.Delay(300);
+        await rescuer.RescueAsync("rescuer", CancellationToken.None);
+
+        foreach (var (id, sent) in results)
+        {
+            var state = await State(bed, id);
+            // Marked as sent: the item is never handed out again. Not marked: it must not be left as "maybe sent".
+            Assert.True(sent ? state is "Submitting" or "NeedsReview" : state == "Pending", $"item {id}: sent={sent}, state={state}");
+        }
+        Assert.Contains(results, r => r.Sent);
+        Assert.Contains(results, r => !r.Sent);
+    }
+
+    private static async Task Lapse(TestBed bed, params long[] ids)
+    {
+        await using var cmd = bed.Db.CreateCommand("update items set lease_expires_at = now() - interval '1 second' where id = any($1)");
+        cmd.Parameters.AddWithValue(ids);
+        await cmd.ExecuteNonQueryAsync();
     }
 
     private static Task<string> State(TestBed bed, long id) => bed.ScalarAsync<string>("select state from items where id = $1", id);

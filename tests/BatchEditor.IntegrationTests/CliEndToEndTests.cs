@@ -22,7 +22,8 @@ public class CliEndToEndTests
         Assert.True(worker.ExitCode == 0, worker.ToString());
 
         Assert.All(await bed.ItemsAsync(), i => Assert.Equal("Succeeded", i.State));
-        Assert.Equal(8, Directory.GetFiles(Path.Combine(bed.StorageRoot, "e2e"), "*.png", SearchOption.AllDirectories).Length);
+        var manifestId = await bed.ScalarAsync<Guid>("select id from manifests where name = 'e2e'");
+        Assert.Equal(8, Directory.GetFiles(Path.Combine(bed.StorageRoot, manifestId.ToString("N")), "*.png", SearchOption.AllDirectories).Length);
         Assert.Equal(40m, await bed.ScalarAsync<decimal>("select sum(credits) from usage_ledger"));
         Assert.Equal(32L, await bed.ScalarAsync<long>("select count(*) from item_history"));
 

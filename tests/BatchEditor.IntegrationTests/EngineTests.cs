@@ -25,7 +25,7 @@ public class EngineTests
             while (await r.ReadAsync())
             {
                 count++;
-                Assert.Matches(@"^happy/SKU-\d{4}/1\.png$", r.GetString(0));
+                Assert.Matches($@"^{manifest.Id:N}/SKU-\d{{4}}/1\.png$", r.GetString(0));
                 var bytes = await File.ReadAllBytesAsync(r.GetString(1));
                 Assert.Equal(ImageKind.Png, ImageKind.Sniff(bytes));
                 Assert.Equal(r.GetString(2), Convert.ToBase64String(MD5.HashData(bytes)));

@@ -21,10 +21,10 @@ public class OpenAiContractTests : ProviderContractTests
     public async Task The_mask_is_sent_as_is_in_openais_own_convention()
     {
         // The simulator, like OpenAI, refuses a mask without an alpha channel: so a refusal proves the mask arrived.
-        var sky = await Provider.SubmitAsync(Request("gpt-image-2", "Only the sky", [InputUrl("front")], mask: InputUrl("sky-mask")), CancellationToken.None);
+        var sky = await Provider.SubmitAsync(Request("gpt-image-2", "Only the sky", [InputUrl("front")], mask: InputUrl("sky-mask")), SubmitFence.Open, CancellationToken.None);
         Assert.IsType<SubmitOutcome.Completed>(sky);
         var opaque = Assert.IsType<SubmitOutcome.Rejected>(
-            await Provider.SubmitAsync(Request("gpt-image-2", "Only the sea", [InputUrl("front")], mask: InputUrl("photo")), CancellationToken.None));
+            await Provider.SubmitAsync(Request("gpt-image-2", "Only the sea", [InputUrl("front")], mask: InputUrl("photo")), SubmitFence.Open, CancellationToken.None));
         Assert.Contains("mask image missing alpha channel", opaque.Reason);
     }
 

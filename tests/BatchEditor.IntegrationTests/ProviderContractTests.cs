@@ -59,7 +59,7 @@ public abstract class ProviderContractTests : IAsyncLifetime
         var estimate = Provider.Estimate(request);
         Assert.True(estimate.Credits > 0 || estimate.CostUsd > 0 || estimate.Note.Contains("price", StringComparison.OrdinalIgnoreCase), estimate.Note);
 
-        var outcome = await Provider.SubmitAsync(request, CancellationToken.None);
+        var outcome = await Provider.SubmitAsync(request, SubmitFence.Open, CancellationToken.None);
         var (outputs, cost) = outcome switch
         {
             SubmitOutcome.Completed c => (c.Outputs, c.Cost),
@@ -80,7 +80,7 @@ public abstract class ProviderContractTests : IAsyncLifetime
     [Fact]
     public async Task A_failed_job_is_final_with_the_providers_reason()
     {
-        var outcome = await Provider.SubmitAsync(Sample("Recolour [sim:fail]"), CancellationToken.None);
+        var outcome = await Provider.SubmitAsync(Sample("Recolour [sim:fail]"), SubmitFence.Open, CancellationToken.None);
         var reason = outcome switch
         {
             SubmitOutcome.Rejected { Retryable: false } r => r.Reason,
@@ -95,7 +95,7 @@ public abstract class ProviderContractTests : IAsyncLifetime
     [InlineData("[sim:503]")]
     public async Task Refusals_that_prove_nothing_was_created_are_retryable(string directive)
     {
-        var outcome = Assert.IsType<SubmitOutcome.Rejected>(await Provider.SubmitAsync(Sample($"Crop {directive}"), CancellationToken.None));
+        var outcome = Assert.IsType<SubmitOutcome.Rejected>(await Provider.SubmitAsync(Sample($"Crop {directive}"), SubmitFence.Open, CancellationToken.None));
         Assert.True(outcome.Retryable);
         Assert.Equal(TimeSpan.FromSeconds(1), outcome.RetryAfter);
     }
@@ -104,13 +104,13 @@ public abstract class ProviderContractTests : IAsyncLifetime
     [InlineData("[sim:500]")]
     [InlineData("[sim:stall]")]
     public async Task A_submit_whose_fate_is_unknown_is_ambiguous(string directive) =>
-        Assert.IsType<SubmitOutcome.Ambiguous>(await Provider.SubmitAsync(Sample($"Crop {directive}"), CancellationToken.None));
+        Assert.IsType<SubmitOutcome.Ambiguous>(await Provider.SubmitAsync(Sample($"Crop {directive}"), SubmitFence.Open, CancellationToken.None));
 
     [Fact]
     public async Task A_refused_connection_is_retryable()
     {
         await _sim.DisposeAsync();
-        var outcome = Assert.IsType<SubmitOutcome.Rejected>(await Provider.SubmitAsync(Sample("Crop"), CancellationToken.None));
+        var outcome = Assert.IsType<SubmitOutcome.Rejected>(await Provider.SubmitAsync(Sample("Crop"), SubmitFence.Open, CancellationToken.None));
         Assert.True(outcome.Retryable);
         _sim = await SimulatorServer.StartAsync();
     }
@@ -127,7 +127,7 @@ public abstract class ProviderContractTests : IAsyncLifetime
     /// <summary>A request the adapter must refuse itself, finally, without the provider seeing a submit.</summary>
     protected async Task AssertRefusedBeforeSubmitting(EditRequest request, string reason)
     {
-        var outcome = Assert.IsType<SubmitOutcome.Rejected>(await Provider.SubmitAsync(request, CancellationToken.None));
+        var outcome = Assert.IsType<SubmitOutcome.Rejected>(await Provider.SubmitAsync(request, SubmitFence.Open, CancellationToken.None));
         Assert.False(outcome.Retryable);
         Assert.Contains(reason, outcome.Reason);
         Assert.Equal(0, Sim.State.TotalSubmits);
@@ -182,7 +182,7 @@ public class GmiCloudContractTests : ProviderContractTests
     {
         // The simulator answers 400 to anything but a black-and-white PNG with some white.
         var request = Request("gpt-image-2-edit", "Only the sky", [InputUrl("front")], "1:1", mask: InputUrl("sky-mask"));
-        Assert.IsType<SubmitOutcome.Accepted>(await Provider.SubmitAsync(request, CancellationToken.None));
+        Assert.IsType<SubmitOutcome.Accepted>(await Provider.SubmitAsync(request, SubmitFence.Open, CancellationToken.None));
     }
 
     [Fact]
@@ -192,7 +192,7 @@ public class GmiCloudContractTests : ProviderContractTests
     [Fact]
     public async Task A_submit_that_answers_success_needs_no_polling()
     {
-        var outcome = await Provider.SubmitAsync(Sample("Relight [sim:sync]"), CancellationToken.None);
+        var outcome = await Provider.SubmitAsync(Sample("Relight [sim:sync]"), SubmitFence.Open, CancellationToken.None);
         Assert.Single(Assert.IsType<SubmitOutcome.Completed>(outcome).Outputs);
     }
 }
@@ -215,7 +215,7 @@ public class FalContractTests : ProviderContractTests
     [Fact]
     public async Task Validation_errors_name_the_field_from_the_detail_array()
     {
-        var outcome = Assert.IsType<SubmitOutcome.Rejected>(await Provider.SubmitAsync(Request("openai/gpt-image-2/edit", "x"), CancellationToken.None));
+        var outcome = Assert.IsType<SubmitOutcome.Rejected>(await Provider.SubmitAsync(Request("openai/gpt-image-2/edit", "x"), SubmitFence.Open, CancellationToken.None));
         Assert.False(outcome.Retryable);
         Assert.Contains("body.prompt: String should have at least 2 characters", outcome.Reason);
     }

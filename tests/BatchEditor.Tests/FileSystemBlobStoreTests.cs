@@ -25,8 +25,8 @@ public sealed class FileSystemBlobStoreTests : IDisposable
     public async Task A_write_that_fails_midway_leaves_no_file_behind()
     {
         var store = new FileSystemBlobStore(Options.Create(new StorageOptions { Root = _root }));
-        var failing = new CheckedStream([1, 2], new MemoryStream([3]), expectedLength: 10, maxBytes: 100, "output 1");
-        await Assert.ThrowsAsync<InvalidDataException>(() => store.PutIfAbsentAsync("m/b/1.png", failing, Png, CancellationToken.None));
+        var failing = new CheckedStream(new MemoryStream([1, 2, 3]), expectedLength: 10, maxBytes: 100, "output 1");
+        await Assert.ThrowsAsync<OutputDownloadException>(() => store.PutIfAbsentAsync("m/b/1.png", failing, Png, CancellationToken.None));
         Assert.Empty(Directory.GetFiles(_root, "*", SearchOption.AllDirectories));
     }
 

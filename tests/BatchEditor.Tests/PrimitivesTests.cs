@@ -80,23 +80,36 @@ public class PrimitivesTests
     }
 
     [Fact]
-    public async Task A_checked_stream_rejects_truncated_and_oversized_downloads()
+    public async Task A_checked_stream_rejects_truncated_and_oversized_downloads_as_source_faults()
     {
-        var head = new byte[] { 1, 2 };
-        await using (var truncated = new CheckedStream(head, new MemoryStream([3, 4]), expectedLength: 10, maxBytes: 100, "output 1"))
-            Assert.Contains("truncated: 4 of 10", (await Assert.ThrowsAsync<InvalidDataException>(() => truncated.CopyToAsync(Stream.Null))).Message);
-        await using (var big = new CheckedStream(head, new MemoryStream(new byte[50]), expectedLength: null, maxBytes: 20, "output 1"))
-            await Assert.ThrowsAsync<InvalidDataException>(() => big.CopyToAsync(Stream.Null));
-        await using var ok = new CheckedStream(head, new MemoryStream([3, 4]), expectedLength: 4, maxBytes: 100, "output 1");
+        await using (var truncated = new CheckedStream(new MemoryStream([1, 2, 3, 4]), expectedLength: 10, maxBytes: 100, "output 1"))
+        {
+            var e = await Assert.ThrowsAsync<OutputDownloadException>(() => truncated.CopyToAsync(Stream.Null));
+            Assert.Contains("truncated: 4 of 10", e.Message);
+            Assert.True(e.Transient);
+        }
+        await using (var big = new CheckedStream(new MemoryStream(new byte[50]), expectedLength: null, maxBytes: 20, "output 1"))
+            Assert.False((await Assert.ThrowsAsync<OutputDownloadException>(() => big.CopyToAsync(Stream.Null))).Transient);
+        await using (var cut = new CheckedStream(new FailingStream(), expectedLength: null, maxBytes: 20, "output 1"))
+            Assert.True((await Assert.ThrowsAsync<OutputDownloadException>(() => cut.CopyToAsync(Stream.Null))).Transient);
+        await using var ok = new CheckedStream(new MemoryStream([1, 2, 3, 4]), expectedLength: 4, maxBytes: 100, "output 1");
         var copy = new MemoryStream();
         await ok.CopyToAsync(copy);
         Assert.Equal([1, 2, 3, 4], copy.ToArray());
     }
 
     [Fact]
-    public void Blob_names_are_deterministic_and_path_safe()
+    public void Blob_names_belong_to_one_manifest_id_and_run_and_are_path_safe()
     {
-        Assert.Equal("spring/SKU-1/1.png", OutputCopier.BlobName("spring", "SKU-1", 0, ImageKind.Png));
-        Assert.Equal("spring/A%2FB%20C/2.jpg", OutputCopier.BlobName("spring", "A/B C", 1, ImageKind.Jpeg));
+        var id = Guid.Parse("0190e5c4-7a1b-7c3d-9e8f-0123456789ab");
+        Assert.Equal("0190e5c47a1b7c3d9e8f0123456789ab/SKU-1/1.png", OutputCopier.BlobName(id, "SKU-1", 1, 0, ImageKind.Png));
+        Assert.Equal("0190e5c47a1b7c3d9e8f0123456789ab/A%2FB%20C/2.jpg", OutputCopier.BlobName(id, "A/B C", 1, 1, ImageKind.Jpeg));
+        Assert.Equal("0190e5c47a1b7c3d9e8f0123456789ab/SKU-1/run-2/1.png", OutputCopier.BlobName(id, "SKU-1", 2, 0, ImageKind.Png));
+    }
+
+    private sealed class FailingStream : MemoryStream
+    {
+        public override ValueTask<int> ReadAsync(Memory<byte> buffer, CancellationToken ct = default) =>
+            ValueTask.FromException<int>(new IOException("connection reset"));
     }
 }

@@ -14,6 +14,8 @@ public static class BatchEditorCli
         root.Subcommands.Add(WorkerCommand.Create());
         root.Subcommands.Add(StatusCommand.Create());
         root.Subcommands.Add(ResultsCommand.Create());
+        root.Subcommands.Add(ReviewCommand.Create());
+        foreach (var command in ManifestActionCommands.Create()) root.Subcommands.Add(command);
         return root;
     }
 }

@@ -1,5 +1,6 @@
 using System.CommandLine;
 using System.Globalization;
+using BatchEditor.Engine;
 using BatchEditor.Items;
 using BatchEditor.Usage;
 using Microsoft.Extensions.DependencyInjection;
@@ -18,6 +19,7 @@ public static class StatusCommand
         {
             using var host = CommandHost.Build();
             var queries = host.Services.GetRequiredService<ManifestQueries>();
+            await PrintBreakersAsync(host.Services.GetRequiredService<ProviderBreaker>(), ct);
             if (parse.GetValue(manifest) is not { } name)
             {
                 foreach (var m in await queries.RecentAsync(10, ct)) await PrintAsync(queries, m, ct);
@@ -44,6 +46,20 @@ public static class StatusCommand
         var usd = spend.CostUsd is { } c ? $", ${c.ToString("0.00##", CultureInfo.InvariantCulture)}" : "";
         var estimated = spend.EstimatedCredits != 0 ? $" ({spend.EstimatedCredits.ToString("0.##", CultureInfo.InvariantCulture)} estimated)" : "";
         AnsiConsole.MarkupLine($"credits: {spend.Credits.ToString("0.##", CultureInfo.InvariantCulture)}{Markup.Escape(usd)}{estimated}; refunded {spend.RefundedCredits.ToString("0.##", CultureInfo.InvariantCulture)}");
+    }
+
+    /// <summary>Providers whose circuit breaker is open (no submits) or counting failures.</summary>
+    private static async Task PrintBreakersAsync(ProviderBreaker breaker, CancellationToken ct)
+    {
+        var now = DateTimeOffset.UtcNow;
+        foreach (var b in await breaker.ListAsync(ct))
+        {
+            var state = b.IsOpen(now) ? $"[red]circuit breaker OPEN[/] until {b.OpenUntil:HH:mm:ss} UTC, no submits"
+                : b.OpenUntil is not null ? "[yellow]circuit breaker probing[/] (one submit let through)"
+                : b.ConsecutiveFailures > 0 ? $"{b.ConsecutiveFailures} consecutive submit failure(s)" : null;
+            if (state is not null)
+                AnsiConsole.MarkupLine($"provider {Markup.Escape(b.Provider)}: {state}; last: {Markup.Escape(b.LastFailure ?? "?")}");
+        }
     }
 
     private static Task WatchAsync(ManifestQueries queries, ManifestQueries.ManifestInfo info, CancellationToken ct) =>

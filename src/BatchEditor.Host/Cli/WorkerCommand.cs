@@ -1,4 +1,5 @@
 using System.CommandLine;
+using BatchEditor.Engine;
 using BatchEditor.Storage;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
@@ -24,7 +25,11 @@ public static class WorkerCommand
                 if (parse.GetValue(concurrency) is { } c) o.Concurrency = c;
             }), LogLevel.Information);
             await host.Services.GetRequiredService<IBlobStore>().EnsureReadyAsync(ct);
+            var exit = host.Services.GetRequiredService<WorkerExit>(); // RunAsync disposes the host
             await host.RunAsync(ct);
+            // The host stops cleanly whatever made it stop: a dispatcher that died must not look like a finished batch.
+            if (exit.Fatal is { } fatal)
+                return CommandHost.Fail(ExitCodes.Failed, $"the worker stopped on an unexpected error: {fatal.GetType().Name}: {fatal.Message}");
             return ExitCodes.Ok;
         }));
         return command;

@@ -5,19 +5,21 @@ using Npgsql;
 
 namespace BatchEditor.Engine;
 
-/// <summary>Copying → Succeeded | Copying (retry) | Expired | Failed. Earliest-expiring outputs first.</summary>
+/// <summary>
+/// Copying → Succeeded | Copying (retry) | Expired | Failed. Earliest-expiring outputs first. A source that keeps
+/// failing is given up after <see cref="WorkerOptions.MaxCopyAttempts"/> rounds; a storage outage is waited out until the
+/// outputs expire (the cost is already paid, so the outputs are worth waiting for).
+/// </summary>
 public sealed class CopyStep(OutputCopier copier, ItemTransitions transitions, NpgsqlDataSource dataSource,
-    IOptions<WorkerOptions> options, TimeProvider clock)
+    IOptions<WorkerOptions> options, EngineLog log, TimeProvider clock)
 {
     public async Task RunAsync(ClaimedItem item, string owner, CancellationToken ct)
     {
-        var pending = await OutputRows.PendingAsync(dataSource, item.Id, ct);
-        foreach (var output in pending)
+        foreach (var output in await OutputRows.PendingAsync(dataSource, item.Id, item.Run, ct))
         {
             if (output.ExpiresAt is { } expires && expires <= clock.GetUtcNow())
             {
-                await transitions.OutputsExpired(item, owner,
-                    $"output {output.Ordinal + 1} expired at {expires:u} before it could be copied; its cost stays on the ledger", ct);
+                await Expired(item, owner, $"output {output.Ordinal + 1} expired at {expires:u} before it could be copied; its cost stays on the ledger", ct);
                 return;
             }
             try
@@ -27,33 +29,60 @@ public sealed class CopyStep(OutputCopier copier, ItemTransitions transitions, N
             }
             catch (OutputUnavailableException e)
             {
-                await transitions.OutputsExpired(item, owner, e.Message + "; its cost stays on the ledger", ct);
+                await Expired(item, owner, e.Message + "; its cost stays on the ledger", ct);
                 return;
             }
-            catch (Exception e) when (e is not OperationCanceledException || !ct.IsCancellationRequested)
+            catch (OutputDownloadException e)
             {
-                await RetryOrFail(item, owner, $"copy of output {output.Ordinal + 1} failed: {e.Message}", ct);
+                await RetryOrFail(item, owner, $"copy of output {output.Ordinal + 1} failed: {e.Message}", e.Transient, ct);
+                return;
+            }
+            catch (StorageUnavailableException e)
+            {
+                await WaitForStorage(item, owner, output, e, ct);
+                return;
+            }
+            catch (OutputConflictException e)
+            {
+                await transitions.CopyFailed(item, owner, $"copy of output {output.Ordinal + 1} refused: {e.Message}", ct);
                 return;
             }
         }
-        await transitions.CopySucceeded(item, owner, await StoredCountAsync(item.Id, ct), ct);
+        await transitions.CopySucceeded(item, owner, await OutputRows.StoredCountAsync(dataSource, item.Id, item.Run, ct), ct);
     }
 
-    private async Task RetryOrFail(ClaimedItem item, string owner, string reason, CancellationToken ct)
+    private async Task Expired(ClaimedItem item, string owner, string reason, CancellationToken ct)
     {
-        if (item.CopyAttempts + 1 >= options.Value.MaxCopyAttempts)
+        log.OutputsExpired(item.Id, item.RowId, reason);
+        await transitions.OutputsExpired(item, owner, reason, ct);
+    }
+
+    private async Task RetryOrFail(ClaimedItem item, string owner, string reason, bool transient, CancellationToken ct)
+    {
+        if (!transient || item.CopyAttempts + 1 >= options.Value.MaxCopyAttempts)
         {
-            await transitions.CopyFailed(item, owner, $"{reason} (gave up after {item.CopyAttempts + 1} rounds)", ct);
+            await transitions.CopyFailed(item, owner, transient ? $"{reason} (gave up after {item.CopyAttempts + 1} rounds)" : reason, ct);
             return;
         }
         var delay = Backoff.Exponential(item.CopyAttempts + 1, TimeSpan.FromSeconds(2), TimeSpan.FromMinutes(2));
-        await transitions.CopyRetryLater(item, owner, $"{reason}; retry in {delay.TotalSeconds:0.#} s", clock.GetUtcNow() + delay, ct);
+        await transitions.CopyRetryLater(item, owner, $"{reason}; retry in {delay.TotalSeconds:0.#} s", clock.GetUtcNow() + delay, countsAsAttempt: true, ct);
     }
 
-    private async Task<int> StoredCountAsync(long itemId, CancellationToken ct)
+    private async Task WaitForStorage(ClaimedItem item, string owner, OutputRows.Row output, StorageUnavailableException e, CancellationToken ct)
     {
-        await using var cmd = dataSource.CreateCommand("select count(*) from outputs where item_id = $1 and state = 'Stored'");
-        cmd.Parameters.AddWithValue(itemId);
-        return (int)(long)(await cmd.ExecuteScalarAsync(ct))!;
+        var now = clock.GetUtcNow();
+        var deadline = output.ExpiresAt ?? (item.SubmittedAt ?? now) + options.Value.AssumedOutputLifetime;
+        if (deadline <= now)
+        {
+            await Expired(item, owner, $"output {output.Ordinal + 1} could not be stored before it expired at {deadline:u} ({e.Message}); its cost stays on the ledger", ct);
+            return;
+        }
+        // Storage waits do not count as copy attempts, so the pause grows with the time the outputs have been waiting.
+        var waited = now - (item.SubmittedAt ?? now);
+        var backoff = TimeSpan.FromTicks(Math.Clamp(waited.Ticks / 4, TimeSpan.FromSeconds(2).Ticks, options.Value.MaxRetryDelay.Ticks));
+        var delay = deadline - now < backoff ? deadline - now : backoff;
+        log.StorageWaiting(item.Id, item.RowId, e.Message);
+        await transitions.CopyRetryLater(item, owner,
+            $"{e.Message}; outputs are kept until {deadline:u}, copy again in {delay.TotalSeconds:0.#} s", now + delay, countsAsAttempt: false, ct);
     }
 }

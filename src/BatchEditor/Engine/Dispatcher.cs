@@ -7,14 +7,16 @@ using Npgsql;
 namespace BatchEditor.Engine;
 
 /// <summary>
-/// The per-process work loop: claims up to the free slots, runs each claimed item's step with bounded
-/// concurrency, sleeps until a step finishes or the idle interval passes. On stop it claims nothing more and
-/// gives in-flight steps <see cref="WorkerOptions.ShutdownGrace"/> to finish.
+/// The per-process work loop: claims up to the free slots, runs each claimed item's step with bounded concurrency under
+/// a renewed lease, sleeps until a step finishes, new work is announced, or the idle interval passes. A database that
+/// goes away is waited for with back-off. On stop it claims nothing more, lets in-flight steps finish for
+/// <see cref="WorkerOptions.ShutdownGrace"/>, then cancels them: each hands its item back (or, for a request already sent,
+/// parks it for review), so nothing stays leased. A crash of the loop itself is reported through <see cref="WorkerExit"/>.
 /// </summary>
 public sealed class Dispatcher(
     ItemClaimer claimer, SubmitStep submit, PollStep poll, CopyStep copy, ItemTransitions transitions,
-    NpgsqlDataSource dataSource, ProviderRegistry providers, IOptions<WorkerOptions> options,
-    IHostApplicationLifetime lifetime, EngineLog log, TimeProvider clock) : BackgroundService
+    NpgsqlDataSource dataSource, ProviderRegistry providers, LeaseKeeper keeper, WorkSignal signal, WorkerExit exit,
+    IOptions<WorkerOptions> options, IHostApplicationLifetime lifetime, EngineLog log, TimeProvider clock) : BackgroundService
 {
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
@@ -24,84 +26,115 @@ public sealed class Dispatcher(
         await using (lifetime.ApplicationStarted.Register(() => started.TrySetResult()))
         await using (stoppingToken.Register(() => started.TrySetResult()))
             await started.Task;
+        try
+        {
+            await RunAsync(stoppingToken);
+        }
+        catch (Exception e) when (e is not OperationCanceledException || !stoppingToken.IsCancellationRequested)
+        {
+            log.DispatcherCrashed(e);
+            exit.Fail(e);
+            lifetime.StopApplication();
+        }
+    }
+
+    private async Task RunAsync(CancellationToken stoppingToken)
+    {
         var opts = options.Value;
         var owner = opts.WorkerName;
         log.Started(owner, opts.Concurrency, string.Join(", ", providers.Configured.Select(p => p.Name)));
         using var hardStop = new CancellationTokenSource();
         await using var graceTimer = stoppingToken.Register(() => hardStop.CancelAfter(opts.ShutdownGrace));
+        using var heartbeatStop = new CancellationTokenSource();
+        var heartbeat = keeper.RunAsync(heartbeatStop.Token);
         var running = new HashSet<Task>();
-        using var stepDone = new SemaphoreSlim(0);
+        var claimFailures = 0;
 
         while (!stoppingToken.IsCancellationRequested)
         {
             running.RemoveWhere(t => t.IsCompleted);
             var free = opts.Concurrency - running.Count;
-            var claimed = free > 0 ? await ClaimAsync(owner, free, opts.LeaseDuration, stoppingToken) : [];
-            foreach (var item in claimed)
-                running.Add(RunStepAsync(item, owner, hardStop.Token).ContinueWith(_ => stepDone.Release(), TaskScheduler.Default));
+            var (claimed, failed) = free > 0 ? await ClaimAsync(owner, free, opts.LeaseDuration, stoppingToken) : ([], false);
+            claimFailures = failed ? claimFailures + 1 : 0;
+            foreach (var item in claimed) running.Add(RunStepAsync(item, owner, hardStop.Token));
             if (claimed.Count > 0 && claimed.Count == free) continue; // a full claim: there may be more due now
 
-            if (opts.UntilIdle && running.Count == 0 && claimed.Count == 0 && !await AnyActiveAsync(stoppingToken))
+            if (opts.UntilIdle && !failed && running.Count == 0 && claimed.Count == 0 && !await AnyActiveAsync(stoppingToken))
             {
                 log.Idle(owner);
                 lifetime.StopApplication();
                 break;
             }
-            try { await stepDone.WaitAsync(opts.IdlePollInterval, stoppingToken); }
-            catch (OperationCanceledException) { }
+            // The database is away: wait longer each time (up to 5 s) instead of hammering it.
+            var wait = failed ? Backoff.Exponential(claimFailures, TimeSpan.FromMilliseconds(200), TimeSpan.FromSeconds(5)) : opts.IdlePollInterval;
+            await signal.WaitAsync(wait, stoppingToken);
         }
 
         running.RemoveWhere(t => t.IsCompleted);
         if (running.Count > 0) log.Draining(opts.ShutdownGrace, running.Count);
         await Task.WhenAll(running);
+        await heartbeatStop.CancelAsync();
+        await heartbeat;
     }
 
-    private async Task<List<ClaimedItem>> ClaimAsync(string owner, int free, TimeSpan lease, CancellationToken ct)
+    private async Task<(List<ClaimedItem> Items, bool Failed)> ClaimAsync(string owner, int free, TimeSpan lease, CancellationToken ct)
     {
         try
         {
             var items = await claimer.ClaimFollowUpsAsync(owner, free, lease, ct);
             items.AddRange(await claimer.ClaimSubmissionsAsync(owner, free - items.Count, lease, ct));
             if (items.Count > 0) log.Claimed(items.Count);
-            return items;
+            return (items, false);
         }
         catch (Exception e) when (e is NpgsqlException or TimeoutException && !ct.IsCancellationRequested)
         {
             log.ClaimFailed(e);
-            return [];
+            return ([], true);
         }
         catch (OperationCanceledException)
         {
-            return [];
+            return ([], false);
         }
     }
 
-    private async Task RunStepAsync(ClaimedItem item, string owner, CancellationToken ct)
+    private async Task RunStepAsync(ClaimedItem item, string owner, CancellationToken hardStop)
     {
         await Task.Yield(); // the step runs off the dispatcher loop
+        using var lease = keeper.Track(item);
+        using var step = CancellationTokenSource.CreateLinkedTokenSource(lease.Lost, hardStop);
         try
         {
             await (item.State switch
             {
-                ItemState.Submitting => submit.RunAsync(item, owner, ct),
-                ItemState.Running => poll.RunAsync(item, owner, ct),
-                ItemState.Copying => copy.RunAsync(item, owner, ct),
+                ItemState.Submitting => submit.RunAsync(item, owner, step.Token, hardStop),
+                ItemState.Running => poll.RunAsync(item, owner, step.Token),
+                ItemState.Copying => copy.RunAsync(item, owner, step.Token),
                 _ => Task.CompletedTask,
             });
+        }
+        catch (OperationCanceledException) when (step.IsCancellationRequested)
+        {
+            // Lost the lease: the item is someone else's now. Stopping: hand polls and copies back (idempotent work).
+            if (!lease.Lost.IsCancellationRequested && item.State != ItemState.Submitting)
+                await TryRelease(item, owner, "worker stopped; the step will run again", TimeSpan.Zero);
         }
         catch (Exception e)
         {
             log.StepFailed(e, item.State.ToString(), item.Id, item.RowId);
-            // A submit that failed here may or may not have been sent: its lease lapses and the rescuer decides.
-            // Polls and copies are idempotent: hand them back for a later retry.
-            if (item.State != ItemState.Submitting && !ct.IsCancellationRequested)
-                await TryRelease(item, owner, $"{item.State} step failed: {e.Message}");
+            // A submit that failed here may or may not have been sent: its lease lapses and the rescuer decides from the
+            // send mark. Polls and copies are idempotent: hand them back for a later retry.
+            if (item.State != ItemState.Submitting && !lease.Lost.IsCancellationRequested)
+                await TryRelease(item, owner, $"{item.State} step failed: {e.Message}; retry in 30 s", TimeSpan.FromSeconds(30));
+        }
+        finally
+        {
+            signal.Set();
         }
     }
 
-    private async Task TryRelease(ClaimedItem item, string owner, string reason)
+    private async Task TryRelease(ClaimedItem item, string owner, string reason, TimeSpan retryIn)
     {
-        try { await transitions.Release(item, owner, reason, clock.GetUtcNow().AddSeconds(30), CancellationToken.None); }
+        try { await transitions.Release(item, owner, reason, clock.GetUtcNow() + retryIn, CancellationToken.None); }
         catch (Exception e) { log.StepFailed(e, "release", item.Id, item.RowId); }
     }
 
@@ -110,6 +143,6 @@ public sealed class Dispatcher(
         await using var cmd = dataSource.CreateCommand("select exists (select 1 from items where state = any($1))");
         cmd.Parameters.AddWithValue(ItemStates.Names(ItemStates.Active));
         try { return (bool)(await cmd.ExecuteScalarAsync(ct))!; }
-        catch (OperationCanceledException) { return true; }
+        catch (Exception e) when (e is OperationCanceledException or NpgsqlException) { return true; } // unknown: keep going
     }
 }

@@ -5,27 +5,31 @@ using Npgsql;
 namespace BatchEditor.Engine;
 
 /// <summary>
-/// Claims due items for this worker, each kind in one statement with <c>FOR UPDATE SKIP LOCKED</c>.
-/// Pending items are claimed under a transaction-scoped advisory lock so that the per-provider caps
-/// (jobs in flight, submissions per minute) hold cluster-wide: ten workers respect a cap of 2 as one does.
+/// Claims due items for this worker, each kind in one statement with <c>FOR UPDATE SKIP LOCKED</c>. Every claim gets a
+/// fresh lease token, which all of the holder's later writes are guarded on. Pending items are claimed under a
+/// transaction-scoped advisory lock so that the per-provider caps (jobs in flight, submissions per minute, an open
+/// circuit breaker) hold cluster-wide: ten workers respect a cap of 2 as one does.
 /// </summary>
 public sealed class ItemClaimer(NpgsqlDataSource dataSource, ProviderRegistry providers)
 {
     private const long SubmitClaimLockKey = 0x42_45_43_6C_61_69_6D; // "BEClaim"
+    private const string Running = nameof(ItemState.Running), Copying = nameof(ItemState.Copying);
+    private const string Pending = nameof(ItemState.Pending), Submitting = nameof(ItemState.Submitting);
 
     /// <summary>Running items due a poll and Copying items due a copy; earliest output expiry first.</summary>
     public async Task<List<ClaimedItem>> ClaimFollowUpsAsync(string owner, int max, TimeSpan lease, CancellationToken ct)
     {
+        if (max <= 0) return [];
         await using var cmd = dataSource.CreateCommand(
             $"""
             with due as (
                 select id from items
-                where state in ('Running', 'Copying') and next_run_at <= now()
+                where state in ('{Running}', '{Copying}') and next_run_at <= now()
                   and (lease_expires_at is null or lease_expires_at < now())
                 order by outputs_expire_at nulls last, next_run_at
                 limit $1
                 for update skip locked)
-            update items i set lease_owner = $2, lease_expires_at = now() + $3, updated_at = now()
+            update items i set lease_owner = $2, lease_token = gen_random_uuid(), lease_expires_at = now() + $3, updated_at = now()
             from due where i.id = due.id
             returning {ClaimedItem.Columns}
             """);
@@ -45,32 +49,35 @@ public sealed class ItemClaimer(NpgsqlDataSource dataSource, ProviderRegistry pr
         await using var tx = await conn.BeginTransactionAsync(ct);
         await using (var lockCmd = new NpgsqlCommand($"select pg_advisory_xact_lock({SubmitClaimLockKey})", conn, tx))
             await lockCmd.ExecuteNonQueryAsync(ct);
+        var breakers = await ProviderBreaker.LimitsAsync(conn, tx, configured, ct);
         await using var cmd = new NpgsqlCommand(
             $"""
             with cap as (
-                select * from unnest($1::text[], $2::int[], $3::int[]) as c(provider, max_in_flight, per_minute)),
+                select * from unnest($1::text[], $2::int[], $3::int[], $7::int[]) as c(provider, max_in_flight, per_minute, breaker)),
             free as (
                 select cap.provider, greatest(0, least(
-                    cap.max_in_flight - (select count(*) from items x where x.provider = cap.provider and x.state in ('Submitting', 'Running')),
-                    cap.per_minute - (select count(*) from provider_attempts a where a.provider = cap.provider and a.claimed_at > now() - interval '1 minute')
+                    cap.max_in_flight - (select count(*) from items x where x.provider = cap.provider and x.state in ('{Submitting}', '{Running}')),
+                    cap.per_minute - (select count(*) from provider_attempts a where a.provider = cap.provider and a.claimed_at > now() - interval '1 minute'),
+                    cap.breaker
                 ))::int as slots
                 from cap),
             picked as (
                 select p.id from free cross join lateral (
                     select id from items
-                    where state = 'Pending' and provider = free.provider and next_run_at <= now()
+                    where state = '{Pending}' and provider = free.provider and next_run_at <= now()
                     order by next_run_at, id
                     limit free.slots
                     for update skip locked) p
                 limit $4),
             claimed as (
-                update items i set state = 'Submitting', reason = 'submitting (attempt ' || (i.submit_attempts + 1) || ')',
-                    lease_owner = $5, lease_expires_at = now() + $6, submit_attempts = i.submit_attempts + 1, updated_at = now()
+                update items i set state = '{Submitting}', reason = 'submitting (attempt ' || (i.submit_attempts + 1) || ')',
+                    lease_owner = $5, lease_token = gen_random_uuid(), lease_expires_at = now() + $6, submit_sent_at = null,
+                    submit_attempts = i.submit_attempts + 1, updated_at = now()
                 from picked where i.id = picked.id
                 returning {ClaimedItem.Columns}),
             history as (
                 insert into item_history (item_id, from_state, to_state, reason, actor)
-                select c.id, 'Pending', 'Submitting', 'claimed for submit', $5 from claimed c),
+                select c.id, '{Pending}', '{Submitting}', 'claimed for submit', $5 from claimed c),
             attempt as (
                 insert into provider_attempts (item_id, provider, worker)
                 select c.id, c.provider, $5 from claimed c
@@ -83,17 +90,11 @@ public sealed class ItemClaimer(NpgsqlDataSource dataSource, ProviderRegistry pr
         cmd.Parameters.AddWithValue(max);
         cmd.Parameters.AddWithValue(owner);
         cmd.Parameters.AddWithValue(lease);
+        // An open breaker allows nothing; one whose cool-down is over, a single probe.
+        cmd.Parameters.AddWithValue(configured.Select(p => breakers.GetValueOrDefault(p.Name, int.MaxValue)).ToArray());
         var items = await ReadAll(cmd, withAttempt: true, ct);
         await tx.CommitAsync(ct);
         return items;
-    }
-
-    /// <summary>Right before a submit leaves: from here on, a lost worker means "may be billed".</summary>
-    public async Task MarkSentAsync(long attemptId, CancellationToken ct)
-    {
-        await using var cmd = dataSource.CreateCommand("update provider_attempts set sent_at = now() where id = $1");
-        cmd.Parameters.AddWithValue(attemptId);
-        await cmd.ExecuteNonQueryAsync(ct);
     }
 
     private static async Task<List<ClaimedItem>> ReadAll(NpgsqlCommand cmd, bool withAttempt, CancellationToken ct)

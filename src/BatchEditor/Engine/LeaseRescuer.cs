@@ -1,37 +1,41 @@
 using BatchEditor.Items;
+using BatchEditor.Providers;
 using Npgsql;
 using Quartz;
 
 namespace BatchEditor.Engine;
 
 /// <summary>
-/// Handles Submitting items whose worker vanished (lease lapsed). Running and Copying items need no rescue:
-/// their steps are idempotent and the claim takes them again once the lease has lapsed.
+/// Handles Submitting items whose worker vanished (lease lapsed and not renewed). Whether the submit may have left is
+/// read from the send mark on the item row, in the same guarded statement that moves it (see
+/// <see cref="ItemTransitions.RescueUnsent"/>): a worker that comes back can no longer mark, and one that marked first
+/// keeps its item. Running and Copying items need no rescue: their steps are idempotent and the claim takes them again.
 /// </summary>
-public sealed class LeaseRescuer(NpgsqlDataSource dataSource, ItemTransitions transitions)
+public sealed class LeaseRescuer(NpgsqlDataSource dataSource, ItemTransitions transitions, ProviderRegistry providers)
 {
     public sealed record Result(int Requeued, int NeedReview);
 
     public async Task<Result> RescueAsync(string actor, CancellationToken ct)
     {
         await using var cmd = dataSource.CreateCommand(
-            """
-            select i.id, i.lease_owner, a.sent_at is not null
+            $"""
+            select {ClaimedItem.Columns}, i.lease_owner, i.submit_sent_at is not null,
+                   (select max(a.id) from provider_attempts a where a.item_id = i.id)
             from items i
-            left join lateral (select sent_at from provider_attempts where item_id = i.id order by id desc limit 1) a on true
-            where i.state = 'Submitting' and i.lease_expires_at < now()
+            where i.state = '{ItemState.Submitting}' and i.lease_expires_at < now()
             limit 1000
             """);
-        var lapsed = new List<(long Id, string Owner, bool Sent)>();
+        var lapsed = new List<(ClaimedItem Item, string Owner, bool Sent)>();
         await using (var r = await cmd.ExecuteReaderAsync(ct))
-            while (await r.ReadAsync(ct)) lapsed.Add((r.GetInt64(0), r.IsDBNull(1) ? "?" : r.GetString(1), r.GetBoolean(2)));
+            while (await r.ReadAsync(ct))
+                lapsed.Add((ClaimedItem.Read(r, r.IsDBNull(27) ? null : r.GetInt64(27)), r.IsDBNull(25) ? "?" : r.GetString(25), r.GetBoolean(26)));
 
         int requeued = 0, review = 0;
-        foreach (var (id, owner, sent) in lapsed)
+        foreach (var (item, owner, sent) in lapsed)
         {
-            // Guarded on the lapsed lease: if the worker came back and finished meanwhile, this matches nothing.
-            if (sent ? await transitions.RescueInFlight(id, actor, owner, ct) : await transitions.RescueUnsent(id, actor, ct))
-                _ = sent ? review++ : requeued++;
+            // Each is guarded on the lapsed lease and on the send mark: if the worker came back meanwhile, nothing matches.
+            if (sent && await transitions.RescueInFlight(item, actor, owner, providers.Estimate(item.Provider, item.Request), ct)) review++;
+            else if (!sent && await transitions.RescueUnsent(item, actor, ct)) requeued++;
         }
         return new Result(requeued, review);
     }

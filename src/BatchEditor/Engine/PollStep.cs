@@ -1,12 +1,12 @@
 using BatchEditor.Items;
 using BatchEditor.Providers;
 using Microsoft.Extensions.Options;
-using Npgsql;
+using BatchEditor.Usage;
 
 namespace BatchEditor.Engine;
 
 /// <summary>Running → Running (poll later) | Copying | Failed. Scheduled through next_run_at, never a sleeping thread.</summary>
-public sealed class PollStep(ProviderRegistry providers, ItemTransitions transitions, NpgsqlDataSource dataSource,
+public sealed class PollStep(ProviderRegistry providers, ItemTransitions transitions, LedgerQueries ledger,
     IOptions<WorkerOptions> options, TimeProvider clock)
 {
     public async Task RunAsync(ClaimedItem item, string owner, CancellationToken ct)
@@ -32,12 +32,17 @@ public sealed class PollStep(ProviderRegistry providers, ItemTransitions transit
                 var wait = progress.NextPollAfter is { } hint && hint > interval ? hint : interval;
                 await transitions.PollLater(item, owner, $"{progress.ProviderStatus} at {item.Provider}; poll {item.PollCount + 2} in {wait.TotalSeconds:0.#} s", now + wait, ct);
                 break;
+            case PollOutcome.Completed { Outputs.Count: 0 } empty:
+                // "Done" without an image is a failure in the provider's own words; what it charged stays on the ledger.
+                await transitions.JobFailed(item, owner,
+                    $"{item.Provider} job {job.JobId} reported completion without any output: {empty.ProviderText ?? "(no text)"}", null, ct);
+                break;
             case PollOutcome.Completed completed:
-                var adjustment = completed.Cost is { } reported ? await AdjustmentAsync(item.Id, reported, ct) : null;
+                var adjustment = completed.Cost is { } reported ? await AdjustmentAsync(item, reported, ct) : null;
                 await transitions.JobCompleted(item, owner, completed, adjustment, ct);
                 break;
             case PollOutcome.Failed failed:
-                var refund = failed.Refunded ? await RefundAsync(item.Id, failed.Reason, ct) : null;
+                var refund = failed.Refunded ? await RefundAsync(item, failed.Reason, ct) : null;
                 await transitions.JobFailed(item, owner, failed.Reason + (refund is null ? "" : "; credits refunded"), refund, ct);
                 break;
             case PollOutcome.Transient transient:
@@ -47,25 +52,15 @@ public sealed class PollStep(ProviderRegistry providers, ItemTransitions transit
         }
     }
 
-    private async Task<LedgerEntry?> AdjustmentAsync(long itemId, CostReport reported, CancellationToken ct)
+    private async Task<LedgerEntry?> AdjustmentAsync(ClaimedItem item, CostReport reported, CancellationToken ct)
     {
-        var (credits, usd) = await ChargedAsync(itemId, ct);
+        var (credits, usd) = await ledger.ChargedAsync(item.Id, item.Run, ct);
         return LedgerEntry.Adjustment(credits, usd, reported);
     }
 
-    private async Task<LedgerEntry?> RefundAsync(long itemId, string reason, CancellationToken ct)
+    private async Task<LedgerEntry?> RefundAsync(ClaimedItem item, string reason, CancellationToken ct)
     {
-        var (credits, usd) = await ChargedAsync(itemId, ct);
+        var (credits, usd) = await ledger.ChargedAsync(item.Id, item.Run, ct);
         return credits == 0 && (usd ?? 0) == 0 ? null : LedgerEntry.Refund(credits, usd, $"refund: {reason}");
-    }
-
-    /// <summary>What the ledger holds for the item so far (the item is leased, so nothing else writes it meanwhile).</summary>
-    private async Task<(decimal Credits, decimal? Usd)> ChargedAsync(long itemId, CancellationToken ct)
-    {
-        await using var cmd = dataSource.CreateCommand("select coalesce(sum(credits), 0), sum(cost_usd) from usage_ledger where item_id = $1");
-        cmd.Parameters.AddWithValue(itemId);
-        await using var r = await cmd.ExecuteReaderAsync(ct);
-        await r.ReadAsync(ct);
-        return (r.GetDecimal(0), r.IsDBNull(1) ? null : r.GetDecimal(1));
     }
 }

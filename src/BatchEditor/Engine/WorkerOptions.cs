@@ -8,8 +8,11 @@ public sealed class WorkerOptions
     /// <summary>Steps this process runs at once (submits, polls and copies together).</summary>
     [Range(1, 1024)] public int Concurrency { get; set; } = 16;
 
-    /// <summary>How long a claim is held; a step still running after this may lose its item to the rescuer.</summary>
-    public TimeSpan LeaseDuration { get; set; } = TimeSpan.FromMinutes(5);
+    /// <summary>
+    /// How long a claim is held without renewal. Running steps renew their leases every third of this, so only a worker
+    /// that stopped (crashed, paused, cut off from the database) loses its items to the rescuer.
+    /// </summary>
+    public TimeSpan LeaseDuration { get; set; } = TimeSpan.FromMinutes(2);
 
     /// <summary>Longest sleep between claims when there is nothing to do (new work also wakes the dispatcher).</summary>
     public TimeSpan IdlePollInterval { get; set; } = TimeSpan.FromSeconds(1);
@@ -17,11 +20,23 @@ public sealed class WorkerOptions
     /// <summary>How often the rescuer (a clustered Quartz job) looks for lapsed leases.</summary>
     public TimeSpan RescueInterval { get; set; } = TimeSpan.FromSeconds(15);
 
-    /// <summary>Submits retried automatically (only ever when nothing was created) before the item fails.</summary>
-    [Range(1, 100)] public int MaxSubmitAttempts { get; set; } = 6;
+    /// <summary>
+    /// How long an item keeps waiting through refusals that prove nothing was created (429, 503, a refused connection, an
+    /// input that cannot be fetched yet) before it fails: a provider outage of minutes or hours costs time, not items.
+    /// </summary>
+    public TimeSpan SubmitRetryWindow { get; set; } = TimeSpan.FromHours(24);
 
-    /// <summary>Copy rounds before an output that keeps failing is given up (it stays visible as Failed).</summary>
+    /// <summary>The longest wait between two such retries (the back-off grows to this and stays there).</summary>
+    public TimeSpan MaxRetryDelay { get; set; } = TimeSpan.FromMinutes(5);
+
+    /// <summary>
+    /// Copy rounds before an output whose source keeps failing (5xx, stalls, truncated bodies) is given up (Failed, with
+    /// the reason). A storage outage does not count: the copy waits for the store until the outputs expire.
+    /// </summary>
     [Range(1, 1000)] public int MaxCopyAttempts { get; set; } = 10;
+
+    /// <summary>How long outputs whose provider states no expiry (and inline outputs) are waited for through a storage outage.</summary>
+    public TimeSpan AssumedOutputLifetime { get; set; } = TimeSpan.FromHours(24);
 
     /// <summary>A provider job still running after this long is failed (and reported) rather than polled forever.</summary>
     public TimeSpan MaxJobDuration { get; set; } = TimeSpan.FromHours(2);
@@ -35,8 +50,13 @@ public sealed class WorkerOptions
     /// <summary>Quartz scheduler name: processes that share it (and the database) form one cluster.</summary>
     public string SchedulerName { get; set; } = "BatchEditor";
 
-    /// <summary>This process's name on leases and history rows; defaults to host:pid.</summary>
+    /// <summary>This process's name on leases and history rows, for people; defaults to host:pid:random.</summary>
     public string? Name { get; set; }
 
-    public string WorkerName => Name ?? $"{Environment.MachineName}:{Environment.ProcessId}";
+    // For people only: ownership is the per-claim lease token, so a restarted process reusing a pid owns nothing.
+    private readonly string _defaultName = $"{Environment.MachineName}:{Environment.ProcessId}:{Guid.NewGuid().ToString("N")[..4]}";
+
+    public string WorkerName => Name ?? _defaultName;
+
+    public TimeSpan LeaseRenewInterval => LeaseDuration / 3;
 }

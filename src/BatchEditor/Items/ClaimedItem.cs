@@ -3,17 +3,22 @@ using Npgsql;
 
 namespace BatchEditor.Items;
 
-/// <summary>An item a worker holds under a lease, with everything its next step needs.</summary>
+/// <summary>
+/// An item a worker holds under a lease, with everything its next step needs. <see cref="LeaseToken"/> is new for
+/// every claim: the holder's writes are guarded on it, so they match nothing once the item was taken from it.
+/// </summary>
 public sealed record ClaimedItem(
     long Id, Guid ManifestId, string ManifestName, string RowId, ItemState State, string Provider,
     EditRequest Request, string? ProviderJobId, string? StatusUrl, int SubmitAttempts, int PollCount,
-    int CopyAttempts, DateTimeOffset? SubmittedAt, long? AttemptId, string? ResultUrl = null)
+    int CopyAttempts, DateTimeOffset? SubmittedAt, long? AttemptId, string? ResultUrl, Guid? LeaseToken,
+    int Run, DateTimeOffset? RetryingSince, DateTimeOffset? OutputsExpireAt)
 {
     /// <summary>The column list every claim statement returns, in the order <see cref="Read"/> expects.</summary>
     public const string Columns =
         "i.id, i.manifest_id, (select m.name from manifests m where m.id = i.manifest_id), i.row_id, i.state, i.provider, " +
         "i.model, i.prompt, i.image_urls, i.mask_url, i.size, i.quality, i.n, i.output_format, i.provider_job_id, " +
-        "i.status_url, i.submit_attempts, i.poll_count, i.copy_attempts, i.submitted_at, i.result_url";
+        "i.status_url, i.submit_attempts, i.poll_count, i.copy_attempts, i.submitted_at, i.result_url, i.lease_token, " +
+        "i.run, i.retrying_since, i.outputs_expire_at";
 
     public ProviderJob? Job => ProviderJobId is not null && StatusUrl is not null ? new(ProviderJobId, StatusUrl, Request.Model, ResultUrl) : null;
 
@@ -22,7 +27,10 @@ public sealed record ClaimedItem(
         new EditRequest(r.GetString(3), r.GetString(6), r.GetString(7), r.GetFieldValue<string[]>(8),
             Nullable(r, 9), Nullable(r, 10), Nullable(r, 11), r.GetInt32(12), Nullable(r, 13)),
         Nullable(r, 14), Nullable(r, 15), r.GetInt32(16), r.GetInt32(17), r.GetInt32(18),
-        r.IsDBNull(19) ? null : r.GetFieldValue<DateTimeOffset>(19), attemptId, Nullable(r, 20));
+        Time(r, 19), attemptId, Nullable(r, 20), r.IsDBNull(21) ? null : r.GetGuid(21),
+        r.GetInt32(22), Time(r, 23), Time(r, 24));
 
     private static string? Nullable(NpgsqlDataReader r, int i) => r.IsDBNull(i) ? null : r.GetString(i);
+
+    private static DateTimeOffset? Time(NpgsqlDataReader r, int i) => r.IsDBNull(i) ? null : r.GetFieldValue<DateTimeOffset>(i);
 }

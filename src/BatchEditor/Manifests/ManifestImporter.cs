@@ -11,8 +11,6 @@ namespace BatchEditor.Manifests;
 /// </summary>
 public sealed partial class ManifestImporter(NpgsqlDataSource dataSource)
 {
-    public const string NewWorkChannel = "batch_editor_work";
-
     public sealed record Imported(Guid Id, string Name, int Items);
 
     public sealed class DuplicateManifestException(string existing) : Exception($"this exact file was already imported as manifest '{existing}'; use --force to import it again")
@@ -42,7 +40,7 @@ public sealed partial class ManifestImporter(NpgsqlDataSource dataSource)
             await insert.ExecuteNonQueryAsync(ct);
         }
         await CopyItems(conn, id, rows, ct);
-        await using (var notify = new NpgsqlCommand($"notify {NewWorkChannel}", conn, tx)) await notify.ExecuteNonQueryAsync(ct);
+        await Items.NewWork.NotifyAsync(conn, tx, ct); // idle workers claim the new items at once
         await tx.CommitAsync(ct);
         return new Imported(id, name, rows.Count);
     }

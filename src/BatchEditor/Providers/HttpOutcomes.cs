@@ -4,8 +4,8 @@ using System.Text.Json;
 namespace BatchEditor.Providers;
 
 /// <summary>
-/// Classifies HTTP answers and faults the same way for every adapter. The rule that matters
-/// (DESIGN.md): a submit is retryable only when the answer proves nothing was created.
+/// Classifies HTTP answers and faults the same way for every adapter. The rule that matters (docs/reliability.md):
+/// a submit is retryable only when the answer proves nothing was created.
 /// </summary>
 public static class HttpOutcomes
 {
@@ -16,13 +16,19 @@ public static class HttpOutcomes
     public static bool IsTransient(HttpStatusCode status) =>
         ProvesNotCreated(status) || (int)status >= 500;
 
+    /// <summary>The longest <c>Retry-After</c> obeyed: a server asking for an hour (or a year) is asked again sooner.</summary>
+    public static readonly TimeSpan MaxRetryAfter = TimeSpan.FromMinutes(10);
+
     public static TimeSpan? RetryAfter(HttpResponseMessage response)
     {
         var header = response.Headers.RetryAfter;
-        if (header?.Delta is { } delta) return delta;
-        if (header?.Date is { } date) return date - DateTimeOffset.UtcNow is var d && d > TimeSpan.Zero ? d : TimeSpan.Zero;
-        return null;
+        TimeSpan? wait = header?.Delta ?? (header?.Date is { } date ? date - DateTimeOffset.UtcNow : null);
+        return wait is null ? null : wait < TimeSpan.Zero ? TimeSpan.Zero : wait > MaxRetryAfter ? MaxRetryAfter : wait;
     }
+
+    /// <summary>The start of an answer, for reasons that quote what the provider said.</summary>
+    public static string Excerpt(string? text) =>
+        string.IsNullOrWhiteSpace(text) ? "(empty body)" : text.Length > 300 ? text[..300] + "…" : text;
 
     /// <summary>A submit that threw instead of answering.</summary>
     public static SubmitOutcome SubmitFault(Exception error, string provider, CancellationToken ct) => error switch

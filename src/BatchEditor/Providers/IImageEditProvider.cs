@@ -18,7 +18,17 @@ public interface IImageEditProvider
     /// <summary>What the request is expected to cost, written to the ledger when the provider reports nothing.</summary>
     CostReport Estimate(EditRequest request);
 
-    Task<SubmitOutcome> SubmitAsync(EditRequest request, CancellationToken ct);
+    /// <summary>
+    /// Prepares the request (downloads, conversions), then sends it through <paramref name="fence"/>: a failure before the
+    /// fence is a refusal (nothing sent), one after it is classified by <see cref="HttpOutcomes"/>.
+    /// </summary>
+    Task<SubmitOutcome> SubmitAsync(EditRequest request, SubmitFence fence, CancellationToken ct);
 
     Task<PollOutcome> PollAsync(ProviderJob job, CancellationToken ct);
+
+    /// <summary>
+    /// The reference to poll a job known only by its id (an operator adopting a job found on the provider's dashboard);
+    /// null for synchronous providers, whose answers are the only trace of an edit.
+    /// </summary>
+    ProviderJob? JobFromId(string jobId, string model);
 }

@@ -8,8 +8,11 @@ public abstract record SubmitOutcome
     /// <summary>The provider created a job; poll it after <paramref name="FirstPollAfter"/>.</summary>
     public sealed record Accepted(ProviderJob Job, TimeSpan FirstPollAfter, DateTimeOffset? OutputsExpireAt, CostReport? Cost, int HttpStatus) : SubmitOutcome;
 
-    /// <summary>The provider answered with the outputs at once (synchronous providers).</summary>
-    public sealed record Completed(string? JobId, IReadOnlyList<OutputRef> Outputs, CostReport? Cost, int HttpStatus) : SubmitOutcome;
+    /// <summary>
+    /// The provider answered with the outputs at once (synchronous providers). <paramref name="ProviderText"/> is an
+    /// excerpt of the answer, quoted when it holds no output.
+    /// </summary>
+    public sealed record Completed(string? JobId, IReadOnlyList<OutputRef> Outputs, CostReport? Cost, int HttpStatus, string? ProviderText = null) : SubmitOutcome;
 
     /// <summary>
     /// Nothing was created. <paramref name="Retryable"/> is true only when the answer proves that
@@ -19,6 +22,9 @@ public abstract record SubmitOutcome
 
     /// <summary>The request may have reached the provider and may be billed (timeout, 5xx, cut connection).</summary>
     public sealed record Ambiguous(string Reason, int? HttpStatus) : SubmitOutcome;
+
+    /// <summary>The fence did not open (the worker lost the item first): nothing was sent, nothing is to be written.</summary>
+    public sealed record NotSent(string Reason) : SubmitOutcome;
 }
 
 /// <summary>The result of one poll of a provider job. Polls are idempotent: any of these may be repeated.</summary>
@@ -28,7 +34,8 @@ public abstract record PollOutcome
 
     public sealed record InProgress(string ProviderStatus, TimeSpan? NextPollAfter) : PollOutcome;
 
-    public sealed record Completed(IReadOnlyList<OutputRef> Outputs, CostReport? Cost) : PollOutcome;
+    /// <summary>The job ended; <paramref name="ProviderText"/> is an excerpt of the answer, quoted when it holds no output.</summary>
+    public sealed record Completed(IReadOnlyList<OutputRef> Outputs, CostReport? Cost, string? ProviderText = null) : PollOutcome;
 
     /// <summary>The job ended without outputs. <paramref name="Refunded"/>: the provider returns what it charged.</summary>
     public sealed record Failed(string Reason, bool Refunded) : PollOutcome;

@@ -6,17 +6,23 @@ namespace BatchEditor.Providers;
 /// </summary>
 public static class ProviderHttp
 {
+    /// <summary>
+    /// Passes the fence (the last moment the submit can still be abandoned safely), then sends. From the fence on only a
+    /// hard stop cancels (<see cref="SubmitFence.SendToken"/>): the answer of a request in flight is always wanted.
+    /// </summary>
     public static async Task<SubmitOutcome> SubmitAsync(HttpClient http, HttpRequestMessage message, string provider,
-        Func<HttpResponseMessage, string, SubmitOutcome> read, CancellationToken ct)
+        Func<HttpResponseMessage, string, SubmitOutcome> read, SubmitFence fence, CancellationToken ct)
     {
+        if (!await fence.TryPassAsync(ct)) return new SubmitOutcome.NotSent("the worker lost the item before the request was sent");
+        var sendToken = fence.SendToken;
         try
         {
-            using var response = await http.SendAsync(message, ct);
-            return read(response, await response.Content.ReadAsStringAsync(ct));
+            using var response = await http.SendAsync(message, sendToken);
+            return read(response, await response.Content.ReadAsStringAsync(sendToken));
         }
         catch (Exception e) when (e is HttpRequestException or OperationCanceledException)
         {
-            return HttpOutcomes.SubmitFault(e, provider, ct);
+            return HttpOutcomes.SubmitFault(e, provider, sendToken);
         }
     }
 

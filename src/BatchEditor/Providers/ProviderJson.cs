@@ -23,6 +23,9 @@ public static class ProviderJson
         catch (JsonException) { return null; }
     }
 
+    /// <summary>The start of a JSON answer, for reasons that quote what the provider said.</summary>
+    public static string Excerpt(JsonNode? node) => HttpOutcomes.Excerpt(node?.ToJsonString());
+
     public static string? Str(this JsonNode? node, string name) =>
         node?[name] is JsonValue v && v.TryGetValue<string>(out var s) ? s : node?[name]?.ToJsonString();
 

@@ -1,3 +1,4 @@
+using BatchEditor.Downloads;
 using BatchEditor.Providers.Fal;
 using BatchEditor.Providers.GmiCloud;
 using BatchEditor.Providers.GptImageApi;
@@ -13,16 +14,16 @@ namespace BatchEditor.Providers;
 /// <summary>Where each provider is registered: its CLI name, its configuration section, its real endpoint.</summary>
 public static class ProviderRegistration
 {
-    public sealed record Entry(string Name, string Section, string DefaultBaseUrl, Func<HttpClient, ProviderSettings, IImageEditProvider> Create);
+    public sealed record Entry(string Name, string Section, string DefaultBaseUrl, Func<HttpClient, ProviderSettings, DownloadOptions, IImageEditProvider> Create);
 
     public static readonly IReadOnlyList<Entry> All =
     [
-        new(PixelDojoProvider.ProviderName, "PixelDojo", "https://pixeldojo.ai/api/v1", (http, s) => new PixelDojoProvider(http, s)),
-        new(GptImageApiProvider.ProviderName, "GptImageApi", "https://api.gptimageapi.dev/v1", (http, s) => new GptImageApiProvider(http, s)),
-        new(GmiCloudProvider.ProviderName, "GmiCloud", "https://console.gmicloud.ai/api/v1/ie/requestqueue/apikey", (http, s) => new GmiCloudProvider(http, s)),
-        new(WaveSpeedProvider.ProviderName, "WaveSpeed", "https://api.wavespeed.ai/api/v3", (http, s) => new WaveSpeedProvider(http, s)),
-        new(FalProvider.ProviderName, "Fal", "https://queue.fal.run", (http, s) => new FalProvider(http, s)),
-        new(OpenAiProvider.ProviderName, "OpenAI", "https://api.openai.com/v1", (http, s) => new OpenAiProvider(http, s)),
+        new(PixelDojoProvider.ProviderName, "PixelDojo", "https://pixeldojo.ai/api/v1", (http, s, _) => new PixelDojoProvider(http, s)),
+        new(GptImageApiProvider.ProviderName, "GptImageApi", "https://api.gptimageapi.dev/v1", (http, s, _) => new GptImageApiProvider(http, s)),
+        new(GmiCloudProvider.ProviderName, "GmiCloud", "https://console.gmicloud.ai/api/v1/ie/requestqueue/apikey", (http, s, d) => new GmiCloudProvider(http, s, d)),
+        new(WaveSpeedProvider.ProviderName, "WaveSpeed", "https://api.wavespeed.ai/api/v3", (http, s, _) => new WaveSpeedProvider(http, s)),
+        new(FalProvider.ProviderName, "Fal", "https://queue.fal.run", (http, s, _) => new FalProvider(http, s)),
+        new(OpenAiProvider.ProviderName, "OpenAI", "https://api.openai.com/v1", (http, s, d) => new OpenAiProvider(http, s, d)),
     ];
 
     public static IServiceCollection AddProviders(this IServiceCollection services, IConfiguration configuration)
@@ -37,6 +38,7 @@ public static class ProviderRegistration
             services.AddHttpClient(entry.Name, (sp, http) =>
                 http.Timeout = sp.GetRequiredService<IOptionsMonitor<ProviderSettings>>().Get(entry.Name).RequestTimeout);
         }
+        services.AddOptions<DownloadOptions>().Bind(configuration.GetSection("Downloads")).ValidateOnStart();
         services.AddSingleton<ProviderRegistry>();
         return services;
     }
@@ -47,11 +49,11 @@ public sealed class ProviderRegistry
 {
     private readonly Dictionary<string, (IImageEditProvider Provider, ProviderSettings Settings)> _providers;
 
-    public ProviderRegistry(IHttpClientFactory httpClients, IOptionsMonitor<ProviderSettings> settings)
+    public ProviderRegistry(IHttpClientFactory httpClients, IOptionsMonitor<ProviderSettings> settings, IOptions<DownloadOptions> downloads)
     {
         _providers = ProviderRegistration.All.ToDictionary(
             e => e.Name,
-            e => (e.Create(httpClients.CreateClient(e.Name), settings.Get(e.Name)), settings.Get(e.Name)),
+            e => (e.Create(httpClients.CreateClient(e.Name), settings.Get(e.Name), downloads.Value), settings.Get(e.Name)),
             StringComparer.OrdinalIgnoreCase);
     }
 
@@ -61,6 +63,13 @@ public sealed class ProviderRegistry
         _providers.Where(p => p.Value.Settings.IsConfigured).Select(p => (p.Key, p.Value.Settings));
 
     public bool IsKnown(string name) => _providers.ContainsKey(name);
+
+    /// <summary>What a request is expected to cost at a known provider, whether or not this process has its key.</summary>
+    public CostReport Estimate(string name, EditRequest request) =>
+        _providers.TryGetValue(name, out var entry) ? entry.Provider.Estimate(request) : new CostReport(0, null, Estimated: true, null, $"unknown provider '{name}'");
+
+    /// <summary>An adapter by name whether or not it has a key here (for operators: building a job reference).</summary>
+    public IImageEditProvider? Find(string name) => _providers.TryGetValue(name, out var entry) ? entry.Provider : null;
 
     public bool TryGet(string name, out IImageEditProvider provider, out ProviderSettings settings)
     {

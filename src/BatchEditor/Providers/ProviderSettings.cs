@@ -25,6 +25,12 @@ public sealed class ProviderSettings
 
     public TimeSpan MaxPollInterval { get; set; } = TimeSpan.FromSeconds(30);
 
+    /// <summary>Consecutive failed submits (5xx, timeouts, refused connections) that open the circuit breaker, cluster-wide.</summary>
+    [Range(1, 1000)] public int BreakerFailures { get; set; } = 5;
+
+    /// <summary>How long an open breaker lets no submit through; then one probe decides whether it closes.</summary>
+    public TimeSpan BreakerCooldown { get; set; } = TimeSpan.FromSeconds(30);
+
     /// <summary>Timeout of one HTTP call; a submit that times out is ambiguous (NeedsReview).</summary>
     public TimeSpan RequestTimeout { get; set; } = TimeSpan.FromSeconds(60);
 

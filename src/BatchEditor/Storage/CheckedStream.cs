@@ -1,31 +1,32 @@
+using BatchEditor.Downloads;
+
 namespace BatchEditor.Storage;
 
 /// <summary>
-/// A read-only pass-through over a download that replays its already-read head and enforces, while the bytes
-/// flow, the size cap and the announced length: a truncated or oversized download throws instead of being stored.
+/// A read-only pass-through over an output's source that enforces, while the bytes flow, the size cap and the
+/// announced length. Every fault of the source surfaces as <see cref="OutputDownloadException"/>,
+/// so a store can tell "the download failed" (the store is fine) from its own failures.
 /// </summary>
-internal sealed class CheckedStream(byte[] head, Stream inner, long? expectedLength, long maxBytes, string what) : Stream
+internal sealed class CheckedStream(Stream inner, long? expectedLength, long maxBytes, string what) : Stream
 {
-    private int _headPos;
     private long _total;
 
     public override async ValueTask<int> ReadAsync(Memory<byte> buffer, CancellationToken ct = default)
     {
         int read;
-        if (_headPos < head.Length)
+        try { read = await inner.ReadAsync(buffer, ct); }
+        catch (Exception e) when (e is IOException or HttpRequestException or DownloadTimeoutException)
         {
-            read = Math.Min(buffer.Length, head.Length - _headPos);
-            head.AsMemory(_headPos, read).CopyTo(buffer);
-            _headPos += read;
+            throw new OutputDownloadException($"{what} download failed after {_total:N0} bytes: {e.Message}", transient: true, e);
         }
-        else
+        catch (FormatException e)
         {
-            read = await inner.ReadAsync(buffer, ct);
+            throw new OutputDownloadException($"{what} is not valid base64: {e.Message}", transient: false, e);
         }
         _total += read;
-        if (_total > maxBytes) throw new InvalidDataException($"{what} is larger than the {maxBytes:N0}-byte limit");
+        if (_total > maxBytes) throw new OutputDownloadException($"{what} is larger than the {maxBytes:N0}-byte limit", transient: false);
         if (read == 0 && expectedLength is { } length && _total != length)
-            throw new InvalidDataException($"{what} was truncated: {_total:N0} of {length:N0} bytes arrived");
+            throw new OutputDownloadException($"{what} was truncated: {_total:N0} of {length:N0} bytes arrived", transient: true);
         return read;
     }
 

@@ -19,4 +19,6 @@ public interface IBlobStore
 public sealed record BlobWrite(string ContentType, IReadOnlyDictionary<string, string> Metadata);
 
 /// <param name="AlreadyExisted">True when the name was there before: this call wrote nothing.</param>
-public sealed record StoredBlob(string Name, string Location, long Size, string Md5Base64, string ContentType, bool AlreadyExisted);
+/// <param name="Metadata">The stored blob's metadata, where the store keeps any: checked before an existing blob is taken.</param>
+public sealed record StoredBlob(string Name, string Location, long Size, string Md5Base64, string ContentType, bool AlreadyExisted,
+    IReadOnlyDictionary<string, string>? Metadata = null);

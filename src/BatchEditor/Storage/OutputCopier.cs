@@ -1,6 +1,6 @@
 using System.Data;
-using System.Net;
 using System.Security.Cryptography;
+using BatchEditor.Downloads;
 using BatchEditor.Items;
 using BatchEditor.Providers;
 using Microsoft.Extensions.Options;
@@ -11,89 +11,140 @@ using Polly.Retry;
 namespace BatchEditor.Storage;
 
 /// <summary>
-/// Copies one temporary provider output into the blob store: streamed (a bounded buffer, never the whole file),
-/// checked (image signature, announced length, size cap), stored under a deterministic name so a repeat is a no-op.
-/// Downloads are idempotent, so transient faults are retried here with jittered back-off honouring Retry-After.
-/// Inline outputs (base64 in the database) are decoded as they stream out of PostgreSQL, with the same checks.
+/// Copies one temporary provider output into the blob store: streamed (a bounded buffer, never the whole file), under
+/// deadlines, checked (image signature, announced length, size cap), stored under a name that belongs to this item's run
+/// so a repeat is a no-op and nothing of another item or run is ever taken. Transient source faults are retried here
+/// with jittered back-off honouring Retry-After. What fails is told apart for the copy step: the source is gone
+/// (<see cref="OutputUnavailableException"/>), the source failed (<see cref="OutputDownloadException"/>), or the
+/// store failed (<see cref="StorageUnavailableException"/>).
 /// </summary>
-public sealed class OutputCopier(IHttpClientFactory httpClients, IBlobStore store, NpgsqlDataSource dataSource, IOptions<StorageOptions> options)
+public sealed class OutputCopier(IHttpClientFactory httpClients, IBlobStore store, NpgsqlDataSource dataSource,
+    IOptions<StorageOptions> options, IOptions<DownloadOptions> downloads)
 {
     public const string HttpClientName = "outputs";
 
     private readonly ResiliencePipeline _retry = new ResiliencePipelineBuilder()
         .AddRetry(new RetryStrategyOptions
         {
-            ShouldHandle = new PredicateBuilder().Handle<HttpRequestException>().Handle<TransientDownloadException>().Handle<InvalidDataException>(e => e.Message.Contains("truncated", StringComparison.Ordinal)),
+            ShouldHandle = new PredicateBuilder().Handle<OutputDownloadException>(e => e.Transient),
             MaxRetryAttempts = 3,
             BackoffType = DelayBackoffType.Exponential,
             UseJitter = true,
             Delay = TimeSpan.FromMilliseconds(500),
-            DelayGenerator = args => ValueTask.FromResult(args.Outcome.Exception is TransientDownloadException { RetryAfter: { } after } ? after : (TimeSpan?)null),
+            DelayGenerator = args => ValueTask.FromResult(args.Outcome.Exception is OutputDownloadException { RetryAfter: { } after } ? after : (TimeSpan?)null),
         })
         .Build();
 
-    public static string BlobName(string manifest, string rowId, int ordinal, ImageKind kind) =>
-        $"{Uri.EscapeDataString(manifest)}/{Uri.EscapeDataString(rowId)}/{ordinal + 1}.{kind.Extension}";
+    /// <summary>
+    /// <c>{manifest id}/{row id}/{n}.{ext}</c>, and <c>…/run-{k}/{n}.{ext}</c> for an operator's k-th run: the manifest's
+    /// id (not its name, which a new database or another installation may reuse) and the run make the name this
+    /// output's alone, so an existing blob under it is a repeat of this very copy.
+    /// </summary>
+    public static string BlobName(Guid manifestId, string rowId, int run, int ordinal, ImageKind kind) =>
+        $"{manifestId:N}/{Uri.EscapeDataString(rowId)}/{(run > 1 ? $"run-{run}/" : "")}{ordinal + 1}.{kind.Extension}";
 
-    public Task<StoredBlob> CopyAsync(ClaimedItem item, OutputRows.Row output, CancellationToken ct) =>
-        _retry.ExecuteAsync(async token => await CopyOnceAsync(item, output, token), ct).AsTask();
-
-    private Task<StoredBlob> CopyOnceAsync(ClaimedItem item, OutputRows.Row output, CancellationToken ct) =>
-        output.Inline ? CopyInlineAsync(item, output, ct) : DownloadAsync(item, output, ct);
+    public async Task<StoredBlob> CopyAsync(ClaimedItem item, OutputRows.Row output, CancellationToken ct)
+    {
+        try
+        {
+            return await _retry.ExecuteAsync(async token => await (output.Inline ? CopyInlineAsync(item, output, token) : DownloadAsync(item, output, token)), ct);
+        }
+        catch (Exception e) when (e is not (OutputDownloadException or OutputUnavailableException or OutputConflictException or OperationCanceledException))
+        {
+            // Everything the source could throw is wrapped above: what is left came from the store.
+            throw new StorageUnavailableException($"{store.Kind} storage failed: {e.Message}", e);
+        }
+    }
 
     private async Task<StoredBlob> CopyInlineAsync(ClaimedItem item, OutputRows.Row output, CancellationToken ct)
     {
         await using var conn = await dataSource.OpenConnectionAsync(ct);
-        await using var cmd = OutputRows.InlineCommand(conn, item.Id, output.Ordinal);
+        await using var cmd = OutputRows.InlineCommand(conn, item.Id, item.Run, output.Ordinal);
         await using var reader = await cmd.ExecuteReaderAsync(CommandBehavior.SequentialAccess, ct);
-        if (!await reader.ReadAsync(ct)) throw new InvalidOperationException($"output {output.Ordinal + 1} has no inline data left to copy");
+        if (!await reader.ReadAsync(ct)) throw new OutputDownloadException($"output {output.Ordinal + 1} has no inline data left to copy", transient: false);
         await using var decoded = new CryptoStream(reader.GetStream(0), new FromBase64Transform(), CryptoStreamMode.Read);
         return await StoreAsync(item, output, decoded, null, "base64 from the provider's answer", ct);
     }
 
     private async Task<StoredBlob> DownloadAsync(ClaimedItem item, OutputRows.Row output, CancellationToken ct)
     {
-        var http = httpClients.CreateClient(HttpClientName);
-        using var response = await http.GetAsync(output.SourceUrl, HttpCompletionOption.ResponseHeadersRead, ct);
-        if (!response.IsSuccessStatusCode)
+        var what = $"output {output.Ordinal + 1}";
+        BoundedDownload download;
+        try { download = await BoundedDownload.GetAsync(httpClients.CreateClient(HttpClientName), output.SourceUrl, downloads.Value, what, ct); }
+        catch (Exception e) when (e is HttpRequestException or DownloadTimeoutException)
         {
-            if (HttpOutcomes.IsTransient(response.StatusCode))
-                throw new TransientDownloadException($"{(int)response.StatusCode} downloading output {output.Ordinal + 1}", HttpOutcomes.RetryAfter(response));
-            throw new OutputUnavailableException(response.StatusCode, $"output {output.Ordinal + 1} is no longer available ({(int)response.StatusCode} from its temporary URL)");
+            throw new OutputDownloadException($"{what} could not be downloaded: {e.Message}", transient: true, e);
         }
-        var body = await response.Content.ReadAsStreamAsync(ct);
-        return await StoreAsync(item, output, body, response.Content.Headers.ContentLength,
-            $"content-type {response.Content.Headers.ContentType?.MediaType ?? "none"}", ct);
+        using (download)
+        {
+            var response = download.Response;
+            if (!response.IsSuccessStatusCode)
+            {
+                if (HttpOutcomes.IsTransient(response.StatusCode))
+                    throw new OutputDownloadException($"{(int)response.StatusCode} downloading {what}", transient: true, retryAfter: HttpOutcomes.RetryAfter(response));
+                throw new OutputUnavailableException(response.StatusCode, $"{what} is no longer available ({(int)response.StatusCode} from its temporary URL)");
+            }
+            var body = await download.ReadBodyAsync(ct);
+            return await StoreAsync(item, output, body, response.Content.Headers.ContentLength,
+                $"content-type {response.Content.Headers.ContentType?.MediaType ?? "none"}", ct);
+        }
     }
 
     private async Task<StoredBlob> StoreAsync(ClaimedItem item, OutputRows.Row output, Stream body, long? length, string source, CancellationToken ct)
     {
+        var what = $"output {output.Ordinal + 1}";
+        await using var checkedBody = new CheckedStream(body, length, options.Value.MaxOutputBytes, what);
         var head = new byte[ImageKind.SniffLength];
-        var headLength = await body.ReadAtLeastAsync(head, head.Length, throwOnEndOfStream: false, ct);
+        var headLength = await checkedBody.ReadAtLeastAsync(head, head.Length, throwOnEndOfStream: false, ct);
         var kind = ImageKind.Sniff(head.AsSpan(0, headLength))
-            ?? throw new InvalidDataException($"output {output.Ordinal + 1} is not a PNG, JPEG or WebP image ({source})");
-        await using var checkedBody = new CheckedStream(head[..headLength], body, length,
-            options.Value.MaxOutputBytes, $"output {output.Ordinal + 1}");
-        var name = BlobName(item.ManifestName, item.RowId, output.Ordinal, kind);
-        var metadata = new Dictionary<string, string>
-        {
-            ["manifest"] = item.ManifestName,
-            ["item"] = item.RowId,
-            ["provider"] = item.Provider,
-            ["providerjob"] = item.ProviderJobId ?? "",
-            ["prompthash"] = Convert.ToHexStringLower(SHA256.HashData(System.Text.Encoding.UTF8.GetBytes(item.Request.Prompt))),
-        };
-        return await store.PutIfAbsentAsync(name, checkedBody, new BlobWrite(kind.ContentType, metadata), ct);
+            ?? throw new OutputDownloadException($"{what} is not a PNG, JPEG or WebP image ({source})", transient: false);
+        var name = BlobName(item.ManifestId, item.RowId, item.Run, output.Ordinal, kind);
+        var write = new BlobWrite(kind.ContentType, Metadata(item));
+        var stored = await store.PutIfAbsentAsync(name, new Replay(head[..headLength], checkedBody), write, ct);
+        if (stored.AlreadyExisted && stored.Metadata is { } found && !BelongsTo(found, write.Metadata))
+            throw new OutputConflictException($"{stored.Location} already holds a file not written for this item (manifest {Value(found, "manifestid")}, item {Value(found, "item")}); it is neither overwritten nor taken");
+        return stored;
     }
-}
 
-public sealed class TransientDownloadException(string message, TimeSpan? retryAfter) : Exception(message)
-{
-    public TimeSpan? RetryAfter { get; } = retryAfter;
-}
+    private static Dictionary<string, string> Metadata(ClaimedItem item) => new()
+    {
+        ["manifest"] = item.ManifestName,
+        ["manifestid"] = item.ManifestId.ToString("N"),
+        ["item"] = item.RowId,
+        ["run"] = item.Run.ToString(System.Globalization.CultureInfo.InvariantCulture),
+        ["provider"] = item.Provider,
+        ["providerjob"] = item.ProviderJobId ?? "",
+        ["prompthash"] = Convert.ToHexStringLower(SHA256.HashData(System.Text.Encoding.UTF8.GetBytes(item.Request.Prompt))),
+    };
 
-/// <summary>The temporary URL answered that the output is gone (404, 403, 410): copying again will not help.</summary>
-public sealed class OutputUnavailableException(HttpStatusCode status, string message) : Exception(message)
-{
-    public HttpStatusCode Status { get; } = status;
+    private static bool BelongsTo(IReadOnlyDictionary<string, string> found, IReadOnlyDictionary<string, string> ours) =>
+        Value(found, "manifestid") == ours["manifestid"] && Value(found, "item") == ours["item"] && Value(found, "run") == ours["run"];
+
+    private static string? Value(IReadOnlyDictionary<string, string> metadata, string key) => metadata.GetValueOrDefault(key);
+
+    /// <summary>The sniffed head followed by the rest of the checked body.</summary>
+    private sealed class Replay(byte[] head, Stream rest) : Stream
+    {
+        private int _pos;
+
+        public override async ValueTask<int> ReadAsync(Memory<byte> buffer, CancellationToken ct = default)
+        {
+            if (_pos >= head.Length) return await rest.ReadAsync(buffer, ct);
+            var n = Math.Min(buffer.Length, head.Length - _pos);
+            head.AsMemory(_pos, n).CopyTo(buffer);
+            _pos += n;
+            return n;
+        }
+
+        public override int Read(byte[] buffer, int offset, int count) => ReadAsync(buffer.AsMemory(offset, count)).AsTask().GetAwaiter().GetResult();
+        public override bool CanRead => true;
+        public override bool CanSeek => false;
+        public override bool CanWrite => false;
+        public override long Length => throw new NotSupportedException();
+        public override long Position { get => throw new NotSupportedException(); set => throw new NotSupportedException(); }
+        public override void Flush() { }
+        public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
+        public override void SetLength(long value) => throw new NotSupportedException();
+        public override void Write(byte[] buffer, int offset, int count) => throw new NotSupportedException();
+    }
 }

@@ -3,23 +3,27 @@ using Npgsql;
 
 namespace BatchEditor.Storage;
 
-/// <summary>The <c>outputs</c> rows of an item: written with its transitions, read by the copy step.</summary>
+/// <summary>
+/// The <c>outputs</c> rows of an item: written with its transitions, read by the copy step. Rows belong to one run of
+/// the item (<c>items.run</c>): an operator's retry starts a new run, and the outputs of earlier runs stay as history.
+/// </summary>
 public static class OutputRows
 {
     /// <param name="Inline">The output is base64 text kept in the row (see <see cref="OutputRef.InlineBase64"/>), not a URL.</param>
     public sealed record Row(int Ordinal, string SourceUrl, DateTimeOffset? ExpiresAt, bool Inline);
 
-    public static async Task InsertAsync(NpgsqlConnection conn, NpgsqlTransaction tx, long itemId, IReadOnlyList<OutputRef> outputs, CancellationToken ct)
+    public static async Task InsertAsync(NpgsqlConnection conn, NpgsqlTransaction tx, long itemId, int run, IReadOnlyList<OutputRef> outputs, CancellationToken ct)
     {
         foreach (var o in outputs)
         {
             // at-least-once: a retried completion may insert the same outputs again; keep the first.
             await using var cmd = new NpgsqlCommand(
                 """
-                insert into outputs (item_id, ordinal, source_url, expires_at, inline_b64) values (@i, @o, @u, @e, @b)
-                on conflict (item_id, ordinal) do nothing
+                insert into outputs (item_id, run, ordinal, source_url, expires_at, inline_b64) values (@i, @r, @o, @u, @e, @b)
+                on conflict (item_id, run, ordinal) do nothing
                 """, conn, tx);
             cmd.Parameters.AddWithValue("i", itemId);
+            cmd.Parameters.AddWithValue("r", run);
             cmd.Parameters.AddWithValue("o", o.Ordinal);
             cmd.Parameters.AddWithValue("u", o.Url);
             cmd.Parameters.Add(Items.ItemTransitions.Param("e", o.ExpiresAt));
@@ -28,14 +32,15 @@ public static class OutputRows
         }
     }
 
-    public static async Task MarkStored(NpgsqlConnection conn, NpgsqlTransaction tx, long itemId, int ordinal, StoredBlob blob, CancellationToken ct)
+    public static async Task MarkStored(NpgsqlConnection conn, NpgsqlTransaction tx, long itemId, int run, int ordinal, StoredBlob blob, CancellationToken ct)
     {
         await using var cmd = new NpgsqlCommand(
             """
             update outputs set state = 'Stored', inline_b64 = null, blob_name = @n, location = @l, content_type = @t, size_bytes = @s, md5 = @m, stored_at = now()
-            where item_id = @i and ordinal = @o
+            where item_id = @i and run = @r and ordinal = @o
             """, conn, tx);
         cmd.Parameters.AddWithValue("i", itemId);
+        cmd.Parameters.AddWithValue("r", run);
         cmd.Parameters.AddWithValue("o", ordinal);
         cmd.Parameters.AddWithValue("n", blob.Name);
         cmd.Parameters.AddWithValue("l", blob.Location);
@@ -45,19 +50,24 @@ public static class OutputRows
         await cmd.ExecuteNonQueryAsync(ct);
     }
 
-    public static async Task MarkExpired(NpgsqlConnection conn, NpgsqlTransaction tx, long itemId, CancellationToken ct)
+    public static async Task MarkExpired(NpgsqlConnection conn, NpgsqlTransaction tx, long itemId, int run, CancellationToken ct)
     {
-        await using var cmd = new NpgsqlCommand("update outputs set state = 'Expired' where item_id = @i and state = 'Pending'", conn, tx);
+        await using var cmd = new NpgsqlCommand("update outputs set state = 'Expired' where item_id = @i and run = @r and state = 'Pending'", conn, tx);
         cmd.Parameters.AddWithValue("i", itemId);
+        cmd.Parameters.AddWithValue("r", run);
         await cmd.ExecuteNonQueryAsync(ct);
     }
 
-    /// <summary>The outputs still to copy, earliest expiry first.</summary>
-    public static async Task<List<Row>> PendingAsync(NpgsqlDataSource dataSource, long itemId, CancellationToken ct)
+    /// <summary>The outputs of the current run still to copy, earliest expiry first.</summary>
+    public static async Task<List<Row>> PendingAsync(NpgsqlDataSource dataSource, long itemId, int run, CancellationToken ct)
     {
         await using var cmd = dataSource.CreateCommand(
-            "select ordinal, source_url, expires_at, inline_b64 is not null from outputs where item_id = $1 and state = 'Pending' order by expires_at nulls last, ordinal");
+            """
+            select ordinal, source_url, expires_at, inline_b64 is not null from outputs
+            where item_id = $1 and run = $2 and state = 'Pending' order by expires_at nulls last, ordinal
+            """);
         cmd.Parameters.AddWithValue(itemId);
+        cmd.Parameters.AddWithValue(run);
         await using var r = await cmd.ExecuteReaderAsync(ct);
         var rows = new List<Row>();
         while (await r.ReadAsync(ct))
@@ -65,11 +75,20 @@ public static class OutputRows
         return rows;
     }
 
-    /// <summary>The base64 text of an inline output; read it with <c>CommandBehavior.SequentialAccess</c> to stream it.</summary>
-    public static NpgsqlCommand InlineCommand(NpgsqlConnection conn, long itemId, int ordinal)
+    public static async Task<int> StoredCountAsync(NpgsqlDataSource dataSource, long itemId, int run, CancellationToken ct)
     {
-        var cmd = new NpgsqlCommand("select inline_b64 from outputs where item_id = $1 and ordinal = $2 and inline_b64 is not null", conn);
+        await using var cmd = dataSource.CreateCommand("select count(*) from outputs where item_id = $1 and run = $2 and state = 'Stored'");
         cmd.Parameters.AddWithValue(itemId);
+        cmd.Parameters.AddWithValue(run);
+        return (int)(long)(await cmd.ExecuteScalarAsync(ct))!;
+    }
+
+    /// <summary>The base64 text of an inline output; read it with <c>CommandBehavior.SequentialAccess</c> to stream it.</summary>
+    public static NpgsqlCommand InlineCommand(NpgsqlConnection conn, long itemId, int run, int ordinal)
+    {
+        var cmd = new NpgsqlCommand("select inline_b64 from outputs where item_id = $1 and run = $2 and ordinal = $3 and inline_b64 is not null", conn);
+        cmd.Parameters.AddWithValue(itemId);
+        cmd.Parameters.AddWithValue(run);
         cmd.Parameters.AddWithValue(ordinal);
         return cmd;
     }

@@ -44,7 +44,7 @@ public sealed class FalProvider(HttpClient http, ProviderSettings settings) : II
         return new CostReport(0, perImage * request.N, Estimated: true, null, $"{request.N} image(s) at ${perImage} ({w}x{h}, {request.Quality ?? "high"})");
     }
 
-    public async Task<SubmitOutcome> SubmitAsync(EditRequest request, CancellationToken ct)
+    public async Task<SubmitOutcome> SubmitAsync(EditRequest request, SubmitFence fence, CancellationToken ct)
     {
         var body = new JsonObject
         {
@@ -66,7 +66,7 @@ public sealed class FalProvider(HttpClient http, ProviderSettings settings) : II
                 return new SubmitOutcome.Ambiguous($"fal answered {(int)response.StatusCode} without request_id/status_url", (int)response.StatusCode);
             var job = new ProviderJob(id, statusUrl, request.Model, json.Str("response_url"));
             return new SubmitOutcome.Accepted(job, settings.FirstPollDelay, null, Estimate(request), (int)response.StatusCode);
-        }, ct);
+        }, fence, ct);
     }
 
     public async Task<PollOutcome> PollAsync(ProviderJob job, CancellationToken ct)
@@ -79,6 +79,16 @@ public sealed class FalProvider(HttpClient http, ProviderSettings settings) : II
             if (status != "COMPLETED") return new PollOutcome.InProgress(status, null);
             return await ResultAsync(job, ct);
         }, ct);
+    }
+
+    /// <summary>
+    /// fal's own URLs are used whenever a submit answer gave them; for a job known only by its id they are built the way
+    /// fal builds them: the model path without its <c>/edit</c> sub-path, then <c>/requests/{id}</c>.
+    /// </summary>
+    public ProviderJob JobFromId(string jobId, string model)
+    {
+        var root = $"{settings.BaseUrl.TrimEnd('/')}/{(model.EndsWith("/edit", StringComparison.Ordinal) ? model[..^"/edit".Length] : model)}/requests/{jobId}";
+        return new(jobId, $"{root}/status", model, root);
     }
 
     /// <summary>COMPLETED only says the request ended: the response URL says whether it produced images.</summary>

@@ -1,4 +1,5 @@
 using System.Text.Json.Nodes;
+using BatchEditor.Downloads;
 using BatchEditor.Imaging;
 
 namespace BatchEditor.Providers.GmiCloud;
@@ -10,7 +11,7 @@ namespace BatchEditor.Providers.GmiCloud;
 /// GMI masks are white-means-edit: the manifest's transparent-means-edit mask is downloaded, converted
 /// (<see cref="MaskConversion"/>) and sent as base64.
 /// </summary>
-public sealed class GmiCloudProvider(HttpClient http, ProviderSettings settings) : IImageEditProvider
+public sealed class GmiCloudProvider(HttpClient http, ProviderSettings settings, DownloadOptions deadlines) : IImageEditProvider
 {
     public const string ProviderName = "gmicloud";
     private const long MaxMaskBytes = 16L * 1024 * 1024;
@@ -36,13 +37,13 @@ public sealed class GmiCloudProvider(HttpClient http, ProviderSettings settings)
             : $"{request.N} image(s) at the configured ${settings.PricePerImageUsd} each");
     }
 
-    public async Task<SubmitOutcome> SubmitAsync(EditRequest request, CancellationToken ct)
+    public async Task<SubmitOutcome> SubmitAsync(EditRequest request, SubmitFence fence, CancellationToken ct)
     {
         var payload = new JsonObject { ["prompt"] = request.Prompt, ["image"] = request.ImageUrls[0], ["size"] = MapSize(request.Size) ?? "1024x1024", ["n"] = request.N };
         if (request.Quality is { } q) payload["quality"] = q;
         if (request.MaskUrl is { } maskUrl)
         {
-            try { payload["mask"] = Convert.ToBase64String(MaskConversion.TransparentToWhite(await InputDownload.GetBytesAsync(http, maskUrl, "mask", MaxMaskBytes, ct))); }
+            try { payload["mask"] = Convert.ToBase64String(MaskConversion.TransparentToWhite(await InputDownload.GetBytesAsync(http, deadlines, maskUrl, "mask", MaxMaskBytes, ct))); }
             catch (InputDownloadException e) { return new SubmitOutcome.Rejected($"gmicloud not called: {e.Message}", null, e.Retryable, null); }
             catch (InvalidDataException e) { return new SubmitOutcome.Rejected($"gmicloud not called: the mask cannot be converted to white-means-edit: {e.Message}", null, false, null); }
         }
@@ -59,21 +60,23 @@ public sealed class GmiCloudProvider(HttpClient http, ProviderSettings settings)
             return json.Str("status") switch
             {
                 // The docs call requests synchronous: a submit may already be done.
-                "success" => new SubmitOutcome.Completed(id, Outputs(json), cost, (int)response.StatusCode),
+                "success" => new SubmitOutcome.Completed(id, Outputs(json), cost, (int)response.StatusCode, HttpOutcomes.Excerpt(text)),
                 "failed" or "cancelled" => new SubmitOutcome.Rejected($"gmicloud request {id} {json.Str("status")}: {json.Str("error") ?? "no reason given"}", (int)response.StatusCode, false, null),
                 _ => new SubmitOutcome.Accepted(new ProviderJob(id, $"{settings.BaseUrl.TrimEnd('/')}/requests/{id}", request.Model),
                     settings.FirstPollDelay, null, cost, (int)response.StatusCode),
             };
-        }, ct);
+        }, fence, ct);
     }
 
     public Task<PollOutcome> PollAsync(ProviderJob job, CancellationToken ct) =>
         ProviderHttp.PollJsonAsync(http, job.StatusUrl, "Bearer", settings.ApiKey, Name, json => (json.Str("status") ?? "unknown") switch
         {
-            "success" => new PollOutcome.Completed(Outputs(json), null),
+            "success" => new PollOutcome.Completed(Outputs(json), null, ProviderJson.Excerpt(json)),
             "failed" or "cancelled" => new PollOutcome.Failed($"gmicloud request {json.Str("status")}: {json.Str("error") ?? "no reason given"}", Refunded: false),
             var status => new PollOutcome.InProgress(status, null),
         }, ct);
+
+    public ProviderJob JobFromId(string jobId, string model) => new(jobId, $"{settings.BaseUrl.TrimEnd('/')}/requests/{jobId}", model);
 
     private static List<OutputRef> Outputs(JsonNode? json) =>
         (json?["outcome"]?["media_urls"]?.AsArray() ?? []).Select(m => m.Str("url")).OfType<string>()

@@ -32,7 +32,7 @@ public sealed class GptImageApiProvider(HttpClient http, ProviderSettings settin
         return new CostReport(credits, settings.ToUsd(credits), Estimated: true, null, $"{credits} credits ({CreditsPerImage(request.Quality)} per {request.Quality ?? "medium"} image)");
     }
 
-    public async Task<SubmitOutcome> SubmitAsync(EditRequest request, CancellationToken ct)
+    public async Task<SubmitOutcome> SubmitAsync(EditRequest request, SubmitFence fence, CancellationToken ct)
     {
         var body = new { prompt = request.Prompt, image = request.ImageUrls[0], model = request.Model, size = Aspect(request.Size) ?? "1:1", quality = request.Quality ?? "medium", n = request.N };
         using var message = ProviderHttp.Request(HttpMethod.Post, $"{settings.BaseUrl.TrimEnd('/')}/images/edit", "Bearer", settings.ApiKey, ProviderJson.Body(body));
@@ -40,9 +40,12 @@ public sealed class GptImageApiProvider(HttpClient http, ProviderSettings settin
         {
             var json = ProviderJson.TryParse(text);
             var code = json.Dec("code");
-            if (!response.IsSuccessStatusCode || code is null || code != 0)
+            if (HttpOutcomes.IsTransient(response.StatusCode)) return HttpOutcomes.SubmitRefused(response, text, Name);
+            // A success status whose body cannot be read says nothing about the edit: it may have run and be billed.
+            if (response.IsSuccessStatusCode && code is null)
+                return new SubmitOutcome.Ambiguous($"gptimageapi answered {(int)response.StatusCode} with an unreadable body (no code): {HttpOutcomes.Excerpt(text)}; the edit may have run", (int)response.StatusCode);
+            if (!response.IsSuccessStatusCode || code != 0)
             {
-                if (HttpOutcomes.IsTransient(response.StatusCode)) return HttpOutcomes.SubmitRefused(response, text, Name);
                 // code != 0 with an answer: the service refused the request; nothing was generated.
                 return new SubmitOutcome.Rejected($"gptimageapi refused the edit (code {code?.ToString() ?? "none"}, HTTP {(int)response.StatusCode}): {json.Str("message") ?? HttpOutcomes.ErrorText(text)}",
                     (int)response.StatusCode, Retryable: false, null);
@@ -50,12 +53,14 @@ public sealed class GptImageApiProvider(HttpClient http, ProviderSettings settin
             var urls = (json?["data"]?["images"]?.AsArray() ?? []).Select(i => i.Str("url")).OfType<string>().ToList();
             // Synchronous, and the service reports no cost: the per-quality credit price is the charge.
             var cost = Estimate(request) with { Estimated = false, Note = "gptimageapi published credits per image" };
-            return new SubmitOutcome.Completed(null, urls.Select((u, i) => new OutputRef(i, u, null)).ToList(), cost, (int)HttpStatusCode.OK);
-        }, ct);
+            return new SubmitOutcome.Completed(null, urls.Select((u, i) => new OutputRef(i, u, null)).ToList(), cost, (int)HttpStatusCode.OK, HttpOutcomes.Excerpt(text));
+        }, fence, ct);
     }
 
     public Task<PollOutcome> PollAsync(ProviderJob job, CancellationToken ct) =>
         Task.FromResult<PollOutcome>(new PollOutcome.Failed("gptimageapi is synchronous: there is no job to poll", Refunded: false));
+
+    public ProviderJob? JobFromId(string jobId, string model) => null;
 
     private static decimal CreditsPerImage(string? quality) => quality switch { "low" => 4, "high" => 16, _ => 8 };
 

@@ -1,4 +1,5 @@
 using System.Net.Http.Headers;
+using BatchEditor.Downloads;
 using BatchEditor.Storage;
 
 namespace BatchEditor.Providers.OpenAI;
@@ -14,16 +15,16 @@ internal sealed class InputFiles : IAsyncDisposable
 
     private readonly List<(string Part, string FileName, ImageKind Kind, FileStream File)> _files = [];
 
-    public static async Task<InputFiles> DownloadAsync(HttpClient http, IReadOnlyList<string> imageUrls, string? maskUrl, CancellationToken ct)
+    public static async Task<InputFiles> DownloadAsync(HttpClient http, DownloadOptions deadlines, IReadOnlyList<string> imageUrls, string? maskUrl, CancellationToken ct)
     {
         var inputs = new InputFiles();
         try
         {
             for (var i = 0; i < imageUrls.Count; i++)
-                await inputs.AddAsync(http, "image[]", imageUrls[i], $"input image {i + 1}", MaxImageBytes, ct);
+                await inputs.AddAsync(http, deadlines, "image[]", imageUrls[i], $"input image {i + 1}", MaxImageBytes, ct);
             if (maskUrl is not null)
             {
-                await inputs.AddAsync(http, "mask", maskUrl, "mask", MaxMaskBytes, ct);
+                await inputs.AddAsync(http, deadlines, "mask", maskUrl, "mask", MaxMaskBytes, ct);
                 if (inputs._files[^1].Kind != ImageKind.Png) throw new InputDownloadException("the mask must be a PNG (OpenAI reads its alpha channel)", retryable: false);
             }
             return inputs;
@@ -47,12 +48,12 @@ internal sealed class InputFiles : IAsyncDisposable
         }
     }
 
-    private async Task AddAsync(HttpClient http, string part, string url, string what, long maxBytes, CancellationToken ct)
+    private async Task AddAsync(HttpClient http, DownloadOptions deadlines, string part, string url, string what, long maxBytes, CancellationToken ct)
     {
         var file = new FileStream(Path.GetTempFileName(), FileMode.Create, FileAccess.ReadWrite, FileShare.None, 81920, FileOptions.DeleteOnClose | FileOptions.Asynchronous);
         try
         {
-            await InputDownload.CopyToAsync(http, url, what, maxBytes, file, ct);
+            await InputDownload.CopyToAsync(http, deadlines, url, what, maxBytes, file, ct);
             file.Position = 0;
             var head = new byte[ImageKind.SniffLength];
             var kind = ImageKind.Sniff(head.AsSpan(0, await file.ReadAtLeastAsync(head, head.Length, throwOnEndOfStream: false, ct)))

@@ -1,4 +1,5 @@
 using System.Globalization;
+using BatchEditor.Downloads;
 using System.Net;
 using System.Text.Json.Nodes;
 
@@ -10,7 +11,7 @@ namespace BatchEditor.Providers.OpenAI;
 /// Synchronous; outputs come back as <c>b64_json</c>, never URLs, and are kept inline until the copy step streams
 /// them into storage. Cost from the <c>usage</c> tokens; a <c>moderation_blocked</c> refusal is final.
 /// </summary>
-public sealed class OpenAiProvider(HttpClient http, ProviderSettings settings) : IImageEditProvider
+public sealed class OpenAiProvider(HttpClient http, ProviderSettings settings, DownloadOptions deadlines) : IImageEditProvider
 {
     public const string ProviderName = "openai";
     private const int MaxImages = 16;
@@ -41,10 +42,10 @@ public sealed class OpenAiProvider(HttpClient http, ProviderSettings settings) :
             $"estimate: {output} output tokens at {w}x{h}, ~{images} input image tokens, ~{text} text tokens");
     }
 
-    public async Task<SubmitOutcome> SubmitAsync(EditRequest request, CancellationToken ct)
+    public async Task<SubmitOutcome> SubmitAsync(EditRequest request, SubmitFence fence, CancellationToken ct)
     {
         InputFiles inputs;
-        try { inputs = await InputFiles.DownloadAsync(http, request.ImageUrls, request.MaskUrl, ct); }
+        try { inputs = await InputFiles.DownloadAsync(http, deadlines, request.ImageUrls, request.MaskUrl, ct); }
         catch (InputDownloadException e) { return new SubmitOutcome.Rejected($"openai not called: {e.Message}", null, e.Retryable, null); }
         await using var downloaded = inputs;
 
@@ -67,11 +68,13 @@ public sealed class OpenAiProvider(HttpClient http, ProviderSettings settings) :
                 return new SubmitOutcome.Ambiguous($"openai answered {(int)response.StatusCode} without b64_json images; it may have billed the edit", (int)response.StatusCode);
             var outputs = images.Select((b64, i) => new OutputRef(i, $"inline:openai/b64_json/{i + 1}", null, b64)).ToList();
             return new SubmitOutcome.Completed(null, outputs, Reported(request, json?["usage"]), (int)HttpStatusCode.OK);
-        }, ct);
+        }, fence, ct);
     }
 
     public Task<PollOutcome> PollAsync(ProviderJob job, CancellationToken ct) =>
         Task.FromResult<PollOutcome>(new PollOutcome.Failed("openai image edits are synchronous: there is no job to poll", Refunded: false));
+
+    public ProviderJob? JobFromId(string jobId, string model) => null;
 
     /// <summary>The charge from the answer's <c>usage</c>; without it, the estimate stands and stays marked as one.</summary>
     private CostReport? Reported(EditRequest request, JsonNode? usage)

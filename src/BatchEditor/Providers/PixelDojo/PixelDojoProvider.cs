@@ -45,7 +45,7 @@ public sealed class PixelDojoProvider(HttpClient http, ProviderSettings settings
         return new CostReport(credits, settings.ToUsd(credits), Estimated: true, null, $"estimate: {credits} credits");
     }
 
-    public async Task<SubmitOutcome> SubmitAsync(EditRequest request, CancellationToken ct)
+    public async Task<SubmitOutcome> SubmitAsync(EditRequest request, SubmitFence fence, CancellationToken ct)
     {
         var model = PixelDojoModel.Find(request.Model) ?? PixelDojoModel.GptImage2;
         var body = new PixelDojoRunRequest(
@@ -63,17 +63,19 @@ public sealed class PixelDojoProvider(HttpClient http, ProviderSettings settings
                 var statusUrl = json.Str("statusUrl") ?? $"{settings.BaseUrl.TrimEnd('/')}/jobs/{jobId}";
                 return new SubmitOutcome.Accepted(new ProviderJob(jobId, statusUrl, model.ApiId), settings.FirstPollDelay,
                     json.Time("expiresAt"), ReportedCost(json, "charged at submit"), (int)response.StatusCode);
-            }, ct);
+            }, fence, ct);
     }
 
     public Task<PollOutcome> PollAsync(ProviderJob job, CancellationToken ct) =>
         ProviderHttp.PollJsonAsync(http, job.StatusUrl, "Bearer", settings.ApiKey, Name, json => (json.Str("status") ?? "unknown") switch
         {
-            "completed" => new PollOutcome.Completed(Outputs(json), ReportedCost(json, "reported at completion")),
+            "completed" => new PollOutcome.Completed(Outputs(json), ReportedCost(json, "reported at completion"), ProviderJson.Excerpt(json)),
             // Failed jobs are refunded (providers.md §1); `error` may be a string or an object (unconfirmed).
             "failed" => new PollOutcome.Failed($"pixeldojo job failed: {json.Str("error") ?? "no reason given"}", Refunded: true),
             var status => new PollOutcome.InProgress(status, null),
         }, ct);
+
+    public ProviderJob JobFromId(string jobId, string model) => new(jobId, $"{settings.BaseUrl.TrimEnd('/')}/jobs/{jobId}", model);
 
     /// <summary><c>output.images</c> is an array of strings; an older shape has <c>output.image</c>: accept both.</summary>
     private static List<OutputRef> Outputs(JsonNode? json)

@@ -39,7 +39,7 @@ public sealed class WaveSpeedProvider(HttpClient http, ProviderSettings settings
         return new CostReport(0, usd, Estimated: true, null, $"estimate: {tokens} output tokens at {w}x{h} (input tokens not included)");
     }
 
-    public async Task<SubmitOutcome> SubmitAsync(EditRequest request, CancellationToken ct)
+    public async Task<SubmitOutcome> SubmitAsync(EditRequest request, SubmitFence fence, CancellationToken ct)
     {
         var (aspect, resolution) = Map(request.Size) ?? (null, "1k");
         var body = new JsonObject
@@ -71,7 +71,7 @@ public sealed class WaveSpeedProvider(HttpClient http, ProviderSettings settings
             var getUrl = data?["urls"].Str("get") ?? $"{settings.BaseUrl.TrimEnd('/')}/predictions/{id}/result";
             var first = settings.FirstPollDelay > MinPoll ? settings.FirstPollDelay : MinPoll;
             return new SubmitOutcome.Accepted(new ProviderJob(id, getUrl, request.Model), first, null, Estimate(request), (int)response.StatusCode);
-        }, ct);
+        }, fence, ct);
     }
 
     public Task<PollOutcome> PollAsync(ProviderJob job, CancellationToken ct) =>
@@ -83,12 +83,14 @@ public sealed class WaveSpeedProvider(HttpClient http, ProviderSettings settings
                 // Outputs are kept 7 days (providers.md §4).
                 "completed" => new PollOutcome.Completed(
                     (data?["outputs"]?.AsArray() ?? []).Select(o => o?.GetValue<string>()).OfType<string>()
-                        .Select((u, i) => new OutputRef(i, u, DateTimeOffset.UtcNow.AddDays(7))).ToList(), null),
+                        .Select((u, i) => new OutputRef(i, u, DateTimeOffset.UtcNow.AddDays(7))).ToList(), null, ProviderJson.Excerpt(json)),
                 // A failed job answers HTTP 200 with code 200: only data.status says so.
                 "failed" => new PollOutcome.Failed($"wavespeed job failed: {(data.Str("error") is { Length: > 0 } e ? e : "no reason given")}", Refunded: false),
                 var status => new PollOutcome.InProgress(status, MinPoll),
             };
         }, ct);
+
+    public ProviderJob JobFromId(string jobId, string model) => new(jobId, $"{settings.BaseUrl.TrimEnd('/')}/predictions/{jobId}/result", model);
 
     /// <summary>Manifest size → (aspect_ratio, resolution). Accepts "2:3", "2:3@2k", "1536x1024" (1k), "auto".</summary>
     internal static (string? Aspect, string Resolution)? Map(string? size)

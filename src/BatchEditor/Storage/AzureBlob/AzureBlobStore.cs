@@ -95,5 +95,5 @@ public sealed class AzureBlobStore(BlobRestClient client, IOptions<StorageOption
 
     private StoredBlob Describe(string name, string blob, BlobProperties properties, bool existed) =>
         new(name, client.Account.BlobUri(Container, blob).GetLeftPart(UriPartial.Path), properties.Length, properties.Md5Base64 ?? "",
-            properties.ContentType, existed);
+            properties.ContentType, existed, properties.Metadata);
 }

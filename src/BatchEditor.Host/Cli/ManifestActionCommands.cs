@@ -1,0 +1,48 @@
+using System.CommandLine;
+using BatchEditor.Items;
+using BatchEditor.Operations;
+using BatchEditor.Usage;
+using Microsoft.Extensions.DependencyInjection;
+
+namespace BatchEditor.Host.Cli;
+
+/// <summary><c>retry</c>, <c>cancel</c>, <c>hold</c> and <c>release</c>: operator actions on a whole manifest.</summary>
+public static class ManifestActionCommands
+{
+    public static IEnumerable<Command> Create()
+    {
+        var states = new Option<ItemState[]>("--state")
+        {
+            Description = "Which final items to run again (repeatable): Failed (default), Expired, Cancelled.",
+            DefaultValueFactory = _ => [ItemState.Failed],
+            AllowMultipleArgumentsPerToken = true,
+        };
+        yield return Action("retry", "Run the manifest's failed items again, each as a new run (new provider job, new output names).",
+            (actions, id, parse, ct) => actions.RetryAsync(id, parse.GetValue(states)!, Operator.Name, ct), "queued again", states);
+        yield return Action("cancel", "Cancel every item not yet final or copying; running jobs may still be billed by their provider.",
+            (actions, id, _, ct) => actions.CancelAsync(id, Operator.Name, ct), "cancelled");
+        yield return Action("hold", "Keep the manifest's pending items from being submitted until `release`.",
+            (actions, id, _, ct) => actions.HoldAsync(id, Operator.Name, ct), "held");
+        yield return Action("release", "Let the manifest's held items be submitted again.",
+            (actions, id, _, ct) => actions.ReleaseAsync(id, Operator.Name, ct), "released");
+    }
+
+    private static Command Action(string name, string description, Func<OperatorActions, Guid, ParseResult, CancellationToken, Task<int>> act,
+        string done, params Option[] options)
+    {
+        var manifest = new Argument<string>("manifest") { Description = "Manifest name or id." };
+        var command = new Command(name, description) { manifest };
+        foreach (var option in options) command.Options.Add(option);
+        command.SetAction((parse, ct) => CommandHost.RunAsync(async () =>
+        {
+            using var host = CommandHost.Build();
+            var manifestName = parse.GetValue(manifest)!;
+            if (await host.Services.GetRequiredService<ManifestQueries>().FindAsync(manifestName, ct) is not { } info)
+                return CommandHost.Fail(ExitCodes.Usage, $"no manifest named '{manifestName}' (`batch-editor status` lists them)");
+            var moved = await act(host.Services.GetRequiredService<OperatorActions>(), info.Id, parse, ct);
+            Console.WriteLine($"{info.Name}: {moved} item(s) {done}.");
+            return ExitCodes.Ok;
+        }));
+        return command;
+    }
+}

@@ -1,0 +1,92 @@
+using System.CommandLine;
+using BatchEditor.Items;
+using BatchEditor.Operations;
+using BatchEditor.Usage;
+using Microsoft.Extensions.DependencyInjection;
+
+namespace BatchEditor.Host.Cli;
+
+/// <summary><c>review [manifest]</c> lists items whose submit may or may not have been billed; <c>review resolve</c> settles them.</summary>
+public static class ReviewCommand
+{
+    public static Command Create()
+    {
+        var manifest = new Argument<string?>("manifest") { Description = "Manifest name or id (default: every manifest).", Arity = ArgumentArity.ZeroOrOne };
+        var command = new Command("review", "List items in NeedsReview with their submit attempts and any job known at the provider.") { manifest };
+        command.Subcommands.Add(ResolveCommand());
+        command.SetAction((parse, ct) => CommandHost.RunAsync(async () =>
+        {
+            using var host = CommandHost.Build();
+            Guid? manifestId = null;
+            if (parse.GetValue(manifest) is { } name)
+            {
+                if (await host.Services.GetRequiredService<ManifestQueries>().FindAsync(name, ct) is not { } info)
+                    return CommandHost.Fail(ExitCodes.Usage, $"no manifest named '{name}' (`batch-editor status` lists them)");
+                manifestId = info.Id;
+            }
+            var queries = host.Services.GetRequiredService<ReviewQueries>();
+            var items = await queries.InStateAsync(ItemState.NeedsReview, manifestId, 500, ct);
+            if (items.Count == 0)
+            {
+                Console.WriteLine("Nothing needs review.");
+                return ExitCodes.Ok;
+            }
+            foreach (var item in items)
+            {
+                Console.WriteLine($"item {item.Id}  {item.Manifest}/{item.RowId}  {item.Provider} {item.Model}  (run {item.Run}, since {item.UpdatedAt:yyyy-MM-dd HH:mm:ss} UTC)");
+                Console.WriteLine($"  why: {item.Reason}");
+                foreach (var a in await queries.AttemptsAsync(item.Id, ct))
+                {
+                    var sent = a.SentAt is { } s ? $"sent {s:HH:mm:ss}" : "not sent";
+                    var job = a.JobId is null ? "" : $", job {a.JobId}";
+                    var late = a.Late is null ? "" : $" — late answer kept: {a.Late.Summary} (adopt with --adopt {a.JobId})";
+                    Console.WriteLine($"  attempt {a.Id} by {a.Worker}: {sent}, {a.Outcome ?? "no outcome"}{(a.HttpStatus is { } h ? $" {h}" : "")}{job}{late}");
+                }
+            }
+            Console.WriteLine();
+            Console.WriteLine("Check each job at the provider, then: batch-editor review resolve <item…> --adopt <job id> | --resubmit | --fail");
+            if (items.Count == 500) Console.WriteLine("(the first 500 are shown)");
+            return ExitCodes.Ok;
+        }));
+        return command;
+    }
+
+    private static Command ResolveCommand()
+    {
+        var items = new Argument<long[]>("item") { Description = "Item ids, as `review` lists them.", Arity = ArgumentArity.OneOrMore };
+        var resubmit = new Option<bool>("--resubmit") { Description = "No job exists at the provider: release the possible charge and submit again." };
+        var fail = new Option<bool>("--fail") { Description = "Give the item up; its possible charge stays on the ledger." };
+        var adopt = new Option<string?>("--adopt") { Description = "The job exists: poll it (or copy its recorded outputs) instead of paying again." };
+        var note = new Option<string?>("--note") { Description = "Why, for the item's history (with --fail)." };
+        var command = new Command("resolve", "Settle items in NeedsReview: exactly one of --resubmit, --fail or --adopt <job id>.") { items, resubmit, fail, adopt, note };
+        command.Validators.Add(result =>
+        {
+            var chosen = (result.GetValue(resubmit) ? 1 : 0) + (result.GetValue(fail) ? 1 : 0) + (result.GetValue(adopt) is null ? 0 : 1);
+            if (chosen != 1) result.AddError("choose exactly one of --resubmit, --fail or --adopt <job id>");
+            if (result.GetValue(adopt) is not null && result.GetValue(items)?.Length > 1) result.AddError("--adopt takes one item: a job belongs to one item");
+        });
+        command.SetAction((parse, ct) => CommandHost.RunAsync(async () =>
+        {
+            using var host = CommandHost.Build();
+            var actions = host.Services.GetRequiredService<OperatorActions>();
+            var actor = Operator.Name;
+            var failures = 0;
+            foreach (var id in parse.GetValue(items)!)
+            {
+                var outcome = parse.GetValue(adopt) is { } job ? await actions.AdoptAsync(id, job, actor, ct)
+                    : parse.GetValue(resubmit) ? await actions.ResubmitAsync(id, actor, ct)
+                    : await actions.FailAsync(id, actor, parse.GetValue(note), ct);
+                (outcome.Done ? Console.Out : Console.Error).WriteLine(outcome.Done ? outcome.Message : $"not done: {outcome.Message}");
+                if (!outcome.Done) failures++;
+            }
+            return failures == 0 ? ExitCodes.Ok : ExitCodes.Failed;
+        }));
+        return command;
+    }
+}
+
+/// <summary>The name operator actions are recorded under in item history.</summary>
+internal static class Operator
+{
+    public static string Name => $"operator {Environment.UserName}@{Environment.MachineName} (cli)";
+}

@@ -1,0 +1,109 @@
+using BatchEditor.Providers;
+using Npgsql;
+
+namespace BatchEditor.Engine;
+
+/// <summary>
+/// A circuit breaker per provider, shared by every worker through the <c>provider_breakers</c> table. Consecutive
+/// submit failures (5xx, timeouts, refused connections: the faults that would otherwise park item after item in
+/// NeedsReview) open it for <see cref="ProviderSettings.BreakerCooldown"/>: no submit is claimed for that provider. Then
+/// the claim lets one probe through; its success closes the breaker, its failure opens it again.
+/// </summary>
+public sealed class ProviderBreaker(NpgsqlDataSource dataSource, EngineLog log)
+{
+    public sealed record State(string Provider, int ConsecutiveFailures, DateTimeOffset? OpenedAt, DateTimeOffset? OpenUntil, string? LastFailure)
+    {
+        public bool IsOpen(DateTimeOffset now) => OpenUntil > now;
+    }
+
+    /// <summary>
+    /// Inside the claim's transaction (under its lock): slots each provider's breaker allows now, null = no limit.
+    /// A breaker whose cool-down is over allows one probe, and is re-armed so no second probe follows it.
+    /// </summary>
+    public static async Task<Dictionary<string, int>> LimitsAsync(NpgsqlConnection conn, NpgsqlTransaction tx,
+        IReadOnlyList<(string Name, ProviderSettings Settings)> providers, CancellationToken ct)
+    {
+        var limits = new Dictionary<string, int>();
+        var cooled = new List<string>();
+        await using (var cmd = new NpgsqlCommand("select provider, open_until > now() from provider_breakers where open_until is not null", conn, tx))
+        await using (var r = await cmd.ExecuteReaderAsync(ct))
+            while (await r.ReadAsync(ct))
+            {
+                limits[r.GetString(0)] = r.GetBoolean(1) ? 0 : 1;
+                if (!r.GetBoolean(1)) cooled.Add(r.GetString(0));
+            }
+        foreach (var (name, settings) in providers.Where(p => cooled.Contains(p.Name)))
+        {
+            await using var arm = new NpgsqlCommand("update provider_breakers set open_until = now() + $2 where provider = $1", conn, tx);
+            arm.Parameters.AddWithValue(name);
+            arm.Parameters.AddWithValue(settings.BreakerCooldown);
+            await arm.ExecuteNonQueryAsync(ct);
+        }
+        return limits;
+    }
+
+    /// <summary>Counts a submit's outcome: a failure that says the provider is down, or an answer that says it is up.</summary>
+    public async Task RecordAsync(string provider, ProviderSettings settings, SubmitOutcome outcome, CancellationToken ct)
+    {
+        if (outcome is SubmitOutcome.NotSent) return;
+        var down = outcome switch
+        {
+            SubmitOutcome.Ambiguous a => a.Reason,
+            SubmitOutcome.Rejected { Retryable: true, HttpStatus: null or >= 500 } r => r.Reason,
+            _ => null,
+        };
+        try
+        {
+            if (down is null) await SucceededAsync(provider, ct);
+            else await FailedAsync(provider, settings, down, ct);
+        }
+        catch (NpgsqlException e)
+        {
+            log.BreakerUpdateFailed(e, provider); // the breaker is advisory: never fail a step over it
+        }
+    }
+
+    private async Task FailedAsync(string provider, ProviderSettings settings, string reason, CancellationToken ct)
+    {
+        await using var cmd = dataSource.CreateCommand(
+            """
+            insert into provider_breakers as b (provider, consecutive_failures, last_failure) values ($1, 1, $2)
+            on conflict (provider) do update set
+                consecutive_failures = b.consecutive_failures + 1, last_failure = $2, updated_at = now(),
+                opened_at = case when b.consecutive_failures + 1 >= $3 then coalesce(b.opened_at, now()) else b.opened_at end,
+                open_until = case when b.consecutive_failures + 1 >= $3 then now() + $4 else b.open_until end
+            returning consecutive_failures, b.opened_at = now()
+            """);
+        cmd.Parameters.AddWithValue(provider);
+        cmd.Parameters.AddWithValue(reason.Length > 500 ? reason[..500] : reason);
+        cmd.Parameters.AddWithValue(settings.BreakerFailures);
+        cmd.Parameters.AddWithValue(settings.BreakerCooldown);
+        await using var r = await cmd.ExecuteReaderAsync(ct);
+        if (await r.ReadAsync(ct) && !r.IsDBNull(1) && r.GetBoolean(1)) log.BreakerOpened(provider, r.GetInt32(0), settings.BreakerCooldown, reason);
+    }
+
+    private async Task SucceededAsync(string provider, CancellationToken ct)
+    {
+        // Matches (and writes) nothing in the common case: no failures on record.
+        await using var cmd = dataSource.CreateCommand(
+            """
+            update provider_breakers set consecutive_failures = 0, opened_at = null, open_until = null, updated_at = now()
+            where provider = $1 and (consecutive_failures > 0 or open_until is not null)
+            returning 1
+            """);
+        cmd.Parameters.AddWithValue(provider);
+        if (await cmd.ExecuteScalarAsync(ct) is not null) log.BreakerClosed(provider);
+    }
+
+    public async Task<List<State>> ListAsync(CancellationToken ct)
+    {
+        await using var cmd = dataSource.CreateCommand(
+            "select provider, consecutive_failures, opened_at, open_until, last_failure from provider_breakers order by provider");
+        var states = new List<State>();
+        await using var r = await cmd.ExecuteReaderAsync(ct);
+        while (await r.ReadAsync(ct))
+            states.Add(new(r.GetString(0), r.GetInt32(1), r.IsDBNull(2) ? null : r.GetFieldValue<DateTimeOffset>(2),
+                r.IsDBNull(3) ? null : r.GetFieldValue<DateTimeOffset>(3), r.IsDBNull(4) ? null : r.GetString(4)));
+        return states;
+    }
+}

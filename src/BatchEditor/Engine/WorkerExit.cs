@@ -1,0 +1,12 @@
+namespace BatchEditor.Engine;
+
+/// <summary>
+/// Why the worker stopped, for the process's exit code: a dispatcher that died must not look like a clean
+/// <c>--until-idle</c> finish to the script that runs it.
+/// </summary>
+public sealed class WorkerExit
+{
+    public Exception? Fatal { get; private set; }
+
+    public void Fail(Exception error) => Fatal ??= error;
+}

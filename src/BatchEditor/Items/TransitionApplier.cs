@@ -1,0 +1,38 @@
+using BatchEditor.Persistence;
+using Npgsql;
+
+namespace BatchEditor.Items;
+
+/// <summary>
+/// The one path every state change takes, whoever asks for it (worker steps, the rescuer, operators through the CLI or
+/// the dashboard): a guarded compare-and-set, then in the same transaction the history rows, the ledger rows, the
+/// outputs, the attempt record and, when work became due, a wake-up for idle workers. Transient database faults are
+/// retried (<see cref="DatabaseRetry"/>).
+/// </summary>
+public sealed class TransitionApplier(NpgsqlDataSource dataSource)
+{
+    /// <summary>Applies <paramref name="t"/>; returns the items that moved (none when the guard no longer matched).</summary>
+    internal async Task<List<TransitionSql.Moved>> ApplyAsync(Transition t, CancellationToken ct) =>
+        await DatabaseRetry.RunAsync(async token => await ApplyOnceAsync(t, token), ct);
+
+    private async Task<List<TransitionSql.Moved>> ApplyOnceAsync(Transition t, CancellationToken ct)
+    {
+        await using var conn = await dataSource.OpenConnectionAsync(ct);
+        await using var tx = await conn.BeginTransactionAsync(ct);
+        var moved = await TransitionSql.UpdateAsync(conn, tx, t, ct);
+        if (moved.Count == 0) return moved; // lost the lease, or the state moved on: the caller decides what that means
+        if (t.WriteHistory) await TransitionSql.InsertHistoryAsync(conn, tx, t, moved, ct);
+        if (moved is [var item])
+        {
+            var attemptId = t.Attempt?.AttemptId;
+            foreach (var entry in t.Ledger.OfType<LedgerEntry>())
+                await TransitionSql.InsertLedgerAsync(conn, tx, item, attemptId, entry, ct);
+            if (t.Outputs is { } outputs) await Storage.OutputRows.InsertAsync(conn, tx, item.Id, outputs.Run, outputs.List, ct);
+            if (t.Attempt is { AttemptId: not null } a) await TransitionSql.FinishAttemptAsync(conn, tx, a, ct);
+            if (t.Extra is not null) await t.Extra(conn, tx);
+        }
+        if (t.WakesWorkers) await NewWork.NotifyAsync(conn, tx, ct);
+        await tx.CommitAsync(ct);
+        return moved;
+    }
+}

@@ -1,0 +1,79 @@
+using System.Text.Json;
+using BatchEditor.Items;
+using Npgsql;
+
+namespace BatchEditor.Operations;
+
+/// <summary>Read side of operator work: items by id or manifest and state, and an item's submit attempts.</summary>
+public sealed class ReviewQueries(NpgsqlDataSource dataSource)
+{
+    public sealed record ItemInfo(long Id, Guid ManifestId, string Manifest, string RowId, ItemState State, string Provider, string Model,
+        int Run, string Reason, DateTimeOffset UpdatedAt);
+
+    public sealed record Attempt(long Id, string Worker, DateTimeOffset ClaimedAt, DateTimeOffset? SentAt, string? Outcome, int? HttpStatus,
+        string? JobId, string? Detail, LateResult? Late);
+
+    private const string ItemColumns =
+        "i.id, i.manifest_id, m.name, i.row_id, i.state, i.provider, i.model, i.run, i.reason, i.updated_at from items i join manifests m on m.id = i.manifest_id";
+
+    public async Task<ItemInfo?> ItemAsync(long id, CancellationToken ct)
+    {
+        await using var cmd = dataSource.CreateCommand($"select {ItemColumns} where i.id = $1");
+        cmd.Parameters.AddWithValue(id);
+        return (await ReadItems(cmd, ct)).FirstOrDefault();
+    }
+
+    /// <summary>Items in <paramref name="state"/>, optionally of one manifest, oldest change first.</summary>
+    public async Task<List<ItemInfo>> InStateAsync(ItemState state, Guid? manifestId, int limit, CancellationToken ct)
+    {
+        await using var cmd = dataSource.CreateCommand(
+            $"select {ItemColumns} where i.state = $1 and ($2::uuid is null or i.manifest_id = $2) order by i.updated_at, i.id limit $3");
+        cmd.Parameters.AddWithValue(state.ToString());
+        cmd.Parameters.Add(new NpgsqlParameter { Value = (object?)manifestId ?? DBNull.Value, NpgsqlDbType = NpgsqlTypes.NpgsqlDbType.Uuid });
+        cmd.Parameters.AddWithValue(limit);
+        return await ReadItems(cmd, ct);
+    }
+
+    /// <summary>Ids of a manifest's items in any of <paramref name="states"/>, in pages (keyset on id).</summary>
+    public async Task<long[]> IdsAsync(Guid manifestId, ItemState[] states, long afterId, int limit, CancellationToken ct)
+    {
+        await using var cmd = dataSource.CreateCommand(
+            "select id from items where manifest_id = $1 and state = any($2) and id > $3 order by id limit $4");
+        cmd.Parameters.AddWithValue(manifestId);
+        cmd.Parameters.AddWithValue(ItemStates.Names(states));
+        cmd.Parameters.AddWithValue(afterId);
+        cmd.Parameters.AddWithValue(limit);
+        var ids = new List<long>();
+        await using var r = await cmd.ExecuteReaderAsync(ct);
+        while (await r.ReadAsync(ct)) ids.Add(r.GetInt64(0));
+        return [.. ids];
+    }
+
+    public async Task<List<Attempt>> AttemptsAsync(long itemId, CancellationToken ct)
+    {
+        await using var cmd = dataSource.CreateCommand(
+            """
+            select id, worker, claimed_at, sent_at, outcome, http_status, provider_job_id, detail, late_result::text
+            from provider_attempts where item_id = $1 order by id
+            """);
+        cmd.Parameters.AddWithValue(itemId);
+        var attempts = new List<Attempt>();
+        await using var r = await cmd.ExecuteReaderAsync(ct);
+        while (await r.ReadAsync(ct))
+            attempts.Add(new(r.GetInt64(0), r.GetString(1), r.GetFieldValue<DateTimeOffset>(2),
+                r.IsDBNull(3) ? null : r.GetFieldValue<DateTimeOffset>(3), r.IsDBNull(4) ? null : r.GetString(4),
+                r.IsDBNull(5) ? null : r.GetInt32(5), r.IsDBNull(6) ? null : r.GetString(6), r.IsDBNull(7) ? null : r.GetString(7),
+                r.IsDBNull(8) ? null : JsonSerializer.Deserialize<LateResult>(r.GetString(8), LateResult.Json)));
+        return attempts;
+    }
+
+    private static async Task<List<ItemInfo>> ReadItems(NpgsqlCommand cmd, CancellationToken ct)
+    {
+        var items = new List<ItemInfo>();
+        await using var r = await cmd.ExecuteReaderAsync(ct);
+        while (await r.ReadAsync(ct))
+            items.Add(new(r.GetInt64(0), r.GetGuid(1), r.GetString(2), r.GetString(3), Enum.Parse<ItemState>(r.GetString(4)), r.GetString(5),
+                r.GetString(6), r.GetInt32(7), r.GetString(8), r.GetFieldValue<DateTimeOffset>(9)));
+        return items;
+    }
+}
