@@ -3,17 +3,36 @@ namespace BatchEditor.ProviderSim;
 /// <summary>
 /// Serves the temporary output URLs: real PNGs until they expire, then 404 like a purged CDN object. Also serves
 /// <c>/inputs/{name}.png</c>, stand-in product photos for providers that must download the inputs themselves (OpenAI),
-/// and for names ending in <c>-mask</c> a transparent-means-edit mask.
+/// for names ending in <c>-mask</c> a transparent-means-edit mask, and for names starting with <c>stall-</c> one that
+/// stops sending halfway. Outputs scripted with <c>[sim:stallbody]</c> stall the same way.
 /// </summary>
 public static class FileEndpoints
 {
     public static void Map(IEndpointRouteBuilder app)
     {
-        app.MapGet("/inputs/{name}.png", (string name, SimState sim) => Results.Bytes(
-            name.EndsWith("-mask", StringComparison.Ordinal) ? PngRenderer.RenderMask(64, 64) : PngRenderer.Render(64, 64, sim.Seed(name)), "image/png"));
+        app.MapGet("/inputs/{name}.png", async (string name, HttpContext context, SimState sim) =>
+        {
+            var png = name.EndsWith("-mask", StringComparison.Ordinal) ? PngRenderer.RenderMask(64, 64) : PngRenderer.Render(64, 64, sim.Seed(name));
+            context.Response.ContentType = "image/png";
+            context.Response.ContentLength = png.Length;
+            if (name.StartsWith("stall-", StringComparison.Ordinal))
+            {
+                // An input host that stops sending halfway.
+                await context.Response.Body.WriteAsync(png.AsMemory(0, png.Length / 2));
+                await context.Response.Body.FlushAsync();
+                await Task.Delay(Timeout.InfiniteTimeSpan, context.RequestAborted);
+                return;
+            }
+            await context.Response.Body.WriteAsync(png);
+        });
         app.MapGet("/files/{token}.png", async (string token, HttpContext context, SimState sim) =>
         {
             sim.CountDownload();
+            switch (sim.Chaos?.ForRequest("download", token, sim.Next($"download:{token}"), canStall: false))
+            {
+                case ChaosFault.TooManyRequests: await SimAuth.Refuse(429, sim.Options.RetryAfterSeconds).ExecuteAsync(context); return;
+                case ChaosFault.ServerErrorBeforeCreate or ChaosFault.ServerErrorAfterCreate: await SimAuth.Refuse(503, 0).ExecuteAsync(context); return;
+            }
             if (!sim.Files.TryGetValue(token, out var file) || file.ExpiresAt <= sim.Now)
             {
                 context.Response.StatusCode = 404;
@@ -23,6 +42,14 @@ public static class FileEndpoints
             var png = PngRenderer.Render(file.Width, file.Height, file.Seed);
             context.Response.ContentType = "image/png";
             context.Response.ContentLength = png.Length;
+            if (file.StallBody)
+            {
+                // Announce the whole length, send half, then send nothing more: a CDN that stalls mid-body.
+                await context.Response.Body.WriteAsync(png.AsMemory(0, png.Length / 2));
+                await context.Response.Body.FlushAsync();
+                await Task.Delay(Timeout.InfiniteTimeSpan, context.RequestAborted);
+                return;
+            }
             if (file.Truncate)
             {
                 // Announce the whole length, send half, then cut the connection: a truncated download.

@@ -14,17 +14,17 @@ public static class SimAuth
         catch (System.Text.Json.JsonException) { return null; }
     }
 
-    public static IResult Refuse(int status) => new RefusalResult(status);
+    public static IResult Refuse(int status, int retryAfterSeconds = 1) => new RefusalResult(status, retryAfterSeconds);
 
     public static string Origin(HttpRequest request) => $"{request.Scheme}://{request.Host}";
 
-    private sealed class RefusalResult(int status) : IResult
+    private sealed class RefusalResult(int status, int retryAfterSeconds) : IResult
     {
         public Task ExecuteAsync(HttpContext context)
         {
             context.Response.StatusCode = status;
-            context.Response.Headers.RetryAfter = "1";
-            return context.Response.WriteAsJsonAsync(new { error = status == 429 ? "Rate limit exceeded" : "Service temporarily unavailable" });
+            context.Response.Headers.RetryAfter = retryAfterSeconds.ToString(System.Globalization.CultureInfo.InvariantCulture);
+            return context.Response.WriteAsJsonAsync(new { error = status switch { 429 => "Rate limit exceeded", 503 => "Service temporarily unavailable", _ => "Internal server error" } });
         }
     }
 }

@@ -5,39 +5,59 @@ namespace BatchEditor.ProviderSim;
 
 /// <summary>
 /// Per-request scripting through directives in the prompt, so a CSV row can ask for a failure mode:
-/// <c>[sim:fail]</c> the job fails; <c>[sim:429]</c> the first submit is refused with 429 and Retry-After;
-/// <c>[sim:503]</c> likewise with 503; <c>[sim:500]</c> the job is created but the submit answers 500;
-/// <c>[sim:stall]</c> the submit never answers; <c>[sim:latency=3s]</c> the job takes that long;
-/// <c>[sim:expired]</c> outputs are already expired; <c>[sim:truncate]</c> downloads are cut short;
-/// <c>[sim:legacy]</c> PixelDojo answers with the older <c>output.image</c> shape.
+/// <c>[sim:fail]</c> the job fails; <c>[sim:429]</c> / <c>[sim:503]</c> the first submit is refused with that status and
+/// Retry-After (<c>[sim:503=8]</c>: the first 8); <c>[sim:500]</c> the job is created but the submit answers 500;
+/// <c>[sim:stall]</c> the submit never answers (<c>[sim:stallonce]</c>: only the first time); <c>[sim:latency=3s]</c> the
+/// job takes that long; <c>[sim:slowanswer=3s]</c> the job is created and charged, then the answer waits that long;
+/// <c>[sim:expired]</c> outputs are already expired; <c>[sim:truncate]</c> downloads are cut short; <c>[sim:stallbody]</c>
+/// downloads stop sending halfway and never finish; <c>[sim:empty]</c> the job completes without any output;
+/// <c>[sim:garbage]</c> a synchronous provider answers 200 with a body that is not JSON; <c>[sim:legacy]</c> PixelDojo
+/// answers with the older <c>output.image</c> shape.
 /// </summary>
 public sealed partial record SimScript(bool Fail, int? RefuseFirstWith, bool CreateThen500, bool Stall, TimeSpan? Latency,
     bool Expired, bool Truncate, bool Legacy)
 {
-    [GeneratedRegex(@"\[sim:([a-z0-9]+)(?:=([0-9.]+)(ms|s))?\]")]
+    /// <summary>How many submits are refused with <see cref="RefuseFirstWith"/> (1 unless <c>=N</c> says otherwise).</summary>
+    public int RefuseCount { get; init; } = 1;
+    public bool StallOnce { get; init; }
+    public TimeSpan? AnswerDelay { get; init; }
+    public bool StallBody { get; init; }
+    public bool Empty { get; init; }
+    public bool Garbage { get; init; }
+
+    public static readonly SimScript None = new(false, null, false, false, null, false, false, false);
+
+    [GeneratedRegex(@"\[sim:([a-z0-9]+)(?:=([0-9.]+)(ms|s)?)?\]")]
     private static partial Regex Directive();
 
     public static SimScript Parse(string? prompt)
     {
-        var script = new SimScript(false, null, false, false, null, false, false, false);
+        var script = None;
         foreach (Match m in Directive().Matches(prompt ?? ""))
         {
             script = m.Groups[1].Value switch
             {
                 "fail" => script with { Fail = true },
-                "429" => script with { RefuseFirstWith = 429 },
-                "503" => script with { RefuseFirstWith = 503 },
+                "429" => script with { RefuseFirstWith = 429, RefuseCount = Count(m) },
+                "503" => script with { RefuseFirstWith = 503, RefuseCount = Count(m) },
                 "500" => script with { CreateThen500 = true },
                 "stall" => script with { Stall = true },
+                "stallonce" => script with { StallOnce = true },
                 "expired" => script with { Expired = true },
                 "truncate" => script with { Truncate = true },
+                "stallbody" => script with { StallBody = true },
+                "empty" => script with { Empty = true },
+                "garbage" => script with { Garbage = true },
                 "legacy" => script with { Legacy = true },
                 "latency" when m.Groups[2].Success => script with { Latency = Duration(m) },
+                "slowanswer" when m.Groups[2].Success => script with { AnswerDelay = Duration(m) },
                 _ => script,
             };
         }
         return script;
     }
+
+    private static int Count(Match m) => m.Groups[2].Success ? (int)double.Parse(m.Groups[2].Value, CultureInfo.InvariantCulture) : 1;
 
     private static TimeSpan Duration(Match m)
     {

@@ -19,6 +19,12 @@ public sealed class SimulatorOptions
 
     /// <summary>Pads every output PNG to about this many bytes with a private chunk, streamed: benchmarks use it for big files.</summary>
     public long OutputPadBytes { get; set; }
+
+    /// <summary>The Retry-After (seconds) sent with 429 and 503 refusals.</summary>
+    public int RetryAfterSeconds { get; set; } = 1;
+
+    /// <summary>Random faults in the PixelDojo protocol and output downloads; null = none.</summary>
+    public ChaosOptions? Chaos { get; set; }
 }
 
 public sealed record SimJob(string Id, string Provider, string Model, string Prompt, int Width, int Height, int Count,
@@ -29,7 +35,7 @@ public sealed record SimJob(string Id, string Provider, string Model, string Pro
     public DateTimeOffset ExpiresAt(TimeSpan ttl) => Script.Expired ? ReadyAt.AddMinutes(-1) : ReadyAt + ttl;
 }
 
-public sealed record SimFile(int Width, int Height, int Seed, DateTimeOffset ExpiresAt, bool Truncate);
+public sealed record SimFile(int Width, int Height, int Seed, DateTimeOffset ExpiresAt, bool Truncate, bool StallBody = false);
 
 /// <summary>Everything the simulator remembers, and the counters tests read through <c>GET /_sim/stats</c>.</summary>
 public sealed class SimState(SimulatorOptions options, TimeProvider clock)
@@ -40,8 +46,16 @@ public sealed class SimState(SimulatorOptions options, TimeProvider clock)
     public ConcurrentDictionary<string, SimFile> Files { get; } = new();
     public ConcurrentDictionary<string, decimal> Balances { get; } = new();
     private readonly ConcurrentDictionary<string, int> _submitsByPrompt = new();
-    private readonly ConcurrentDictionary<string, int> _refusedOnce = new();
+    private readonly ConcurrentDictionary<string, int> _counters = new();
     private int _submits, _polls, _downloads;
+
+    /// <summary>Net credits charged per prompt (charges less refunds): the provider's own record, to reconcile against.</summary>
+    public ConcurrentDictionary<string, decimal> ChargesByPrompt { get; } = new();
+
+    /// <summary>Chaos's job fate per prompt ("failed", "expired", "empty", "truncated", "stalledbody").</summary>
+    public ConcurrentDictionary<string, string> Fates { get; } = new();
+
+    public SimChaos? Chaos { get; } = options.Chaos is { } chaos ? new SimChaos(chaos) : null;
 
     public DateTimeOffset Now => Clock.GetUtcNow();
 
@@ -56,16 +70,37 @@ public sealed class SimState(SimulatorOptions options, TimeProvider clock)
 
     public int TotalSubmits => _submits;
 
-    /// <summary>True the first time a prompt asks to be refused, false afterwards.</summary>
-    public bool RefuseOnce(string prompt) => _refusedOnce.TryAdd(prompt, 1);
+    /// <summary>True for the first <paramref name="times"/> submits of a prompt that asks to be refused, false afterwards.</summary>
+    public bool ShouldRefuse(string prompt, int times) => Next($"refuse:{prompt}") <= times;
+
+    /// <summary>True only the first time this is asked about <paramref name="what"/>.</summary>
+    public bool FirstTime(string what) => Next($"first:{what}") == 1;
+
+    /// <summary>
+    /// What every protocol does first with a submit: counts it, refuses it when the prompt asks (429/503), stalls it when
+    /// the prompt asks. Returns the refusal to answer, or null to go on.
+    /// </summary>
+    public async Task<IResult?> GateSubmitAsync(string prompt, SimScript script, CancellationToken ct)
+    {
+        CountSubmit(prompt);
+        if (script.RefuseFirstWith is { } status && ShouldRefuse(prompt, script.RefuseCount)) return SimAuth.Refuse(status, Options.RetryAfterSeconds);
+        if (script.Stall || script.StallOnce && FirstTime($"stall:{prompt}")) await Task.Delay(Timeout.InfiniteTimeSpan, ct);
+        return null;
+    }
+
+    /// <summary>Counts how often <paramref name="what"/> happened, this time included.</summary>
+    public int Next(string what) => _counters.AddOrUpdate(what, 1, (_, n) => n + 1);
 
     public void CountPoll() => Interlocked.Increment(ref _polls);
 
     public void CountDownload() => Interlocked.Increment(ref _downloads);
 
-    /// <summary>Charges credits against a key and returns the balance left.</summary>
-    public decimal Charge(string apiKey, decimal credits) =>
-        Balances.AddOrUpdate(apiKey, Options.StartingCredits - credits, (_, b) => b - credits);
+    /// <summary>Charges credits (negative: refunds) against a key for a prompt and returns the balance left.</summary>
+    public decimal Charge(string apiKey, decimal credits, string prompt)
+    {
+        ChargesByPrompt.AddOrUpdate(prompt, credits, (_, c) => c + credits);
+        return Balances.AddOrUpdate(apiKey, Options.StartingCredits - credits, (_, b) => b - credits);
+    }
 
     public object Stats() => new
     {
@@ -92,15 +127,16 @@ public sealed class SimState(SimulatorOptions options, TimeProvider clock)
     public string Phase(SimJob job) =>
         Now >= job.ReadyAt ? "done" : Now < job.CreatedAt + (job.ReadyAt - job.CreatedAt) / 2 ? "queued" : "running";
 
+    /// <summary>The job's output URLs; none for a job scripted to complete empty.</summary>
     public string[] OutputUrls(SimJob job, string origin) =>
-        Enumerable.Range(0, job.Count).Select(i => $"{origin}/files/{AddFile(job, i)}.png").ToArray();
+        Enumerable.Range(0, job.Script.Empty ? 0 : job.Count).Select(i => $"{origin}/files/{AddFile(job, i)}.png").ToArray();
 
     public string AddFile(SimJob job, int ordinal)
     {
         var token = $"{job.Id}-{ordinal}";
         var w = Math.Max(16, (int)(job.Width * Options.ImageScale));
         var h = Math.Max(16, (int)(job.Height * Options.ImageScale));
-        Files[token] = new SimFile(w, h, Seed(job.Prompt) + ordinal, job.ExpiresAt(Options.OutputTtl), job.Script.Truncate);
+        Files[token] = new SimFile(w, h, Seed(job.Prompt) + ordinal, job.ExpiresAt(Options.OutputTtl), job.Script.Truncate, job.Script.StallBody);
         return token;
     }
 }

@@ -28,6 +28,8 @@ public static class WorkerCommand
             var exit = host.Services.GetRequiredService<WorkerExit>(); // RunAsync disposes the host
             await host.RunAsync(ct);
             // The host stops cleanly whatever made it stop: a dispatcher that died must not look like a finished batch.
+            if (exit.Fatal is Npgsql.PostgresException { SqlState: Npgsql.PostgresErrorCodes.UndefinedTable } missing)
+                return CommandHost.Fail(ExitCodes.DatabaseUnavailable, $"the worker stopped: the database is not set up ({missing.MessageText}); run `batch-editor migrate` first");
             if (exit.Fatal is { } fatal)
                 return CommandHost.Fail(ExitCodes.Failed, $"the worker stopped on an unexpected error: {fatal.GetType().Name}: {fatal.Message}");
             return ExitCodes.Ok;

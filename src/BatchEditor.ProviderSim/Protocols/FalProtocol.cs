@@ -19,9 +19,7 @@ public static class FalProtocol
             if (prompt is null || prompt.Length < 2)
                 return Results.Json(new { detail = new[] { new { loc = new[] { "body", "prompt" }, msg = "String should have at least 2 characters", type = "string_too_short" } } }, statusCode: 422);
             var script = SimScript.Parse(prompt);
-            sim.CountSubmit(prompt);
-            if (script.RefuseFirstWith is { } refusal && sim.RefuseOnce(prompt)) return SimAuth.Refuse(refusal);
-            if (script.Stall) await Task.Delay(Timeout.InfiniteTimeSpan, ct);
+            if (await sim.GateSubmitAsync(prompt, script, ct) is { } refused) return refused;
             var job = sim.NewJob("fal", $"{owner}/{model}/edit", prompt, 1024, 1024, body?["num_images"]?.GetValue<int>() ?? 1, 0, script);
             if (script.CreateThen500) return Results.Json(new { detail = "Internal error" }, statusCode: 500);
             var root = $"{SimAuth.Origin(request)}{Prefix}/{owner}/{model}/requests/{job.Id}";

@@ -19,14 +19,14 @@ public static class GptImageApiProtocol
         var sizeName = body["size"]?.GetValue<string>() ?? "1:1";
         if (!Sizes.TryGetValue(sizeName, out var size)) return Results.Json(new { code = 1002, message = $"unsupported size {sizeName}" });
         var script = SimScript.Parse(prompt);
-        sim.CountSubmit(prompt);
-        if (script.RefuseFirstWith is { } refusal && sim.RefuseOnce(prompt)) return SimAuth.Refuse(refusal);
-        if (script.Stall) await Task.Delay(Timeout.InfiniteTimeSpan, ct);
+        if (await sim.GateSubmitAsync(prompt, script, ct) is { } refused) return refused;
         // A refusal answered with HTTP 200 and a non-zero code: the quirk adapters must read.
         if (script.Fail) return Results.Json(new { code = 2001, message = "Image generation failed: content policy", data = (object?)null });
         if (script.Latency is { } latency) await Task.Delay(latency, ct);
         var job = sim.NewJob("gptimageapi", "gpt-image-2", prompt, size.W, size.H, body["n"]?.GetValue<int>() ?? 1, 0, script with { Latency = TimeSpan.Zero });
         if (script.CreateThen500) return Results.Json(new { code = 500, message = "internal error" }, statusCode: 500);
+        // A proxy's error page with a success status: the edit ran, the answer cannot be read.
+        if (script.Garbage) return Results.Text("<html><body>upstream hiccup</body></html>", "text/html");
         var images = sim.OutputUrls(job, SimAuth.Origin(request)).Select(u => new JsonObject { ["url"] = u }).ToArray<JsonNode?>();
         return Results.Json(new { code = 0, message = "ok", data = new { images = new JsonArray(images) } });
     });

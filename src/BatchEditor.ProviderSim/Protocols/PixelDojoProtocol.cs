@@ -39,18 +39,27 @@ public static class PixelDojoProtocol
         var count = body?["num_images"]?.GetValue<int>() ?? 1;
 
         var script = SimScript.Parse(prompt);
-        sim.CountSubmit(prompt);
-        if (script.RefuseFirstWith is { } refusal && sim.RefuseOnce(prompt))
-            return SimAuth.Refuse(refusal);
-        if (script.Stall) await Task.Delay(Timeout.InfiniteTimeSpan, ct);
+        var chaos = sim.Chaos?.ForRequest("submit", prompt, sim.Next($"submit:{prompt}"), canStall: true) ?? ChaosFault.None;
+        if (chaos == ChaosFault.TooManyRequests) { sim.CountSubmit(prompt); return SimAuth.Refuse(429, sim.Options.RetryAfterSeconds); }
+        if (chaos == ChaosFault.ServerErrorBeforeCreate) { sim.CountSubmit(prompt); return SimAuth.Refuse(500); }
+        if (chaos == ChaosFault.Stall) script = script with { Stall = true };
+        if (await sim.GateSubmitAsync(prompt, script, ct) is { } refused) return refused;
+        if (sim.Chaos is { } jobChaos)
+        {
+            var (withFate, fate) = jobChaos.ForJob(prompt, script);
+            script = withFate;
+            if (fate.Length > 0) sim.Fates[prompt] = fate;
+        }
 
         var credits = perImage * count;
         var now = sim.Now;
         var job = new SimJob($"job_{Guid.NewGuid():N}", "pixeldojo", apiId, prompt, size.W, size.H, count, credits, now,
             now + (script.Latency ?? sim.Options.JobLatency), script);
         sim.Jobs[job.Id] = job;
-        var remaining = sim.Charge(key, credits);
-        if (script.CreateThen500) return Results.Json(new { error = "Internal server error" }, statusCode: 500);
+        var remaining = sim.Charge(key, credits, prompt);
+        if (script.CreateThen500 || chaos == ChaosFault.ServerErrorAfterCreate) return Results.Json(new { error = "Internal server error" }, statusCode: 500);
+        // The job exists and is charged; its answer is late (a worker paused or cut off meanwhile gets it afterwards).
+        if (script.AnswerDelay is { } delay) await Task.Delay(delay, ct);
 
         return Results.Json(new
         {
@@ -67,6 +76,11 @@ public static class PixelDojoProtocol
     {
         if (SimAuth.BearerKey(request) is not { } key) return Results.Json(new { error = "Invalid or missing API key" }, statusCode: 401);
         sim.CountPoll();
+        switch (sim.Chaos?.ForRequest("poll", jobId, sim.Next($"poll:{jobId}"), canStall: false))
+        {
+            case ChaosFault.TooManyRequests: return SimAuth.Refuse(429, sim.Options.RetryAfterSeconds);
+            case ChaosFault.ServerErrorBeforeCreate or ChaosFault.ServerErrorAfterCreate: return SimAuth.Refuse(500);
+        }
         if (!sim.Jobs.TryGetValue(jobId, out var job)) return Results.Json(new { error = "Job not found" }, statusCode: 404);
         var now = sim.Now;
         if (now < job.ReadyAt)
@@ -77,13 +91,13 @@ public static class PixelDojoProtocol
         if (job.Script.Fail)
         {
             // Failed jobs are refunded (providers.md §1); refund once, on the first poll that sees the failure.
-            if (!job.Refunded && sim.Jobs.TryUpdate(jobId, job with { Refunded = true }, job)) sim.Charge(key, -job.Credits);
+            if (!job.Refunded && sim.Jobs.TryUpdate(jobId, job with { Refunded = true }, job)) sim.Charge(key, -job.Credits, job.Prompt);
             return Results.Json(new { jobId, status = "failed", error = "Content policy violation: the edit could not be generated", creditCost = 0 });
         }
         var origin = SimAuth.Origin(request);
-        var urls = Enumerable.Range(0, job.Count).Select(i => $"{origin}/files/{sim.AddFile(job, i)}.png").ToArray();
+        var urls = sim.OutputUrls(job, origin);
         var expiresAt = job.ExpiresAt(sim.Options.OutputTtl);
-        object output = job.Script.Legacy ? new { image = urls[0] } : new { images = urls };
+        object output = job.Script.Legacy && urls.Length > 0 ? new { image = urls[0] } : new { images = urls };
         return Results.Json(new { jobId, status = "completed", output, creditCost = job.Credits, expiresAt });
     }
 }

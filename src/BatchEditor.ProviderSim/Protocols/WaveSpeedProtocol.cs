@@ -16,9 +16,7 @@ public static class WaveSpeedProtocol
             if (string.IsNullOrWhiteSpace(prompt) || body?["images"] is null)
                 return Results.Json(new { code = 400, message = "images and prompt are required", data = (object?)null }, statusCode: 400);
             var script = SimScript.Parse(prompt);
-            sim.CountSubmit(prompt);
-            if (script.RefuseFirstWith is { } refusal && sim.RefuseOnce(prompt)) return SimAuth.Refuse(refusal);
-            if (script.Stall) await Task.Delay(Timeout.InfiniteTimeSpan, ct);
+            if (await sim.GateSubmitAsync(prompt, script, ct) is { } refused) return refused;
             var job = sim.NewJob("wavespeed", $"openai/{model}/edit", prompt, 1024, 1024, 1, 0, script);
             if (script.CreateThen500) return Results.Json(new { code = 500, message = "internal error", data = (object?)null }, statusCode: 500);
             return Results.Json(Envelope(job, sim, SimAuth.Origin(request)));

@@ -86,8 +86,9 @@ public sealed class Dispatcher(
             if (items.Count > 0) log.Claimed(items.Count);
             return (items, false);
         }
-        catch (Exception e) when (e is NpgsqlException or TimeoutException && !ct.IsCancellationRequested)
+        catch (Exception e) when (e is NpgsqlException n && Persistence.DatabaseRetry.IsTransient(n) || e is TimeoutException && !ct.IsCancellationRequested)
         {
+            // The database restarting or unreachable: wait for it. Anything else (a missing table, a bug) stops the worker.
             log.ClaimFailed(e);
             return ([], true);
         }

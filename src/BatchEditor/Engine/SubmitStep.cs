@@ -66,7 +66,7 @@ public sealed class SubmitStep(ProviderRegistry providers, Leases leases, ItemTr
                 return await transitions.SubmitCompleted(item, owner, completed, completed.Cost ?? provider.Estimate(item.Request), ct);
             case SubmitOutcome.Rejected { Retryable: true } rejected when item.RetryingSince is not { } since || now - since < opts.SubmitRetryWindow:
                 // Nothing was created: wait it out (capped back-off), however many attempts a provider outage takes.
-                var backoff = Backoff.Exponential(item.SubmitAttempts, TimeSpan.FromSeconds(5), opts.MaxRetryDelay);
+                var backoff = Backoff.Exponential(item.SubmitAttempts, opts.FirstRetryDelay, opts.MaxRetryDelay);
                 var delay = rejected.RetryAfter is { } after && after > TimeSpan.Zero ? Min(after, opts.MaxRetryDelay) : backoff;
                 var waiting = item.RetryingSince is { } first ? $", waiting since {first:u}" : "";
                 return await transitions.SubmitRetryLater(item, owner,

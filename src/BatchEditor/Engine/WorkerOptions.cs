@@ -26,6 +26,9 @@ public sealed class WorkerOptions
     /// </summary>
     public TimeSpan SubmitRetryWindow { get; set; } = TimeSpan.FromHours(24);
 
+    /// <summary>The first wait after such a refusal without Retry-After; it doubles (with jitter) up to <see cref="MaxRetryDelay"/>.</summary>
+    public TimeSpan FirstRetryDelay { get; set; } = TimeSpan.FromSeconds(5);
+
     /// <summary>The longest wait between two such retries (the back-off grows to this and stays there).</summary>
     public TimeSpan MaxRetryDelay { get; set; } = TimeSpan.FromMinutes(5);
 

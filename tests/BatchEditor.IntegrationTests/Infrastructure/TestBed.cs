@@ -27,6 +27,7 @@ public sealed class TestBed : IAsyncDisposable
             ["Storage:Root"] = storageRoot,
             ["Providers:PixelDojo:CreditPriceUsd"] = "0.01",
             ["Worker:IdlePollInterval"] = "00:00:00.100",
+            ["Worker:FirstRetryDelay"] = "00:00:00.100",
             ["Worker:RescueInterval"] = "00:00:01",
             ["Worker:SchedulerName"] = $"test-{Guid.NewGuid():N}",
             ["Logging:LogLevel:Default"] = "Warning",
@@ -92,6 +93,25 @@ public sealed class TestBed : IAsyncDisposable
         using var cts = new CancellationTokenSource(timeout);
         await host.RunAsync(cts.Token);
         if (cts.IsCancellationRequested) throw new TimeoutException($"worker did not go idle within {timeout}");
+    }
+
+    /// <summary>Waits until <paramref name="condition"/> holds, checking every 50 ms; throws with the items' states on timeout.</summary>
+    public async Task WaitForAsync(Func<Task<bool>> condition, TimeSpan? timeout = null, string? what = null)
+    {
+        var deadline = DateTime.UtcNow + (timeout ?? TimeSpan.FromSeconds(60));
+        while (!await condition())
+        {
+            if (DateTime.UtcNow > deadline)
+                throw new TimeoutException($"{what ?? "condition"} not met in time; items: {string.Join("; ", (await ItemsAsync()).Take(20).Select(i => $"{i.RowId} {i.State} {i.Reason}"))}");
+            await Task.Delay(50);
+        }
+    }
+
+    public async Task ExecAsync(string sql, params object[] args)
+    {
+        await using var cmd = Db.CreateCommand(sql);
+        foreach (var a in args) cmd.Parameters.AddWithValue(a);
+        await cmd.ExecuteNonQueryAsync();
     }
 
     public async Task<T> ScalarAsync<T>(string sql, params object[] args)

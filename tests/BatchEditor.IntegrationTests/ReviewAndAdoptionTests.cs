@@ -1,0 +1,129 @@
+using BatchEditor.Engine;
+using BatchEditor.IntegrationTests.Infrastructure;
+using BatchEditor.Operations;
+using Microsoft.Extensions.DependencyInjection;
+
+namespace BatchEditor.IntegrationTests;
+
+/// <summary>
+/// Submits whose fate is unknown: parked with a possible charge on the ledger, late answers kept, and each way an
+/// operator settles them (adopt, resubmit, fail) reconciled to the credit with what the provider charged.
+/// </summary>
+public class ReviewAndAdoptionTests
+{
+    private static readonly TimeSpan Timeout = TimeSpan.FromSeconds(60);
+
+    [Fact]
+    public async Task An_answer_that_arrives_after_the_lease_was_lost_is_kept_and_adopted_instead_of_paying_again()
+    {
+        await using var bed = await TestBed.StartAsync();
+        const string prompt = "Relight [sim:slowanswer=3s]";
+        await bed.ImportAsync(Csv.Row("LATE-1", prompt));
+        using var host = bed.BuildHost(worker: true, o => o.LeaseDuration = TimeSpan.FromSeconds(30));
+        await host.StartAsync();
+        try
+        {
+            // The request is out (marked sent); the item is taken from the worker, as after a pause past its lease.
+            await bed.WaitForAsync(() => bed.ScalarAsync<bool>("select exists (select 1 from items where submit_sent_at is not null)"));
+            await bed.ExecAsync("update items set lease_expires_at = now() - interval '1 second'");
+            await host.Services.GetRequiredService<LeaseRescuer>().RescueAsync("test rescuer", CancellationToken.None);
+            Assert.Equal("NeedsReview", Assert.Single(await bed.ItemsAsync()).State);
+
+            // The provider's answer reaches the worker that lost the item: it is kept, and the item says how to adopt it.
+            await bed.WaitForAsync(() => bed.ScalarAsync<bool>("select exists (select 1 from provider_attempts where outcome = 'late')"));
+            var job = await bed.ScalarAsync<string>("select provider_job_id from provider_attempts where outcome = 'late'");
+            var itemId = await bed.ScalarAsync<long>("select id from items");
+            Assert.Contains($"--adopt {job}", Assert.Single(await bed.ItemsAsync()).Reason);
+            Assert.Equal(Assert.Single(bed.Sim.State.Jobs.Keys), job);
+
+            var actions = host.Services.GetRequiredService<OperatorActions>();
+            var refused = await actions.ResubmitAsync(itemId, "test operator", CancellationToken.None);
+            Assert.False(refused.Done); // a job is known to exist: paying again needs more than a resubmit
+            Assert.Contains("Adopt it", refused.Message);
+            var adopted = await actions.AdoptAsync(itemId, job, "test operator", CancellationToken.None);
+            Assert.True(adopted.Done, adopted.Message);
+            await bed.WaitForAsync(async () => Assert.Single(await bed.ItemsAsync()).State == "Succeeded", Timeout);
+        }
+        finally
+        {
+            await host.StopAsync();
+        }
+        Assert.Equal(1, bed.Sim.State.SubmitsOf(prompt));
+        await AssertLedgerMatchesProvider(bed, prompt, 5m);
+    }
+
+    [Fact]
+    public async Task A_resubmit_after_review_releases_the_possible_charge_and_pays_once()
+    {
+        await using var bed = await TestBed.StartAsync();
+        bed.Settings["Providers:PixelDojo:RequestTimeout"] = "00:00:01";
+        const string prompt = "Crop [sim:stallonce]"; // the first submit never answers; nothing is created
+        await bed.ImportAsync(Csv.Row("STALL-1", prompt));
+        await bed.RunWorkerUntilIdleAsync(Timeout);
+        var item = Assert.Single(await bed.ItemsAsync());
+        Assert.Equal("NeedsReview", item.State);
+        // What the lost submit may cost is on the ledger, marked as an estimate.
+        Assert.Equal(5m, await bed.ScalarAsync<decimal>("select sum(credits) from usage_ledger where estimated"));
+
+        using (var host = bed.BuildHost())
+        {
+            var outcome = await host.Services.GetRequiredService<OperatorActions>().ResubmitAsync(await bed.ScalarAsync<long>("select id from items"), "test operator", CancellationToken.None);
+            Assert.True(outcome.Done, outcome.Message);
+        }
+        await bed.RunWorkerUntilIdleAsync(Timeout);
+
+        Assert.Equal("Succeeded", Assert.Single(await bed.ItemsAsync()).State);
+        Assert.Equal(2, bed.Sim.State.SubmitsOf(prompt));
+        Assert.Equal(["charge", "release", "charge"], await bed.ScalarAsync<string[]>("select array_agg(kind order by id) from usage_ledger"));
+        Assert.Equal(2, await bed.ScalarAsync<int>("select run from items")); // a new run: new output names
+        await AssertLedgerMatchesProvider(bed, prompt, 5m);
+    }
+
+    [Fact]
+    public async Task A_job_found_at_the_provider_is_adopted_by_its_id_and_polled_not_paid_again()
+    {
+        await using var bed = await TestBed.StartAsync();
+        const string prompt = "Crop [sim:500]"; // created and charged, then answered 500
+        await bed.ImportAsync(Csv.Row("AMB-1", prompt));
+        await bed.RunWorkerUntilIdleAsync(Timeout);
+        Assert.Equal("NeedsReview", Assert.Single(await bed.ItemsAsync()).State);
+
+        var job = Assert.Single(bed.Sim.State.Jobs.Keys); // what the operator reads on the provider's dashboard
+        using (var host = bed.BuildHost())
+        {
+            var outcome = await host.Services.GetRequiredService<OperatorActions>().AdoptAsync(await bed.ScalarAsync<long>("select id from items"), job, "test operator", CancellationToken.None);
+            Assert.True(outcome.Done, outcome.Message);
+        }
+        await bed.RunWorkerUntilIdleAsync(Timeout);
+
+        Assert.Equal("Succeeded", Assert.Single(await bed.ItemsAsync()).State);
+        Assert.Equal(1, bed.Sim.State.SubmitsOf(prompt));
+        await AssertLedgerMatchesProvider(bed, prompt, 5m);
+    }
+
+    [Fact]
+    public async Task Failing_a_reviewed_item_keeps_its_possible_charge_on_the_ledger()
+    {
+        await using var bed = await TestBed.StartAsync();
+        const string prompt = "Crop [sim:500]";
+        await bed.ImportAsync(Csv.Row("AMB-2", prompt));
+        await bed.RunWorkerUntilIdleAsync(Timeout);
+        using (var host = bed.BuildHost())
+        {
+            var outcome = await host.Services.GetRequiredService<OperatorActions>().FailAsync(await bed.ScalarAsync<long>("select id from items"), "test operator", "not worth chasing", CancellationToken.None);
+            Assert.True(outcome.Done, outcome.Message);
+        }
+        var item = Assert.Single(await bed.ItemsAsync());
+        Assert.Equal("Failed", item.State);
+        Assert.Contains("not worth chasing", item.Reason);
+        Assert.Contains("stays on the ledger", item.Reason);
+        await AssertLedgerMatchesProvider(bed, prompt, 5m);
+    }
+
+    /// <summary>The ledger holds exactly what the provider says it charged for the prompt.</summary>
+    internal static async Task AssertLedgerMatchesProvider(TestBed bed, string prompt, decimal expected)
+    {
+        Assert.Equal(expected, bed.Sim.State.ChargesByPrompt.GetValueOrDefault(prompt));
+        Assert.Equal(expected, await bed.ScalarAsync<decimal>("select coalesce(sum(l.credits), 0) from usage_ledger l join items i on i.id = l.item_id where i.prompt = $1", prompt));
+    }
+}
