@@ -3,8 +3,8 @@ namespace BatchEditor.ProviderSim;
 /// <summary>
 /// Serves the temporary output URLs: real PNGs until they expire, then 404 like a purged CDN object. Also serves
 /// <c>/inputs/{name}.png</c>, stand-in product photos for providers that must download the inputs themselves (OpenAI),
-/// for names ending in <c>-mask</c> a transparent-means-edit mask, and for names starting with <c>stall-</c> one that
-/// stops sending halfway. Outputs scripted with <c>[sim:stallbody]</c> stall the same way.
+/// for names ending in <c>-mask</c> a transparent-means-edit mask, for names starting with <c>slow-</c> one that takes
+/// 3 s to answer, and for names starting with <c>stall-</c> one that stops sending halfway. Outputs scripted with <c>[sim:stallbody]</c> stall the same way.
 /// </summary>
 public static class FileEndpoints
 {
@@ -15,6 +15,8 @@ public static class FileEndpoints
             var png = name.EndsWith("-mask", StringComparison.Ordinal) ? PngRenderer.RenderMask(64, 64) : PngRenderer.Render(64, 64, sim.Seed(name));
             context.Response.ContentType = "image/png";
             context.Response.ContentLength = png.Length;
+            // An input host that is slow to answer (a window in which a test can pause a worker before it sends).
+            if (name.StartsWith("slow-", StringComparison.Ordinal)) await Task.Delay(TimeSpan.FromSeconds(3), context.RequestAborted);
             if (name.StartsWith("stall-", StringComparison.Ordinal))
             {
                 // An input host that stops sending halfway.

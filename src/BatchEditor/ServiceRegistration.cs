@@ -103,7 +103,20 @@ public static class ServiceRegistration
         return services;
     }
 
-    public static string ConnectionString(IConfiguration configuration) =>
-        configuration.GetConnectionString(ConnectionStringName)
-        ?? throw new InvalidOperationException($"No connection string: set ConnectionStrings__{ConnectionStringName}.");
+    /// <summary>
+    /// The configured connection string, with <c>idle_in_transaction_session_timeout</c> set on every session
+    /// (<c>Database__IdleInTransactionTimeout</c>, default 60 s): a worker paused in the middle of a transaction (SIGSTOP,
+    /// a VM stall) would otherwise hold its row locks (the claim's, Quartz's) and stall every other worker until it resumed.
+    /// BatchEditor's own transactions last milliseconds.
+    /// </summary>
+    public static string ConnectionString(IConfiguration configuration)
+    {
+        var configured = configuration.GetConnectionString(ConnectionStringName)
+            ?? throw new InvalidOperationException($"No connection string: set ConnectionStrings__{ConnectionStringName}.");
+        var timeout = configuration.GetValue("Database:IdleInTransactionTimeout", TimeSpan.FromSeconds(60));
+        var builder = new NpgsqlConnectionStringBuilder(configured);
+        if (timeout > TimeSpan.Zero && builder.Options?.Contains("idle_in_transaction_session_timeout", StringComparison.Ordinal) != true)
+            builder.Options = $"{builder.Options} -c idle_in_transaction_session_timeout={(long)timeout.TotalMilliseconds}".Trim();
+        return builder.ConnectionString;
+    }
 }

@@ -17,7 +17,7 @@ internal sealed class CheckedStream(Stream inner, long? expectedLength, long max
         try { read = await inner.ReadAsync(buffer, ct); }
         catch (Exception e) when (e is IOException or HttpRequestException or DownloadTimeoutException)
         {
-            throw new OutputDownloadException($"{what} download failed after {_total:N0} bytes: {e.Message}", transient: true, e);
+            throw new OutputDownloadException($"{what} download failed after {_total:N0} bytes: {e.Message}{(e.InnerException is { } inner ? $" ({inner.Message})" : "")}", transient: true, e);
         }
         catch (FormatException e)
         {

@@ -73,7 +73,7 @@ public sealed class OutputCopier(IHttpClientFactory httpClients, IBlobStore stor
         try { download = await BoundedDownload.GetAsync(httpClients.CreateClient(HttpClientName), output.SourceUrl, downloads.Value, what, ct); }
         catch (Exception e) when (e is HttpRequestException or DownloadTimeoutException)
         {
-            throw new OutputDownloadException($"{what} could not be downloaded: {e.Message}", transient: true, e);
+            throw new OutputDownloadException($"{what} could not be downloaded: {e.Message}{(e.InnerException is { } inner ? $" ({inner.Message})" : "")}", transient: true, e);
         }
         using (download)
         {

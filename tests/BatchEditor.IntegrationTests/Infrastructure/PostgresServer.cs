@@ -16,10 +16,27 @@ public sealed class PostgresServer
     private const string Template = "batch_editor_template";
     private static readonly Lazy<Task<PostgresServer>> Shared = new(StartAsync);
     private readonly string _adminConnectionString;
+    private readonly Func<Task>? _restart;
 
-    private PostgresServer(string adminConnectionString) => _adminConnectionString = adminConnectionString;
+    private PostgresServer(string adminConnectionString, Func<Task>? restart = null)
+    {
+        _adminConnectionString = adminConnectionString;
+        _restart = restart;
+    }
 
     public static Task<PostgresServer> GetAsync() => Shared.Value;
+
+    /// <summary>A throwaway cluster of its own, for a test that restarts PostgreSQL under running workers.</summary>
+    public static async Task<PostgresServer> StartDedicatedAsync()
+    {
+        var (admin, restart) = await StartThrowawayClusterAsync();
+        var server = new PostgresServer(new NpgsqlConnectionStringBuilder(admin) { Database = "postgres", Pooling = false }.ConnectionString, restart);
+        await server.PrepareTemplateAsync();
+        return server;
+    }
+
+    /// <summary>Restarts the cluster (fast shutdown: every connection is cut), as an upgrade or a failover would.</summary>
+    public Task RestartAsync() => (_restart ?? throw new InvalidOperationException("only a dedicated cluster can be restarted"))();
 
     /// <summary>A fresh, migrated database of its own; returns its connection string.</summary>
     public async Task<string> CreateDatabaseAsync()
@@ -35,7 +52,7 @@ public sealed class PostgresServer
     private static async Task<PostgresServer> StartAsync()
     {
         var given = Environment.GetEnvironmentVariable("BATCHEDITOR_TEST_DB");
-        var admin = given ?? await StartThrowawayClusterAsync();
+        var admin = given ?? (await StartThrowawayClusterAsync()).ConnectionString;
         var server = new PostgresServer(new NpgsqlConnectionStringBuilder(admin) { Database = "postgres", Pooling = false }.ConnectionString);
         await server.PrepareTemplateAsync();
         return server;
@@ -57,7 +74,7 @@ public sealed class PostgresServer
         await new Migrator(dataSource).MigrateAsync(Path.Combine(AppContext.BaseDirectory, "migrations"), CancellationToken.None);
     }
 
-    private static async Task<string> StartThrowawayClusterAsync()
+    private static async Task<(string ConnectionString, Func<Task> Restart)> StartThrowawayClusterAsync()
     {
         var bin = FindBinaries();
         var dir = Path.Combine(Path.GetTempPath(), $"batch-editor-test-pg-{Guid.NewGuid():N}");
@@ -76,7 +93,8 @@ public sealed class PostgresServer
             RunAsync(Path.Combine(bin, "pg_ctl"), ["-D", data, "-m", "immediate", "stop"], root).GetAwaiter().GetResult();
             try { Directory.Delete(dir, recursive: true); } catch (IOException) { }
         };
-        return $"Host=127.0.0.1;Port={port};Username=postgres;Database=postgres";
+        Task Restart() => RunAsync(Path.Combine(bin, "pg_ctl"), ["-D", data, "-l", Path.Combine(dir, "server.log"), "-m", "fast", "-w", "restart"], root);
+        return ($"Host=127.0.0.1;Port={port};Username=postgres;Database=postgres", Restart);
     }
 
     private static string FindBinaries()

@@ -28,6 +28,7 @@ public sealed class TestBed : IAsyncDisposable
             ["Providers:PixelDojo:CreditPriceUsd"] = "0.01",
             ["Worker:IdlePollInterval"] = "00:00:00.100",
             ["Worker:FirstRetryDelay"] = "00:00:00.100",
+            ["Database:IdleInTransactionTimeout"] = "00:00:05",
             ["Worker:RescueInterval"] = "00:00:01",
             ["Worker:SchedulerName"] = $"test-{Guid.NewGuid():N}",
             ["Logging:LogLevel:Default"] = "Warning",
@@ -56,9 +57,9 @@ public sealed class TestBed : IAsyncDisposable
     /// <summary>Configuration keys as in appsettings ("Section:Key"); change them before building a host.</summary>
     public Dictionary<string, string?> Settings { get; }
 
-    public static async Task<TestBed> StartAsync(SimulatorOptions? sim = null)
+    public static async Task<TestBed> StartAsync(SimulatorOptions? sim = null, PostgresServer? postgres = null)
     {
-        var server = await PostgresServer.GetAsync();
+        var server = postgres ?? await PostgresServer.GetAsync();
         var cs = await server.CreateDatabaseAsync();
         var simulator = await SimulatorServer.StartAsync(sim ?? new SimulatorOptions { JobLatency = TimeSpan.FromMilliseconds(300), ImageScale = 0.25 });
         var storage = Directory.CreateTempSubdirectory("batch-editor-test-out-").FullName;
