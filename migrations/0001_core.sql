@@ -12,7 +12,7 @@ create table manifests (
 );
 create index manifests_content_hash on manifests (content_hash);
 
--- The items table is the work queue (DESIGN.md "Engine"): workers claim due rows with
+-- The items table is the work queue (docs/architecture.md): workers claim due rows with
 -- FOR UPDATE SKIP LOCKED. `state` is one of ItemState (Items/ItemState.cs, docs/state-machine.md).
 create table items (
     id                bigint generated always as identity primary key,

@@ -54,11 +54,14 @@ if [ "$provider" = openai ]; then
   sed "s#https://images.example-shop.com/catalogue/\([^,]*\)\.jpg#$sim/inputs/\1.png#" samples/catalogue.csv > "$manifest"
 fi
 echo "==> batch-editor submit $manifest --provider $provider --name $name"
-cli submit "$manifest" --provider "$provider" --name "$name" --force
+submitted=$(cli submit "$manifest" --provider "$provider" --name "$name" --force)
+echo "$submitted"
+manifest_id=$(echo "$submitted" | sed -n "s/.*manifest '[^']*' (\([0-9a-f-]*\)).*/\1/p" | tr -d -)
 echo "==> batch-editor worker --until-idle"
 cli worker --until-idle
 echo "==> batch-editor status $name"
 cli status "$name"
 cli results "$name" -o "$data/results-$name.csv"
 echo
-echo "Outputs are in $data/outputs/$name/; per-item results in $data/results-$name.csv"
+# Outputs are filed under the manifest's id (a name may be reused; an id never is).
+echo "Outputs are in $data/outputs/$manifest_id/; per-item results (with each output's path) in $data/results-$name.csv"

@@ -4,7 +4,7 @@ namespace BatchEditor.Tests;
 
 public class CostModelTests
 {
-    /// <summary>The check values published with the formula (shared/providers.md §4).</summary>
+    /// <summary>The check values published with the formula (docs/providers.md §4).</summary>
     [Theory]
     [InlineData(1024, 1024, "low", 196)]
     [InlineData(1024, 1024, "medium", 1756)]

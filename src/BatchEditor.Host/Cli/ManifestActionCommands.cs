@@ -17,6 +17,13 @@ public static class ManifestActionCommands
             DefaultValueFactory = _ => [ItemState.Failed],
             AllowMultipleArgumentsPerToken = true,
         };
+        // Succeeded items are never run again by accident: that would pay twice for the same edit.
+        ItemState[] retryable = [ItemState.Failed, ItemState.Expired, ItemState.Cancelled];
+        states.Validators.Add(result =>
+        {
+            var refused = (result.GetValueOrDefault<ItemState[]>() ?? []).Except(retryable).ToList();
+            if (refused.Count > 0) result.AddError($"--state {string.Join(", ", refused)}: only Failed, Expired and Cancelled items can be retried");
+        });
         yield return Action("retry", "Run the manifest's failed items again, each as a new run (new provider job, new output names).",
             (actions, id, parse, ct) => actions.RetryAsync(id, parse.GetValue(states)!, Operator.Name, ct), "queued again", states);
         yield return Action("cancel", "Cancel every item not yet final or copying; running jobs may still be billed by their provider.",

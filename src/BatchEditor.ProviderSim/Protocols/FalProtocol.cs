@@ -1,7 +1,7 @@
 namespace BatchEditor.ProviderSim.Protocols;
 
 /// <summary>
-/// fal queue (providers.md §5): status/response/cancel URLs drop the <c>/edit</c> sub-path; 202 while waiting,
+/// fal queue (docs/providers.md §5): status/response/cancel URLs drop the <c>/edit</c> sub-path; 202 while waiting,
 /// 200 when COMPLETED; a COMPLETED request can still be a failure, visible only at its response URL.
 /// </summary>
 public static class FalProtocol

@@ -1,6 +1,6 @@
 namespace BatchEditor.ProviderSim.Protocols;
 
-/// <summary>GMI Cloud request queue (providers.md §3): queued → dispatched → processing → success/failed; [sim:sync] answers success at once.</summary>
+/// <summary>GMI Cloud request queue (docs/providers.md §3): queued → dispatched → processing → success/failed; [sim:sync] answers success at once.</summary>
 public static class GmiCloudProtocol
 {
     private const string Prefix = "/gmicloud/api/v1/ie/requestqueue/apikey";

@@ -2,7 +2,7 @@ using System.Text.Json.Nodes;
 
 namespace BatchEditor.ProviderSim.Protocols;
 
-/// <summary>gptimageapi.dev (providers.md §2): synchronous; <c>code != 0</c> is an error whatever the HTTP status.</summary>
+/// <summary>gptimageapi.dev (docs/providers.md §2): synchronous; <c>code != 0</c> is an error whatever the HTTP status.</summary>
 public static class GptImageApiProtocol
 {
     private static readonly Dictionary<string, (int W, int H)> Sizes = new()

@@ -3,7 +3,7 @@ using System.Globalization;
 namespace BatchEditor.ProviderSim.Protocols;
 
 /// <summary>
-/// OpenAI Images API (providers.md §6): multipart <c>image[]</c> files, synchronous, outputs as <c>b64_json</c> with
+/// OpenAI Images API (docs/providers.md §6): multipart <c>image[]</c> files, synchronous, outputs as <c>b64_json</c> with
 /// <c>usage</c> tokens; errors as <c>{"error":{message,type,param,code}}</c>, a safety block as 400 <c>moderation_blocked</c>.
 /// </summary>
 public static class OpenAiProtocol

@@ -3,7 +3,7 @@ using System.Text.Json.Nodes;
 namespace BatchEditor.ProviderSim.Protocols;
 
 /// <summary>
-/// PixelDojo as shared/providers.md §1 describes it: 202 + statusUrl, poll until completed/failed,
+/// PixelDojo as docs/providers.md §1 describes it: 202 + statusUrl, poll until completed/failed,
 /// credits charged at submit and refunded on failure, temporary output URLs with expiresAt.
 /// </summary>
 public static class PixelDojoProtocol
@@ -90,7 +90,7 @@ public static class PixelDojoProtocol
         }
         if (job.Script.Fail)
         {
-            // Failed jobs are refunded (providers.md §1); refund once, on the first poll that sees the failure.
+            // Failed jobs are refunded (docs/providers.md §1); refund once, on the first poll that sees the failure.
             if (!job.Refunded && sim.Jobs.TryUpdate(jobId, job with { Refunded = true }, job)) sim.Charge(key, -job.Credits, job.Prompt);
             return Results.Json(new { jobId, status = "failed", error = "Content policy violation: the edit could not be generated", creditCost = 0 });
         }

@@ -1,6 +1,6 @@
 namespace BatchEditor.ProviderSim.Protocols;
 
-/// <summary>WaveSpeedAI (providers.md §4): the code/message/data envelope; a failed job still answers HTTP 200.</summary>
+/// <summary>WaveSpeedAI (docs/providers.md §4): the code/message/data envelope; a failed job still answers HTTP 200.</summary>
 public static class WaveSpeedProtocol
 {
     private const string Prefix = "/wavespeed/api/v3";

@@ -54,7 +54,8 @@ public sealed class Dispatcher(
         {
             running.RemoveWhere(t => t.IsCompleted);
             var free = opts.Concurrency - running.Count;
-            var (claimed, failed) = free > 0 ? await ClaimAsync(owner, free, opts.LeaseDuration, stoppingToken) : ([], false);
+            // Never cancelled half-way: a claim that commits while its caller gives up would leave items leased to no one.
+            var (claimed, failed) = free > 0 ? await ClaimAsync(owner, free, opts.LeaseDuration, CancellationToken.None) : ([], false);
             claimFailures = failed ? claimFailures + 1 : 0;
             foreach (var item in claimed) running.Add(RunStepAsync(item, owner, hardStop.Token));
             if (claimed.Count > 0 && claimed.Count == free) continue; // a full claim: there may be more due now
@@ -86,15 +87,11 @@ public sealed class Dispatcher(
             if (items.Count > 0) log.Claimed(items.Count);
             return (items, false);
         }
-        catch (Exception e) when (e is NpgsqlException n && Persistence.DatabaseRetry.IsTransient(n) || e is TimeoutException && !ct.IsCancellationRequested)
+        catch (Exception e) when (e is NpgsqlException n && Persistence.DatabaseRetry.IsTransient(n) || e is TimeoutException)
         {
             // The database restarting or unreachable: wait for it. Anything else (a missing table, a bug) stops the worker.
             log.ClaimFailed(e);
             return ([], true);
-        }
-        catch (OperationCanceledException)
-        {
-            return ([], false);
         }
     }
 

@@ -1,7 +1,7 @@
 namespace BatchEditor.Providers;
 
 /// <summary>
-/// GPT Image 2 output tokens for one image (shared/providers.md §4):
+/// GPT Image 2 output tokens for one image (docs/providers.md §4):
 /// <c>ceil(base × round_half_even(base × short/long) × (2,000,000 + W×H) / 4,000,000)</c>, base 16 / 48 / 96 by quality.
 /// </summary>
 public static class GptImageTokens

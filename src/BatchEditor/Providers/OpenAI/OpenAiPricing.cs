@@ -1,7 +1,7 @@
 namespace BatchEditor.Providers.OpenAI;
 
 /// <summary>
-/// OpenAI image-model prices per million tokens and the output-token counts of each size (shared/providers.md §6).
+/// OpenAI image-model prices per million tokens and the output-token counts of each size (docs/providers.md §6).
 /// gpt-image-2 output tokens follow the §4 formula; gpt-image-1 and 1.5 use fixed counts per size and quality.
 /// </summary>
 internal sealed record OpenAiPricing(decimal TextInPerM, decimal ImageInPerM, decimal ImageOutPerM)
@@ -9,7 +9,7 @@ internal sealed record OpenAiPricing(decimal TextInPerM, decimal ImageInPerM, de
     public static readonly IReadOnlyDictionary<string, OpenAiPricing> ByModel = new Dictionary<string, OpenAiPricing>
     {
         ["gpt-image-2"] = new(5m, 8m, 30m),
-        // Only the output price of gpt-image-1.5 is published in providers.md; inputs are priced like gpt-image-2.
+        // Only the output price of gpt-image-1.5 is published in docs/providers.md; inputs are priced like gpt-image-2.
         ["gpt-image-1.5"] = new(5m, 8m, 32m),
         ["gpt-image-1"] = new(5m, 10m, 40m),
     };

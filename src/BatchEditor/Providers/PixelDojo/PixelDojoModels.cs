@@ -1,6 +1,6 @@
 namespace BatchEditor.Providers.PixelDojo;
 
-/// <summary>PixelDojo's edit models (shared/providers.md §1): API id, credits per image, mask support.</summary>
+/// <summary>PixelDojo's edit models (docs/providers.md §1): API id, credits per image, mask support.</summary>
 internal sealed record PixelDojoModel(string ApiId, decimal Credits, bool TakesMask)
 {
     public static readonly PixelDojoModel GptImage2 = new("gpt-image-2-edit", 5, TakesMask: true);

@@ -70,7 +70,7 @@ public sealed class PixelDojoProvider(HttpClient http, ProviderSettings settings
         ProviderHttp.PollJsonAsync(http, job.StatusUrl, "Bearer", settings.ApiKey, Name, json => (json.Str("status") ?? "unknown") switch
         {
             "completed" => new PollOutcome.Completed(Outputs(json), ReportedCost(json, "reported at completion"), ProviderJson.Excerpt(json)),
-            // Failed jobs are refunded (providers.md §1); `error` may be a string or an object (unconfirmed).
+            // Failed jobs are refunded (docs/providers.md §1); `error` may be a string or an object (unconfirmed).
             "failed" => new PollOutcome.Failed($"pixeldojo job failed: {json.Str("error") ?? "no reason given"}", Refunded: true),
             var status => new PollOutcome.InProgress(status, null),
         }, ct);

@@ -80,7 +80,7 @@ public sealed class WaveSpeedProvider(HttpClient http, ProviderSettings settings
             var data = json?["data"];
             return (data.Str("status") ?? "unknown") switch
             {
-                // Outputs are kept 7 days (providers.md §4).
+                // Outputs are kept 7 days (docs/providers.md §4).
                 "completed" => new PollOutcome.Completed(
                     (data?["outputs"]?.AsArray() ?? []).Select(o => o?.GetValue<string>()).OfType<string>()
                         .Select((u, i) => new OutputRef(i, u, DateTimeOffset.UtcNow.AddDays(7))).ToList(), null, ProviderJson.Excerpt(json)),

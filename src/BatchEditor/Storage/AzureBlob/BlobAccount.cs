@@ -1,7 +1,7 @@
 namespace BatchEditor.Storage.AzureBlob;
 
 /// <summary>
-/// A storage account as the Azure SDK's connection strings describe it (shared/azure-blob.md): an account key or a
+/// A storage account as the Azure SDK's connection strings describe it (docs/azure-blob.md): an account key or a
 /// SAS token, and the blob endpoint (from <c>BlobEndpoint</c>, or built from the account name and endpoint suffix).
 /// </summary>
 public sealed record BlobAccount(string Name, Uri Endpoint, byte[]? Key, string? Sas)

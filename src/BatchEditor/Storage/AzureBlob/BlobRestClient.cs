@@ -9,7 +9,7 @@ using Polly.Retry;
 namespace BatchEditor.Storage.AzureBlob;
 
 /// <summary>
-/// The few Blob REST operations copying outputs needs (shared/azure-blob.md), authorised by Shared Key or SAS, with a
+/// The few Blob REST operations copying outputs needs (docs/azure-blob.md), authorised by Shared Key or SAS, with a
 /// pinned <c>x-ms-version</c>. Transient answers (408, 429, 500, 502, 503, 504) and network faults are retried with
 /// jittered back-off; every other 4xx is final. Request bodies are in-memory chunks, so every attempt resends them whole.
 /// </summary>
