@@ -151,6 +151,22 @@ public class ClaimAndRescueTests
         Assert.Contains(results, r => !r.Sent);
     }
 
+    [Fact]
+    public async Task A_live_step_slower_than_its_lease_keeps_its_item_because_the_lease_is_renewed()
+    {
+        await using var bed = await TestBed.StartAsync();
+        bed.Settings["Worker:LeaseDuration"] = "00:00:01.500";
+        bed.Settings["Worker:RescueInterval"] = "00:00:00.500"; // the rescuer looks often
+        bed.Settings["Providers:PixelDojo:RequestTimeout"] = "00:00:10";
+        const string prompt = "Relight [sim:slowanswer=4s]"; // the submit takes more than two and a half leases
+        await bed.ImportAsync(Csv.Row("SLOW-1", prompt));
+        await bed.RunWorkerUntilIdleAsync(TimeSpan.FromSeconds(60));
+
+        Assert.Equal("Succeeded", Assert.Single(await bed.ItemsAsync()).State);
+        Assert.Equal(1, bed.Sim.State.SubmitsOf(prompt));
+        Assert.Equal(0L, await bed.ScalarAsync<long>("select count(*) from item_history where to_state = 'NeedsReview'"));
+    }
+
     private static async Task Lapse(TestBed bed, params long[] ids)
     {
         await using var cmd = bed.Db.CreateCommand("update items set lease_expires_at = now() - interval '1 second' where id = any($1)");

@@ -53,6 +53,39 @@ public class ReviewAndAdoptionTests
     }
 
     [Fact]
+    public async Task A_late_synchronous_answer_keeps_its_inline_outputs_which_are_copied_on_adoption()
+    {
+        await using var bed = await TestBed.StartAsync();
+        bed.Settings["Providers:OpenAI:RequestTimeout"] = "00:00:30";
+        const string prompt = "Grey backdrop [sim:latency=3s]"; // OpenAI answers with the image itself, 3 s later
+        await bed.ImportAsync($"id,image_url,prompt\nLATE-2,{bed.Sim.BaseUrl}/inputs/front.png,{prompt}\n", defaults: new Manifests.ManifestDefaults(Provider: "openai"));
+        using var host = bed.BuildHost(worker: true, o => o.LeaseDuration = TimeSpan.FromSeconds(30));
+        await host.StartAsync();
+        try
+        {
+            await bed.WaitForAsync(() => bed.ScalarAsync<bool>("select exists (select 1 from items where submit_sent_at is not null)"));
+            await bed.ExecAsync("update items set lease_expires_at = now() - interval '1 second'");
+            await host.Services.GetRequiredService<LeaseRescuer>().RescueAsync("test rescuer", CancellationToken.None);
+            await bed.WaitForAsync(() => bed.ScalarAsync<bool>("select exists (select 1 from provider_attempts where outcome = 'late')"));
+
+            // No job id from OpenAI: the answer is adopted by its attempt, and its base64 image is what gets stored.
+            var reference = await bed.ScalarAsync<string>("select provider_job_id from provider_attempts where outcome = 'late'");
+            Assert.StartsWith("attempt:", reference);
+            Assert.True(await bed.ScalarAsync<bool>("select late_result -> 'outputs' -> 0 ->> 'inlineBase64' is not null from provider_attempts where outcome = 'late'"));
+            var adopted = await host.Services.GetRequiredService<OperatorActions>().AdoptAsync(await bed.ScalarAsync<long>("select id from items"), reference, "test operator", CancellationToken.None);
+            Assert.True(adopted.Done, adopted.Message);
+            await bed.WaitForAsync(async () => Assert.Single(await bed.ItemsAsync()).State == "Succeeded");
+        }
+        finally
+        {
+            await host.StopAsync();
+        }
+        Assert.Equal(1, bed.Sim.State.SubmitsOf(prompt));
+        Assert.Single(Directory.GetFiles(bed.StorageRoot, "*.png", SearchOption.AllDirectories));
+        Assert.Equal(0L, await bed.ScalarAsync<long>("select count(*) from outputs where inline_b64 is not null"));
+    }
+
+    [Fact]
     public async Task A_resubmit_after_review_releases_the_possible_charge_and_pays_once()
     {
         await using var bed = await TestBed.StartAsync();
