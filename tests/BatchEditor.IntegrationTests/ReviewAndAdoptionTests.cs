@@ -23,14 +23,8 @@ public class ReviewAndAdoptionTests
         await host.StartAsync();
         try
         {
-            // The request is out (marked sent); the item is taken from the worker, as after a pause past its lease.
-            await bed.WaitForAsync(() => bed.ScalarAsync<bool>("select exists (select 1 from items where submit_sent_at is not null)"));
-            await bed.ExecAsync("update items set lease_expires_at = now() - interval '1 second'");
-            await host.Services.GetRequiredService<LeaseRescuer>().RescueAsync("test rescuer", CancellationToken.None);
-            Assert.Equal("NeedsReview", Assert.Single(await bed.ItemsAsync()).State);
-
             // The provider's answer reaches the worker that lost the item: it is kept, and the item says how to adopt it.
-            await bed.WaitForAsync(() => bed.ScalarAsync<bool>("select exists (select 1 from provider_attempts where outcome = 'late')"));
+            await TakeFromWorkerWhileItsSubmitIsOutAsync(bed, host);
             var job = await bed.ScalarAsync<string>("select provider_job_id from provider_attempts where outcome = 'late'");
             var itemId = await bed.ScalarAsync<long>("select id from items");
             Assert.Contains($"--adopt {job}", Assert.Single(await bed.ItemsAsync()).Reason);
@@ -63,10 +57,7 @@ public class ReviewAndAdoptionTests
         await host.StartAsync();
         try
         {
-            await bed.WaitForAsync(() => bed.ScalarAsync<bool>("select exists (select 1 from items where submit_sent_at is not null)"));
-            await bed.ExecAsync("update items set lease_expires_at = now() - interval '1 second'");
-            await host.Services.GetRequiredService<LeaseRescuer>().RescueAsync("test rescuer", CancellationToken.None);
-            await bed.WaitForAsync(() => bed.ScalarAsync<bool>("select exists (select 1 from provider_attempts where outcome = 'late')"));
+            await TakeFromWorkerWhileItsSubmitIsOutAsync(bed, host);
 
             // No job id from OpenAI: the answer is adopted by its attempt, and its base64 image is what gets stored.
             var reference = await bed.ScalarAsync<string>("select provider_job_id from provider_attempts where outcome = 'late'");
@@ -151,6 +142,19 @@ public class ReviewAndAdoptionTests
         Assert.Contains("not worth chasing", item.Reason);
         Assert.Contains("stays on the ledger", item.Reason);
         await AssertLedgerMatchesProvider(bed, prompt, 5m);
+    }
+
+    /// <summary>
+    /// Once the only item's request is out (marked sent), takes it from the in-process worker as the rescuer would after a
+    /// pause past the lease (NeedsReview), then waits for the worker to receive the answer late and keep it.
+    /// </summary>
+    private static async Task TakeFromWorkerWhileItsSubmitIsOutAsync(TestBed bed, Microsoft.Extensions.Hosting.IHost host)
+    {
+        await bed.WaitForAsync(() => bed.ScalarAsync<bool>("select exists (select 1 from items where submit_sent_at is not null)"));
+        await bed.ExecAsync("update items set lease_expires_at = now() - interval '1 second'");
+        await host.Services.GetRequiredService<LeaseRescuer>().RescueAsync("test rescuer", CancellationToken.None);
+        Assert.Equal("NeedsReview", Assert.Single(await bed.ItemsAsync()).State);
+        await bed.WaitForAsync(() => bed.ScalarAsync<bool>("select exists (select 1 from provider_attempts where outcome = 'late')"));
     }
 
     /// <summary>The ledger holds exactly what the provider says it charged for the prompt.</summary>

@@ -52,7 +52,7 @@ public sealed class BoundedDownload : IDisposable
         _total.Dispose();
     }
 
-    private sealed class DeadlineStream(Stream inner, CancellationToken total, DownloadOptions options, string what, CancellationToken caller) : Stream
+    private sealed class DeadlineStream(Stream inner, CancellationToken total, DownloadOptions options, string what, CancellationToken caller) : ForwardOnlyStream
     {
         public override async ValueTask<int> ReadAsync(Memory<byte> buffer, CancellationToken ct = default)
         {
@@ -69,17 +69,6 @@ public sealed class BoundedDownload : IDisposable
                     : $"{what} stalled: no bytes for {options.IdleTimeout.TotalSeconds:0.#} s");
             }
         }
-
-        public override int Read(byte[] buffer, int offset, int count) => ReadAsync(buffer.AsMemory(offset, count)).AsTask().GetAwaiter().GetResult();
-        public override bool CanRead => true;
-        public override bool CanSeek => false;
-        public override bool CanWrite => false;
-        public override long Length => throw new NotSupportedException();
-        public override long Position { get => throw new NotSupportedException(); set => throw new NotSupportedException(); }
-        public override void Flush() { }
-        public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
-        public override void SetLength(long value) => throw new NotSupportedException();
-        public override void Write(byte[] buffer, int offset, int count) => throw new NotSupportedException();
 
         protected override void Dispose(bool disposing)
         {

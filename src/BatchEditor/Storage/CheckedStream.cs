@@ -7,7 +7,7 @@ namespace BatchEditor.Storage;
 /// announced length. Every fault of the source surfaces as <see cref="OutputDownloadException"/>,
 /// so a store can tell "the download failed" (the store is fine) from its own failures.
 /// </summary>
-internal sealed class CheckedStream(Stream inner, long? expectedLength, long maxBytes, string what) : Stream
+internal sealed class CheckedStream(Stream inner, long? expectedLength, long maxBytes, string what) : ForwardOnlyStream
 {
     private long _total;
 
@@ -29,17 +29,6 @@ internal sealed class CheckedStream(Stream inner, long? expectedLength, long max
             throw new OutputDownloadException($"{what} was truncated: {_total:N0} of {length:N0} bytes arrived", transient: true);
         return read;
     }
-
-    public override int Read(byte[] buffer, int offset, int count) => ReadAsync(buffer.AsMemory(offset, count)).AsTask().GetAwaiter().GetResult();
-    public override bool CanRead => true;
-    public override bool CanSeek => false;
-    public override bool CanWrite => false;
-    public override long Length => throw new NotSupportedException();
-    public override long Position { get => _total; set => throw new NotSupportedException(); }
-    public override void Flush() { }
-    public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
-    public override void SetLength(long value) => throw new NotSupportedException();
-    public override void Write(byte[] buffer, int offset, int count) => throw new NotSupportedException();
 
     protected override void Dispose(bool disposing)
     {

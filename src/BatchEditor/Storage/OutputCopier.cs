@@ -123,7 +123,7 @@ public sealed class OutputCopier(IHttpClientFactory httpClients, IBlobStore stor
     private static string? Value(IReadOnlyDictionary<string, string> metadata, string key) => metadata.GetValueOrDefault(key);
 
     /// <summary>The sniffed head followed by the rest of the checked body.</summary>
-    private sealed class Replay(byte[] head, Stream rest) : Stream
+    private sealed class Replay(byte[] head, Stream rest) : ForwardOnlyStream
     {
         private int _pos;
 
@@ -135,16 +135,5 @@ public sealed class OutputCopier(IHttpClientFactory httpClients, IBlobStore stor
             _pos += n;
             return n;
         }
-
-        public override int Read(byte[] buffer, int offset, int count) => ReadAsync(buffer.AsMemory(offset, count)).AsTask().GetAwaiter().GetResult();
-        public override bool CanRead => true;
-        public override bool CanSeek => false;
-        public override bool CanWrite => false;
-        public override long Length => throw new NotSupportedException();
-        public override long Position { get => throw new NotSupportedException(); set => throw new NotSupportedException(); }
-        public override void Flush() { }
-        public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
-        public override void SetLength(long value) => throw new NotSupportedException();
-        public override void Write(byte[] buffer, int offset, int count) => throw new NotSupportedException();
     }
 }
