@@ -100,7 +100,8 @@ public class ProcessFaultTests(ITestOutputHelper output)
         Assert.True(resolved.ExitCode == 0, resolved.ToString());
         await bed.WaitForAsync(async () => Assert.Single(await bed.ItemsAsync()).State == "Succeeded", what: "the adopted job stored");
         await worker.TerminateAsync();
-        Assert.Equal(0, await worker.WaitForExitAsync(TimeSpan.FromSeconds(30)));
+        var exit = await worker.WaitForExitAsync(TimeSpan.FromSeconds(30));
+        Assert.True(exit == 0, $"exit {exit}:\n{worker.Output}");
 
         Assert.Equal(1, bed.Sim.State.SubmitsOf(prompt));
         await ReviewAndAdoptionTests.AssertLedgerMatchesProvider(bed, prompt, 5m);

@@ -26,6 +26,14 @@ public static class WorkerCommand
             }), LogLevel.Information);
             await host.Services.GetRequiredService<IBlobStore>().EnsureReadyAsync(ct);
             var exit = host.Services.GetRequiredService<WorkerExit>(); // RunAsync disposes the host
+            // SIGTERM (a deploy, an orchestrator) must always mean "stop gracefully": since .NET 10 the runtime no longer
+            // handles it, and this registration lives as long as the worker, whatever happens to the host's own.
+            var lifetime = host.Services.GetRequiredService<IHostApplicationLifetime>();
+            using var sigterm = System.Runtime.InteropServices.PosixSignalRegistration.Create(System.Runtime.InteropServices.PosixSignal.SIGTERM, signal =>
+            {
+                signal.Cancel = true;
+                lifetime.StopApplication();
+            });
             await host.RunAsync(ct);
             // The host stops cleanly whatever made it stop: a dispatcher that died must not look like a finished batch.
             if (exit.Fatal is Npgsql.PostgresException { SqlState: Npgsql.PostgresErrorCodes.UndefinedTable } missing)

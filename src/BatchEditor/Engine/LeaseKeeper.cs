@@ -23,9 +23,16 @@ public sealed class LeaseKeeper(Leases leases, IOptions<WorkerOptions> options, 
         public CancellationToken Lost => _lost.Token;
         internal DateTimeOffset ValidUntil { get; set; } = validUntil;
 
-        internal void Cancel()
+        /// <summary>Cancels <see cref="Lost"/>; true the first time only.</summary>
+        internal bool Cancel()
         {
-            try { _lost.Cancel(); } catch (ObjectDisposedException) { }
+            try
+            {
+                if (_lost.IsCancellationRequested) return false;
+                _lost.Cancel();
+                return true;
+            }
+            catch (ObjectDisposedException) { return false; }
         }
 
         public void Dispose()
@@ -68,11 +75,8 @@ public sealed class LeaseKeeper(Leases leases, IOptions<WorkerOptions> options, 
             foreach (var h in held)
             {
                 if (kept.Contains(h.Item.Id)) h.ValidUntil = now + options.Value.LeaseDuration - options.Value.LeaseRenewInterval;
-                else if (_held.ContainsKey(h.Item.Id))
-                {
+                else if (_held.ContainsKey(h.Item.Id) && h.Cancel())
                     log.LeaseLost(h.Item.Id, h.Item.RowId, h.Item.State.ToString());
-                    h.Cancel();
-                }
             }
         }
         catch (Exception e) when (e is Npgsql.NpgsqlException or TimeoutException && !ct.IsCancellationRequested)
