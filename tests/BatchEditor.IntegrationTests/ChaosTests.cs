@@ -29,7 +29,7 @@ public class ChaosTests(ITestOutputHelper output)
         {
             await bed.RunWorkerUntilIdleAsync(TimeSpan.FromMinutes(FaultReport.Full ? 30 : 5), o => o.Concurrency = 32);
             if (await bed.ScalarAsync<long>("select count(*) from items where state = 'NeedsReview'") == 0) break;
-            var (a, r) = await ProcessFaultTests.SettleReviewsAsync(bed); // resubmitted items meet chaos again
+            var (a, r) = await bed.SettleReviewsAsync(); // resubmitted items meet chaos again
             adopted += a;
             resubmitted += r;
         }
@@ -62,7 +62,7 @@ public class ChaosTests(ITestOutputHelper output)
         Assert.InRange(maxAttempts, 1, 12);
         Assert.InRange(maxPolls, 1, 40);
         Assert.Equal(0, bed.Sim.State.Jobs.Values.GroupBy(j => j.Prompt).Count(g => g.Count() > 1));
-        await ProcessFaultTests.AssertLedgerReconcilesAsync(bed);
+        await BatchAssert.LedgerReconcilesAsync(bed);
         var ledger = await bed.ScalarAsync<decimal>("select sum(credits) from usage_ledger");
         Assert.Equal(bed.Sim.State.ChargesByPrompt.Values.Sum(), ledger);
 

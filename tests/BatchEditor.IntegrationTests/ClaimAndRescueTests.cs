@@ -167,12 +167,8 @@ public class ClaimAndRescueTests
         Assert.Equal(0L, await bed.ScalarAsync<long>("select count(*) from item_history where to_state = 'NeedsReview'"));
     }
 
-    private static async Task Lapse(TestBed bed, params long[] ids)
-    {
-        await using var cmd = bed.Db.CreateCommand("update items set lease_expires_at = now() - interval '1 second' where id = any($1)");
-        cmd.Parameters.AddWithValue(ids);
-        await cmd.ExecuteNonQueryAsync();
-    }
+    private static Task Lapse(TestBed bed, params long[] ids) =>
+        bed.ExecAsync("update items set lease_expires_at = now() - interval '1 second' where id = any($1)", ids);
 
     private static Task<string> State(TestBed bed, long id) => bed.ScalarAsync<string>("select state from items where id = $1", id);
 }

@@ -30,8 +30,8 @@ public class DatabaseRestartTests(ITestOutputHelper output)
         Assert.True(result.ExitCode == 0, result.ToString());
         Assert.Equal(["Succeeded"], await bed.ScalarAsync<string[]>("select array_agg(distinct state) from items"));
         Assert.Equal(items, bed.Sim.State.TotalSubmits);
-        await ProcessFaultTests.AssertOutputsVerifiedAsync(bed, items);
-        await ProcessFaultTests.AssertLedgerReconcilesAsync(bed);
+        await BatchAssert.OutputsVerifiedAsync(bed, items);
+        await BatchAssert.LedgerReconcilesAsync(bed);
         FaultReport.Write(output, "PostgreSQL restart", $"{items} items; progress resumed {recovered.TotalSeconds:0.0} s after the restart; exit 0; {items} submits for {items} items");
     }
 

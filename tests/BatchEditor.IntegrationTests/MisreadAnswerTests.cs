@@ -19,7 +19,7 @@ public class MisreadAnswerTests
         Assert.Equal("Failed", item.State);
         Assert.Contains("reported completion without any output", item.Reason);
         Assert.Contains("\"images\":[]", item.Reason); // what the provider actually said
-        await ReviewAndAdoptionTests.AssertLedgerMatchesProvider(bed, "Relight [sim:empty]", 5m);
+        await BatchAssert.LedgerMatchesProviderAsync(bed, "Relight [sim:empty]", 5m);
     }
 
     [Fact]
@@ -61,7 +61,7 @@ public class MisreadAnswerTests
         Assert.Equal("Succeeded", Assert.Single(await bed.ItemsAsync()).State);
         Assert.Equal(10, bed.Sim.State.SubmitsOf(prompt));
         Assert.Equal(9L, await bed.ScalarAsync<long>("select count(*) from provider_attempts where outcome = 'retryable'"));
-        await ReviewAndAdoptionTests.AssertLedgerMatchesProvider(bed, prompt, 5m);
+        await BatchAssert.LedgerMatchesProviderAsync(bed, prompt, 5m);
     }
 
     [Fact]

@@ -1,8 +1,6 @@
-using System.Security.Cryptography;
 using BatchEditor.Engine;
 using BatchEditor.IntegrationTests.Infrastructure;
 using BatchEditor.Manifests;
-using BatchEditor.Operations;
 using BatchEditor.ProviderSim;
 using Microsoft.Extensions.DependencyInjection;
 using Xunit.Abstractions;
@@ -58,15 +56,15 @@ public class ProcessFaultTests(ITestOutputHelper output)
         Assert.Equal(0, duplicates);
 
         // The operator settles each parked item from what the provider knows, and the batch completes.
-        var (adopted, resubmitted) = await SettleReviewsAsync(bed);
+        var (adopted, resubmitted) = await bed.SettleReviewsAsync();
         Assert.Equal(0, (await Cli.RunAsync(env, Timeout, "worker", "--until-idle")).ExitCode);
         await steady.TerminateAsync();
         Assert.Equal(0, await steady.WaitForExitAsync(TimeSpan.FromSeconds(30)));
 
         Assert.Equal(["Succeeded"], await bed.ScalarAsync<string[]>("select array_agg(distinct state) from items"));
-        var verified = await AssertOutputsVerifiedAsync(bed, items);
+        var verified = await BatchAssert.OutputsVerifiedAsync(bed, items);
         Assert.Equal(0, bed.Sim.State.Jobs.Values.GroupBy(j => j.Prompt).Count(g => g.Count() > 1)); // resubmitted only where no job existed
-        await AssertLedgerReconcilesAsync(bed);
+        await BatchAssert.LedgerReconcilesAsync(bed);
         FaultReport.Write(output, "SIGKILL", $"{items} items, {killed} kills of one of 2 workers; {review} NeedsReview (each: worker lost with its submit out), " +
             $"settled as {adopted} adopted + {resubmitted} resubmitted; 0 duplicate paid submissions; {verified} outputs verified; ledger = provider's charges");
     }
@@ -104,7 +102,7 @@ public class ProcessFaultTests(ITestOutputHelper output)
         Assert.True(exit == 0, $"exit {exit}:\n{worker.Output}");
 
         Assert.Equal(1, bed.Sim.State.SubmitsOf(prompt));
-        await ReviewAndAdoptionTests.AssertLedgerMatchesProvider(bed, prompt, 5m);
+        await BatchAssert.LedgerMatchesProviderAsync(bed, prompt, 5m);
         FaultReport.Write(output, "SIGSTOP after send", $"1 submit; late answer kept as {job} and adopted; 0 duplicate charges");
     }
 
@@ -175,50 +173,4 @@ public class ProcessFaultTests(ITestOutputHelper output)
 
     private static Task<long> ActiveAsync(TestBed bed) =>
         bed.ScalarAsync<long>("select count(*) from items where state in ('Pending', 'Submitting', 'Running', 'Copying')");
-
-    /// <summary>As an operator would after checking the provider: adopt jobs that exist, resubmit those that do not.</summary>
-    internal static async Task<(int Adopted, int Resubmitted)> SettleReviewsAsync(TestBed bed)
-    {
-        using var host = bed.BuildHost();
-        var actions = host.Services.GetRequiredService<OperatorActions>();
-        var reviews = await host.Services.GetRequiredService<ReviewQueries>().InStateAsync(Items.ItemState.NeedsReview, null, 10_000, CancellationToken.None);
-        int adopted = 0, resubmitted = 0;
-        foreach (var item in reviews)
-        {
-            var prompt = await bed.ScalarAsync<string>("select prompt from items where id = $1", item.Id);
-            var job = bed.Sim.State.Jobs.Values.Where(j => j.Prompt == prompt).OrderBy(j => j.CreatedAt).LastOrDefault();
-            var outcome = job is not null
-                ? await actions.AdoptAsync(item.Id, job.Id, "test operator", CancellationToken.None)
-                : await actions.ResubmitAsync(item.Id, "test operator", CancellationToken.None);
-            Assert.True(outcome.Done, outcome.Message);
-            _ = job is not null ? adopted++ : resubmitted++;
-        }
-        return (adopted, resubmitted);
-    }
-
-    /// <summary>Every stored output exists and has the MD5 the database records; returns how many were checked.</summary>
-    internal static async Task<int> AssertOutputsVerifiedAsync(TestBed bed, int expected)
-    {
-        await using var cmd = bed.Db.CreateCommand(
-            "select o.location, o.md5 from outputs o join items i on i.id = o.item_id and o.run = i.run where o.state = 'Stored' and i.state = 'Succeeded'");
-        await using var r = await cmd.ExecuteReaderAsync();
-        var count = 0;
-        while (await r.ReadAsync())
-        {
-            Assert.Equal(r.GetString(1), Convert.ToBase64String(MD5.HashData(await File.ReadAllBytesAsync(r.GetString(0)))));
-            count++;
-        }
-        Assert.Equal(expected, count);
-        return count;
-    }
-
-    /// <summary>The ledger holds, item by item, exactly what the provider charged for it.</summary>
-    internal static async Task AssertLedgerReconcilesAsync(TestBed bed)
-    {
-        await using var cmd = bed.Db.CreateCommand("select i.prompt, coalesce(sum(l.credits), 0) from items i left join usage_ledger l on l.item_id = i.id group by i.prompt");
-        await using var r = await cmd.ExecuteReaderAsync();
-        while (await r.ReadAsync())
-            Assert.True(r.GetDecimal(1) == bed.Sim.State.ChargesByPrompt.GetValueOrDefault(r.GetString(0)),
-                $"'{r.GetString(0)}': ledger {r.GetDecimal(1)}, provider charged {bed.Sim.State.ChargesByPrompt.GetValueOrDefault(r.GetString(0))}");
-    }
 }

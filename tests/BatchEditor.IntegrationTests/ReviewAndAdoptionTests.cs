@@ -43,7 +43,7 @@ public class ReviewAndAdoptionTests
             await host.StopAsync();
         }
         Assert.Equal(1, bed.Sim.State.SubmitsOf(prompt));
-        await AssertLedgerMatchesProvider(bed, prompt, 5m);
+        await BatchAssert.LedgerMatchesProviderAsync(bed, prompt, 5m);
     }
 
     [Fact]
@@ -100,7 +100,7 @@ public class ReviewAndAdoptionTests
         Assert.Equal(2, bed.Sim.State.SubmitsOf(prompt));
         Assert.Equal(["charge", "release", "charge"], await bed.ScalarAsync<string[]>("select array_agg(kind order by id) from usage_ledger"));
         Assert.Equal(2, await bed.ScalarAsync<int>("select run from items")); // a new run: new output names
-        await AssertLedgerMatchesProvider(bed, prompt, 5m);
+        await BatchAssert.LedgerMatchesProviderAsync(bed, prompt, 5m);
     }
 
     [Fact]
@@ -122,7 +122,7 @@ public class ReviewAndAdoptionTests
 
         Assert.Equal("Succeeded", Assert.Single(await bed.ItemsAsync()).State);
         Assert.Equal(1, bed.Sim.State.SubmitsOf(prompt));
-        await AssertLedgerMatchesProvider(bed, prompt, 5m);
+        await BatchAssert.LedgerMatchesProviderAsync(bed, prompt, 5m);
     }
 
     [Fact]
@@ -141,7 +141,7 @@ public class ReviewAndAdoptionTests
         Assert.Equal("Failed", item.State);
         Assert.Contains("not worth chasing", item.Reason);
         Assert.Contains("stays on the ledger", item.Reason);
-        await AssertLedgerMatchesProvider(bed, prompt, 5m);
+        await BatchAssert.LedgerMatchesProviderAsync(bed, prompt, 5m);
     }
 
     /// <summary>
@@ -155,12 +155,5 @@ public class ReviewAndAdoptionTests
         await host.Services.GetRequiredService<LeaseRescuer>().RescueAsync("test rescuer", CancellationToken.None);
         Assert.Equal("NeedsReview", Assert.Single(await bed.ItemsAsync()).State);
         await bed.WaitForAsync(() => bed.ScalarAsync<bool>("select exists (select 1 from provider_attempts where outcome = 'late')"));
-    }
-
-    /// <summary>The ledger holds exactly what the provider says it charged for the prompt.</summary>
-    internal static async Task AssertLedgerMatchesProvider(TestBed bed, string prompt, decimal expected)
-    {
-        Assert.Equal(expected, bed.Sim.State.ChargesByPrompt.GetValueOrDefault(prompt));
-        Assert.Equal(expected, await bed.ScalarAsync<decimal>("select coalesce(sum(l.credits), 0) from usage_ledger l join items i on i.id = l.item_id where i.prompt = $1", prompt));
     }
 }

@@ -1,3 +1,5 @@
+using BatchEditor.Usage;
+using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Npgsql;
@@ -59,6 +61,14 @@ public static class CommandHost
             else Console.Error.WriteLine("(set BATCHEDITOR_DEBUG=1 for the stack trace)");
             return ExitCodes.Failed;
         }
+    }
+
+    /// <summary>A manifest by name or id; null, with the error printed, when there is none.</summary>
+    public static async Task<ManifestQueries.ManifestInfo?> FindManifestAsync(IHost host, string nameOrId, CancellationToken ct)
+    {
+        var info = await host.Services.GetRequiredService<ManifestQueries>().FindAsync(nameOrId, ct);
+        if (info is null) Fail(ExitCodes.Usage, $"no manifest named '{nameOrId}' (`batch-editor status` lists them)");
+        return info;
     }
 
     public static int Fail(int code, string message)

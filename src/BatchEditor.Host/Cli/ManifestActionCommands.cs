@@ -1,7 +1,6 @@
 using System.CommandLine;
 using BatchEditor.Items;
 using BatchEditor.Operations;
-using BatchEditor.Usage;
 using Microsoft.Extensions.DependencyInjection;
 
 namespace BatchEditor.Host.Cli;
@@ -43,9 +42,7 @@ public static class ManifestActionCommands
         command.SetAction((parse, ct) => CommandHost.RunAsync(async () =>
         {
             using var host = CommandHost.Build();
-            var manifestName = parse.GetValue(manifest)!;
-            if (await host.Services.GetRequiredService<ManifestQueries>().FindAsync(manifestName, ct) is not { } info)
-                return CommandHost.Fail(ExitCodes.Usage, $"no manifest named '{manifestName}' (`batch-editor status` lists them)");
+            if (await CommandHost.FindManifestAsync(host, parse.GetValue(manifest)!, ct) is not { } info) return ExitCodes.Usage;
             var moved = await act(host.Services.GetRequiredService<OperatorActions>(), info.Id, parse, ct);
             Console.WriteLine($"{info.Name}: {moved} item(s) {done}.");
             return ExitCodes.Ok;

@@ -24,8 +24,7 @@ public static class ResultsCommand
         {
             using var host = CommandHost.Build();
             var queries = host.Services.GetRequiredService<ManifestQueries>();
-            var info = await queries.FindAsync(parse.GetValue(manifest)!, ct);
-            if (info is null) return CommandHost.Fail(ExitCodes.Usage, $"no manifest named '{parse.GetValue(manifest)}'");
+            if (await CommandHost.FindManifestAsync(host, parse.GetValue(manifest)!, ct) is not { } info) return ExitCodes.Usage;
 
             var validFor = parse.GetValue(signed);
             var store = host.Services.GetRequiredService<IBlobStore>();

@@ -1,7 +1,6 @@
 using System.CommandLine;
 using BatchEditor.Items;
 using BatchEditor.Operations;
-using BatchEditor.Usage;
 using Microsoft.Extensions.DependencyInjection;
 
 namespace BatchEditor.Host.Cli;
@@ -20,8 +19,7 @@ public static class ReviewCommand
             Guid? manifestId = null;
             if (parse.GetValue(manifest) is { } name)
             {
-                if (await host.Services.GetRequiredService<ManifestQueries>().FindAsync(name, ct) is not { } info)
-                    return CommandHost.Fail(ExitCodes.Usage, $"no manifest named '{name}' (`batch-editor status` lists them)");
+                if (await CommandHost.FindManifestAsync(host, name, ct) is not { } info) return ExitCodes.Usage;
                 manifestId = info.Id;
             }
             var queries = host.Services.GetRequiredService<ReviewQueries>();

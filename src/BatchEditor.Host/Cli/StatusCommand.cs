@@ -25,8 +25,7 @@ public static class StatusCommand
                 foreach (var m in await queries.RecentAsync(10, ct)) await PrintAsync(queries, m, ct);
                 return ExitCodes.Ok;
             }
-            var info = await queries.FindAsync(name, ct);
-            if (info is null) return CommandHost.Fail(ExitCodes.Usage, $"no manifest named '{name}'");
+            if (await CommandHost.FindManifestAsync(host, name, ct) is not { } info) return ExitCodes.Usage;
             if (parse.GetValue(watch) && AnsiConsole.Profile.Capabilities.Interactive) await WatchAsync(queries, info, ct);
             await PrintAsync(queries, info, ct);
             return ExitCodes.Ok;

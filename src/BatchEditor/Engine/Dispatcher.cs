@@ -55,7 +55,7 @@ public sealed class Dispatcher(
             running.RemoveWhere(t => t.IsCompleted);
             var free = opts.Concurrency - running.Count;
             // Never cancelled half-way: a claim that commits while its caller gives up would leave items leased to no one.
-            var (claimed, failed) = free > 0 ? await ClaimAsync(owner, free, opts.LeaseDuration, CancellationToken.None) : ([], false);
+            var (claimed, failed) = free > 0 ? await ClaimAsync(owner, free, opts.LeaseDuration) : ([], false);
             claimFailures = failed ? claimFailures + 1 : 0;
             foreach (var item in claimed) running.Add(RunStepAsync(item, owner, hardStop.Token));
             if (claimed.Count > 0 && claimed.Count == free) continue; // a full claim: there may be more due now
@@ -78,12 +78,12 @@ public sealed class Dispatcher(
         await heartbeat;
     }
 
-    private async Task<(List<ClaimedItem> Items, bool Failed)> ClaimAsync(string owner, int free, TimeSpan lease, CancellationToken ct)
+    private async Task<(List<ClaimedItem> Items, bool Failed)> ClaimAsync(string owner, int free, TimeSpan lease)
     {
         try
         {
-            var items = await claimer.ClaimFollowUpsAsync(owner, free, lease, ct);
-            items.AddRange(await claimer.ClaimSubmissionsAsync(owner, free - items.Count, lease, ct));
+            var items = await claimer.ClaimFollowUpsAsync(owner, free, lease, CancellationToken.None);
+            items.AddRange(await claimer.ClaimSubmissionsAsync(owner, free - items.Count, lease, CancellationToken.None));
             if (items.Count > 0) log.Claimed(items.Count);
             return (items, false);
         }

@@ -50,8 +50,6 @@ public sealed class LeaseKeeper(Leases leases, IOptions<WorkerOptions> options, 
         return held;
     }
 
-    public int Count => _held.Count;
-
     /// <summary>The heartbeat loop; runs until <paramref name="ct"/> is cancelled.</summary>
     public async Task RunAsync(CancellationToken ct)
     {

@@ -17,7 +17,7 @@ public sealed class ItemTransitions(TransitionApplier applier)
     private static readonly ItemState[] FromCopying = [ItemState.Copying];
 
     public Task<bool> SubmitAccepted(ClaimedItem item, string owner, SubmitOutcome.Accepted accepted, DateTimeOffset firstPoll, CostReport cost, CancellationToken ct) =>
-        Leased(item, new(item.Id, FromSubmitting, ItemState.Running, $"accepted by {item.Provider} as job {accepted.Job.JobId}", owner)
+        Leased(item, new([item.Id], FromSubmitting, ItemState.Running, $"accepted by {item.Provider} as job {accepted.Job.JobId}", owner)
         {
             Set = "provider_job_id = @job_id, status_url = @status_url, result_url = @result_url, submitted_at = now(), next_run_at = @next, " +
                   "poll_count = 0, outputs_expire_at = @expires, retrying_since = null",
@@ -27,7 +27,7 @@ public sealed class ItemTransitions(TransitionApplier applier)
         }, ct);
 
     public Task<bool> SubmitCompleted(ClaimedItem item, string owner, SubmitOutcome.Completed completed, CostReport cost, CancellationToken ct) =>
-        Leased(item, new(item.Id, FromSubmitting, ItemState.Copying, $"{item.Provider} answered with {completed.Outputs.Count} output(s) at once", owner)
+        Leased(item, new([item.Id], FromSubmitting, ItemState.Copying, $"{item.Provider} answered with {completed.Outputs.Count} output(s) at once", owner)
         {
             Set = "provider_job_id = @job_id, submitted_at = now(), next_run_at = now(), outputs_expire_at = @expires, retrying_since = null",
             Parameters = { ("job_id", completed.JobId), ("expires", EarliestExpiry(completed.Outputs)) },
@@ -38,7 +38,7 @@ public sealed class ItemTransitions(TransitionApplier applier)
 
     /// <summary>The provider said the edit succeeded but returned no image: final, and what it may bill stays on the ledger.</summary>
     public Task<bool> SubmitCompletedEmpty(ClaimedItem item, string owner, string reason, int httpStatus, CostReport cost, CancellationToken ct) =>
-        Leased(item, new(item.Id, FromSubmitting, ItemState.Failed, reason, owner)
+        Leased(item, new([item.Id], FromSubmitting, ItemState.Failed, reason, owner)
         {
             Set = "submitted_at = now(), finished_at = now(), retrying_since = null",
             Ledger = { LedgerEntry.Charge(cost) },
@@ -50,7 +50,7 @@ public sealed class ItemTransitions(TransitionApplier applier)
     /// <c>retrying_since</c> remembers when the current streak of such refusals began.
     /// </summary>
     public Task<bool> SubmitRetryLater(ClaimedItem item, string owner, string reason, DateTimeOffset at, int? httpStatus, CancellationToken ct) =>
-        Leased(item, new(item.Id, FromSubmitting, ItemState.Pending, reason, owner)
+        Leased(item, new([item.Id], FromSubmitting, ItemState.Pending, reason, owner)
         {
             Set = "next_run_at = @next, retrying_since = coalesce(retrying_since, now())",
             Parameters = { ("next", at) },
@@ -58,7 +58,7 @@ public sealed class ItemTransitions(TransitionApplier applier)
         }, ct);
 
     public Task<bool> SubmitRejected(ClaimedItem item, string owner, string reason, int? httpStatus, CancellationToken ct) =>
-        Leased(item, new(item.Id, FromSubmitting, ItemState.Failed, reason, owner)
+        Leased(item, new([item.Id], FromSubmitting, ItemState.Failed, reason, owner)
         {
             Set = "finished_at = now(), retrying_since = null",
             Attempt = (item.AttemptId, "rejected", httpStatus, null, reason),
@@ -66,7 +66,7 @@ public sealed class ItemTransitions(TransitionApplier applier)
 
     /// <summary>The submit may have reached the provider: park it for a person, and book what it may cost.</summary>
     public Task<bool> SubmitUncertain(ClaimedItem item, string owner, string reason, int? httpStatus, CostReport estimate, CancellationToken ct) =>
-        Leased(item, new(item.Id, FromSubmitting, ItemState.NeedsReview, reason, owner)
+        Leased(item, new([item.Id], FromSubmitting, ItemState.NeedsReview, reason, owner)
         {
             Set = "retrying_since = null",
             Ledger = { LedgerEntry.PossibleCharge(estimate, item.AttemptId) },
@@ -75,7 +75,7 @@ public sealed class ItemTransitions(TransitionApplier applier)
 
     /// <summary>Not a state change: the job is still running; poll again at <paramref name="at"/>.</summary>
     public Task<bool> PollLater(ClaimedItem item, string owner, string reason, DateTimeOffset at, CancellationToken ct) =>
-        Leased(item, new(item.Id, FromRunning, ItemState.Running, reason, owner)
+        Leased(item, new([item.Id], FromRunning, ItemState.Running, reason, owner)
         {
             Set = "next_run_at = @next, poll_count = poll_count + 1",
             Parameters = { ("next", at) },
@@ -83,7 +83,7 @@ public sealed class ItemTransitions(TransitionApplier applier)
         }, ct);
 
     public Task<bool> JobCompleted(ClaimedItem item, string owner, PollOutcome.Completed completed, LedgerEntry? adjustment, CancellationToken ct) =>
-        Leased(item, new(item.Id, FromRunning, ItemState.Copying, $"{item.Provider} job {item.ProviderJobId} completed with {completed.Outputs.Count} output(s)", owner)
+        Leased(item, new([item.Id], FromRunning, ItemState.Copying, $"{item.Provider} job {item.ProviderJobId} completed with {completed.Outputs.Count} output(s)", owner)
         {
             Set = "next_run_at = now(), poll_count = poll_count + 1, outputs_expire_at = @expires",
             Parameters = { ("expires", EarliestExpiry(completed.Outputs)) },
@@ -92,14 +92,14 @@ public sealed class ItemTransitions(TransitionApplier applier)
         }, ct);
 
     public Task<bool> JobFailed(ClaimedItem item, string owner, string reason, LedgerEntry? refund, CancellationToken ct) =>
-        Leased(item, new(item.Id, FromRunning, ItemState.Failed, reason, owner)
+        Leased(item, new([item.Id], FromRunning, ItemState.Failed, reason, owner)
         {
             Set = "finished_at = now(), poll_count = poll_count + 1",
             Ledger = { refund },
         }, ct);
 
     public Task<bool> OutputStored(ClaimedItem item, string owner, int ordinal, Storage.StoredBlob blob, CancellationToken ct) =>
-        Leased(item, new(item.Id, FromCopying, ItemState.Copying, $"output {ordinal + 1} stored at {blob.Location}", owner)
+        Leased(item, new([item.Id], FromCopying, ItemState.Copying, $"output {ordinal + 1} stored at {blob.Location}", owner)
         {
             KeepLease = true, // more outputs may follow under the same lease
             WriteHistory = false,
@@ -108,7 +108,7 @@ public sealed class ItemTransitions(TransitionApplier applier)
 
     /// <summary>Copy again at <paramref name="at"/>; <paramref name="countsAsAttempt"/> is false while the storage is down (the outputs' expiry is the limit then).</summary>
     public Task<bool> CopyRetryLater(ClaimedItem item, string owner, string reason, DateTimeOffset at, bool countsAsAttempt, CancellationToken ct) =>
-        Leased(item, new(item.Id, FromCopying, ItemState.Copying, reason, owner)
+        Leased(item, new([item.Id], FromCopying, ItemState.Copying, reason, owner)
         {
             Set = "next_run_at = @next" + (countsAsAttempt ? ", copy_attempts = copy_attempts + 1" : ""),
             Parameters = { ("next", at) },
@@ -116,32 +116,32 @@ public sealed class ItemTransitions(TransitionApplier applier)
         }, ct);
 
     public Task<bool> CopySucceeded(ClaimedItem item, string owner, int outputs, CancellationToken ct) =>
-        Leased(item, new(item.Id, FromCopying, ItemState.Succeeded, $"{outputs} output(s) stored and verified", owner)
+        Leased(item, new([item.Id], FromCopying, ItemState.Succeeded, $"{outputs} output(s) stored and verified", owner)
         {
             Set = "finished_at = now()",
         }, ct);
 
     /// <summary>An output expired before it was copied: final, with its cost kept on the ledger.</summary>
     public Task<bool> OutputsExpired(ClaimedItem item, string owner, string reason, CancellationToken ct) =>
-        Leased(item, new(item.Id, FromCopying, ItemState.Expired, reason, owner)
+        Leased(item, new([item.Id], FromCopying, ItemState.Expired, reason, owner)
         {
             Set = "finished_at = now()",
             Extra = (conn, tx) => Storage.OutputRows.MarkExpired(conn, tx, item.Id, item.Run, ct),
         }, ct);
 
     public Task<bool> CopyFailed(ClaimedItem item, string owner, string reason, CancellationToken ct) =>
-        Leased(item, new(item.Id, FromCopying, ItemState.Failed, reason, owner) { Set = "finished_at = now()" }, ct);
+        Leased(item, new([item.Id], FromCopying, ItemState.Failed, reason, owner) { Set = "finished_at = now()" }, ct);
 
     /// <summary>Gives a claimed item back untouched (shutdown before its step began, or a provider not configured here).</summary>
     public Task<bool> Release(ClaimedItem item, string owner, string reason, DateTimeOffset at, CancellationToken ct) =>
         item.State == ItemState.Submitting
-            ? Leased(item, new(item.Id, FromSubmitting, ItemState.Pending, reason, owner)
+            ? Leased(item, new([item.Id], FromSubmitting, ItemState.Pending, reason, owner)
             {
                 Set = "next_run_at = @next",
                 Parameters = { ("next", at) },
                 Attempt = (item.AttemptId, "not-sent", null, null, reason),
             }, ct)
-            : Leased(item, new(item.Id, [item.State], item.State, reason, owner)
+            : Leased(item, new([item.Id], [item.State], item.State, reason, owner)
             {
                 Set = "next_run_at = @next",
                 Parameters = { ("next", at) },
@@ -153,33 +153,33 @@ public sealed class ItemTransitions(TransitionApplier applier)
     /// reads the mark on the row it moves, under its lock: a worker marking at the same moment either wins (and this
     /// matches nothing) or loses (and its mark matches nothing).
     /// </summary>
-    public async Task<bool> RescueUnsent(ClaimedItem item, string actor, CancellationToken ct) =>
-        (await applier.ApplyAsync(new(item.Id, FromSubmitting, ItemState.Pending, "worker lease lapsed before the submit was sent; safe to submit again", actor)
+    public Task<bool> RescueUnsent(ClaimedItem item, string actor, CancellationToken ct) =>
+        applier.ApplyToOneAsync(new([item.Id], FromSubmitting, ItemState.Pending, "worker lease lapsed before the submit was sent; safe to submit again", actor)
         {
             Set = "next_run_at = now()",
             Guard = "lease_expires_at < now() and submit_sent_at is null",
             Attempt = (item.AttemptId, "not-sent", null, null, "lease lapsed before sending"),
             WakesWorkers = true,
-        }, ct)).Count == 1;
+        }, ct);
 
     /// <summary>Rescuer: a submit lease lapsed after the send mark; the job may exist and may be billed.</summary>
-    public async Task<bool> RescueInFlight(ClaimedItem item, string actor, string lostWorker, CostReport estimate, CancellationToken ct) =>
-        (await applier.ApplyAsync(new(item.Id, FromSubmitting, ItemState.NeedsReview,
+    public Task<bool> RescueInFlight(ClaimedItem item, string actor, string lostWorker, CostReport estimate, CancellationToken ct) =>
+        applier.ApplyToOneAsync(new([item.Id], FromSubmitting, ItemState.NeedsReview,
             $"worker {lostWorker} was lost while its submit was in flight; the job may exist and may be billed, so it is not resubmitted automatically", actor)
         {
             Guard = "lease_expires_at < now() and submit_sent_at is not null",
             Ledger = { LedgerEntry.PossibleCharge(estimate, item.AttemptId) },
             Attempt = (item.AttemptId, "lost", null, null, $"worker {lostWorker} lost its lease after sending"),
-        }, ct)).Count == 1;
+        }, ct);
 
     /// <summary>A late answer (see <see cref="Leases.RecordLateResultAsync"/>) shown on an item that waits for review.</summary>
-    public async Task<bool> LateResultNoted(long itemId, string actor, string reason, CancellationToken ct) =>
-        (await applier.ApplyAsync(new(itemId, [ItemState.NeedsReview], ItemState.NeedsReview, reason, actor) { WriteHistory = false }, ct)).Count == 1;
+    public Task<bool> LateResultNoted(long itemId, string actor, string reason, CancellationToken ct) =>
+        applier.ApplyToOneAsync(new([itemId], [ItemState.NeedsReview], ItemState.NeedsReview, reason, actor) { WriteHistory = false }, ct);
 
-    private async Task<bool> Leased(ClaimedItem item, Transition t, CancellationToken ct) =>
-        (await applier.ApplyAsync(t with { LeaseToken = item.LeaseToken ?? throw new InvalidOperationException($"item {item.Id} is not leased") }, ct)).Count == 1;
+    private Task<bool> Leased(ClaimedItem item, Transition t, CancellationToken ct) =>
+        applier.ApplyToOneAsync(t with { LeaseToken = item.LeaseToken ?? throw new InvalidOperationException($"item {item.Id} is not leased") }, ct);
 
-    private static DateTimeOffset? EarliestExpiry(IReadOnlyList<OutputRef> outputs) =>
+    internal static DateTimeOffset? EarliestExpiry(IReadOnlyList<OutputRef> outputs) =>
         outputs.Select(o => o.ExpiresAt).Where(e => e is not null).Min();
 
     internal static NpgsqlParameter Param(string name, object? value) => value switch

@@ -17,9 +17,9 @@ public sealed class OperatorTransitions(TransitionApplier applier)
     public static readonly ItemState[] Cancellable = [ItemState.Pending, ItemState.Held, ItemState.NeedsReview, ItemState.Submitting, ItemState.Running];
 
     /// <summary>NeedsReview → Pending as a new run: the operator found no job at the provider, so its possible charges are released.</summary>
-    public async Task<bool> ResubmitReviewed(long itemId, int run, string actor, IReadOnlyList<LedgerEntry> releases, CancellationToken ct)
+    public Task<bool> ResubmitReviewed(long itemId, int run, string actor, IReadOnlyList<LedgerEntry> releases, CancellationToken ct)
     {
-        var t = new Transition(itemId, [ItemState.NeedsReview], ItemState.Pending, $"resubmitted by {actor} after review: no job was found at the provider", actor)
+        var t = new Transition([itemId], [ItemState.NeedsReview], ItemState.Pending, $"resubmitted by {actor} after review: no job was found at the provider", actor)
         {
             Set = NewRun,
             Guard = "run = @run",
@@ -27,37 +27,37 @@ public sealed class OperatorTransitions(TransitionApplier applier)
             WakesWorkers = true,
         };
         t.Ledger.AddRange(releases);
-        return (await applier.ApplyAsync(t, ct)).Count == 1;
+        return applier.ApplyToOneAsync(t, ct);
     }
 
     /// <summary>NeedsReview → Failed: not resubmitted; what it may have been billed stays on the ledger.</summary>
-    public async Task<bool> FailReviewed(long itemId, string actor, string reason, CancellationToken ct) =>
-        (await applier.ApplyAsync(new(itemId, [ItemState.NeedsReview], ItemState.Failed, reason, actor) { Set = "finished_at = now()" }, ct)).Count == 1;
+    public Task<bool> FailReviewed(long itemId, string actor, string reason, CancellationToken ct) =>
+        applier.ApplyToOneAsync(new([itemId], [ItemState.NeedsReview], ItemState.Failed, reason, actor) { Set = "finished_at = now()" }, ct);
 
     /// <summary>NeedsReview → Running: the job exists at the provider; poll it instead of paying again.</summary>
-    public async Task<bool> AdoptJob(long itemId, int run, string actor, ProviderJob job, CancellationToken ct) =>
-        (await applier.ApplyAsync(new(itemId, [ItemState.NeedsReview], ItemState.Running, $"job {job.JobId} adopted by {actor} after review", actor)
+    public Task<bool> AdoptJob(long itemId, int run, string actor, ProviderJob job, CancellationToken ct) =>
+        applier.ApplyToOneAsync(new([itemId], [ItemState.NeedsReview], ItemState.Running, $"job {job.JobId} adopted by {actor} after review", actor)
         {
             Set = "provider_job_id = @job_id, status_url = @status_url, result_url = @result_url, submitted_at = coalesce(submitted_at, now()), " +
                   "next_run_at = now(), poll_count = 0",
             Guard = "run = @run",
             Parameters = { ("job_id", job.JobId), ("status_url", job.StatusUrl), ("result_url", job.ResultUrl), ("run", run) },
             WakesWorkers = true,
-        }, ct)).Count == 1;
+        }, ct);
 
     /// <summary>NeedsReview → Copying: a late answer carried the outputs themselves; copy them instead of paying again.</summary>
-    public async Task<bool> AdoptOutputs(long itemId, int run, string actor, string reference, IReadOnlyList<OutputRef> outputs,
+    public Task<bool> AdoptOutputs(long itemId, int run, string actor, string reference, IReadOnlyList<OutputRef> outputs,
         LedgerEntry? adjustment, CancellationToken ct) =>
-        (await applier.ApplyAsync(new(itemId, [ItemState.NeedsReview], ItemState.Copying,
+        applier.ApplyToOneAsync(new([itemId], [ItemState.NeedsReview], ItemState.Copying,
             $"{outputs.Count} output(s) of {reference} adopted by {actor} after review", actor)
         {
             Set = "provider_job_id = @job_id, submitted_at = coalesce(submitted_at, now()), next_run_at = now(), outputs_expire_at = @expires",
             Guard = "run = @run",
-            Parameters = { ("job_id", reference), ("expires", outputs.Select(o => o.ExpiresAt).Where(e => e is not null).Min()), ("run", run) },
+            Parameters = { ("job_id", reference), ("expires", ItemTransitions.EarliestExpiry(outputs)), ("run", run) },
             Outputs = (run, outputs),
             Ledger = { adjustment },
             WakesWorkers = true,
-        }, ct)).Count == 1;
+        }, ct);
 
     /// <summary>Failed / Expired (or another final state) → Pending as a new run.</summary>
     public async Task<List<long>> Retry(long[] ids, ItemState[] from, string actor, CancellationToken ct) =>

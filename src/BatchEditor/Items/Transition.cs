@@ -7,8 +7,6 @@ namespace BatchEditor.Items;
 /// <summary>The description of one guarded state change of one or more items; built only by <see cref="ItemTransitions"/>.</summary>
 internal sealed record Transition(long[] ItemIds, ItemState[] From, ItemState To, string Reason, string Actor)
 {
-    public Transition(long itemId, ItemState[] from, ItemState to, string reason, string actor) : this([itemId], from, to, reason, actor) { }
-
     /// <summary>Extra <c>SET</c> assignments owned by this transition.</summary>
     public string? Set { get; init; }
     public List<(string Name, object? Value)> Parameters { get; } = [];

@@ -15,6 +15,9 @@ public sealed class TransitionApplier(NpgsqlDataSource dataSource)
     internal async Task<List<TransitionSql.Moved>> ApplyAsync(Transition t, CancellationToken ct) =>
         await DatabaseRetry.RunAsync(async token => await ApplyOnceAsync(t, token), ct);
 
+    /// <summary>Applies a transition of one item; false when its guard no longer matched.</summary>
+    internal async Task<bool> ApplyToOneAsync(Transition t, CancellationToken ct) => (await ApplyAsync(t, ct)).Count == 1;
+
     private async Task<List<TransitionSql.Moved>> ApplyOnceAsync(Transition t, CancellationToken ct)
     {
         await using var conn = await dataSource.OpenConnectionAsync(ct);

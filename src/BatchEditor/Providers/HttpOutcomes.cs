@@ -68,7 +68,6 @@ public static class HttpOutcomes
     /// <summary>The readable part of an error body: JSON message/error fields when present, else the start of the text.</summary>
     public static string ErrorText(string body)
     {
-        if (string.IsNullOrWhiteSpace(body)) return "(empty body)";
         try
         {
             using var doc = JsonDocument.Parse(body);
@@ -77,6 +76,6 @@ public static class HttpOutcomes
                     return v.ValueKind == JsonValueKind.String ? v.GetString()! : v.ToString();
         }
         catch (JsonException) { }
-        return body.Length > 300 ? body[..300] + "…" : body;
+        return Excerpt(body);
     }
 }

@@ -1,5 +1,6 @@
 using BatchEditor.Engine;
 using BatchEditor.Manifests;
+using BatchEditor.Operations;
 using BatchEditor.ProviderSim;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
@@ -106,6 +107,26 @@ public sealed class TestBed : IAsyncDisposable
                 throw new TimeoutException($"{what ?? "condition"} not met in time; items: {string.Join("; ", (await ItemsAsync()).Take(20).Select(i => $"{i.RowId} {i.State} {i.Reason}"))}");
             await Task.Delay(50);
         }
+    }
+
+    /// <summary>As an operator would after checking the provider: adopt jobs that exist, resubmit those that do not.</summary>
+    public async Task<(int Adopted, int Resubmitted)> SettleReviewsAsync()
+    {
+        using var host = BuildHost();
+        var actions = host.Services.GetRequiredService<OperatorActions>();
+        var reviews = await host.Services.GetRequiredService<ReviewQueries>().InStateAsync(Items.ItemState.NeedsReview, null, 10_000, CancellationToken.None);
+        int adopted = 0, resubmitted = 0;
+        foreach (var item in reviews)
+        {
+            var prompt = await ScalarAsync<string>("select prompt from items where id = $1", item.Id);
+            var job = Sim.State.Jobs.Values.Where(j => j.Prompt == prompt).OrderBy(j => j.CreatedAt).LastOrDefault();
+            var outcome = job is not null
+                ? await actions.AdoptAsync(item.Id, job.Id, "test operator", CancellationToken.None)
+                : await actions.ResubmitAsync(item.Id, "test operator", CancellationToken.None);
+            Assert.True(outcome.Done, outcome.Message);
+            _ = job is not null ? adopted++ : resubmitted++;
+        }
+        return (adopted, resubmitted);
     }
 
     public async Task ExecAsync(string sql, params object[] args)
