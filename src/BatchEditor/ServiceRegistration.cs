@@ -4,9 +4,11 @@ using BatchEditor.Manifests;
 using BatchEditor.Operations;
 using BatchEditor.Persistence;
 using BatchEditor.Providers;
+using BatchEditor.ReadModel;
 using BatchEditor.Storage;
 using BatchEditor.Storage.AzureBlob;
 using BatchEditor.Usage;
+using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Options;
@@ -26,11 +28,14 @@ public static class ServiceRegistration
         var connectionString = ConnectionString(configuration);
         services.AddSingleton(_ => new NpgsqlDataSourceBuilder(connectionString) { Name = "batch-editor" }.Build());
         services.AddSingleton(TimeProvider.System);
+        services.AddMetrics();
+        services.AddSingleton<Telemetry.BatchEditorMetrics>();
         services.AddProviders(configuration);
         services.AddStorage(configuration);
         services.AddSingleton<Migrator>();
         services.AddSingleton<ManifestReader>();
         services.AddSingleton<ManifestImporter>();
+        services.AddSingleton<ManifestSubmission>();
         services.AddSingleton<ManifestQueries>();
         services.AddSingleton<LedgerQueries>();
         services.AddSingleton<TransitionApplier>();
@@ -48,6 +53,22 @@ public static class ServiceRegistration
         services.AddSingleton<OperatorTransitions>();
         services.AddSingleton<ReviewQueries>();
         services.AddSingleton<OperatorActions>();
+        services.AddSingleton<ProviderPauses>();
+        return services;
+    }
+
+    /// <summary>The EF Core read model and the queries of the dashboard and the HTTP API (one DbContext per request, pooled).</summary>
+    public static IServiceCollection AddReadModel(this IServiceCollection services)
+    {
+        services.AddDbContextPool<BatchEditorDb>((sp, options) => options
+            .UseNpgsql(sp.GetRequiredService<NpgsqlDataSource>())
+            .UseQueryTrackingBehavior(QueryTrackingBehavior.NoTracking));
+        services.AddScoped<ItemSearch>();
+        services.AddScoped<ItemDetails>();
+        services.AddScoped<ManifestSummaries>();
+        services.AddScoped<OverviewQueries>();
+        services.AddScoped<ProviderHealthQueries>();
+        services.AddScoped<WorkerQueries>();
         return services;
     }
 
@@ -84,6 +105,7 @@ public static class ServiceRegistration
         services.AddSingleton<LeaseRescuer>();
         services.AddHostedService<Dispatcher>();
         services.AddHostedService<NewWorkListener>();
+        services.AddHostedService<WorkerHeartbeat>();
 
         var configured = configuration.GetSection("Worker").Get<WorkerOptions>() ?? new WorkerOptions();
         services.AddQuartz(q =>

@@ -16,8 +16,7 @@ public static class ManifestActionCommands
             DefaultValueFactory = _ => [ItemState.Failed],
             AllowMultipleArgumentsPerToken = true,
         };
-        // Succeeded items are never run again by accident: that would pay twice for the same edit.
-        ItemState[] retryable = [ItemState.Failed, ItemState.Expired, ItemState.Cancelled];
+        var retryable = OperatorTransitions.Retryable;
         states.Validators.Add(result =>
         {
             var refused = (result.GetValueOrDefault<ItemState[]>() ?? []).Except(retryable).ToList();

@@ -1,6 +1,4 @@
 using System.CommandLine;
-using System.Security.Cryptography;
-using System.Text;
 using BatchEditor.Manifests;
 using Microsoft.Extensions.DependencyInjection;
 
@@ -32,37 +30,28 @@ public static class SubmitCommand
                 return CommandHost.Fail(ExitCodes.Usage, $"--name '{manifestName}' may use only letters, digits, '.', '_' and '-'");
 
             using var host = CommandHost.Build();
-            var bytes = await File.ReadAllBytesAsync(path.FullName, ct);
             var defaults = new ManifestDefaults(parse.GetValue(provider), parse.GetValue(model), parse.GetValue(quality)?.ToLowerInvariant(),
                 parse.GetValue(size), parse.GetValue(prompt));
-            using var text = new StreamReader(new MemoryStream(bytes), Encoding.UTF8, detectEncodingFromByteOrderMarks: true);
-            var parsed = host.Services.GetRequiredService<ManifestReader>().Read(text, defaults);
+            var result = await host.Services.GetRequiredService<ManifestSubmission>().SubmitAsync(new ManifestSubmission.Request(
+                await File.ReadAllBytesAsync(path.FullName, ct), path.FullName, defaults, manifestName, parse.GetValue(force), parse.GetValue(skipInvalid)), ct);
 
-            if (parsed.Errors.Count > 0)
+            if (result.Errors.Count > 0)
             {
-                Console.Error.WriteLine($"{path.Name}: {parsed.Errors.Count} problem(s) in {parsed.RowCount} row(s):");
-                foreach (var error in parsed.Errors) Console.Error.WriteLine($"  {error}");
-                if (!parse.GetValue(skipInvalid) || parsed.Rows.Count == 0)
+                Console.Error.WriteLine($"{path.Name}: {result.Errors.Count} problem(s) in {result.RowCount} row(s):");
+                foreach (var error in result.Errors) Console.Error.WriteLine($"  {error}");
+                if (result.Imported is null)
                 {
                     Console.Error.WriteLine("Nothing was imported. Fix the file, or use --skip-invalid to import the valid rows.");
                     return ExitCodes.InvalidManifest;
                 }
-                Console.Error.WriteLine($"--skip-invalid: importing the {parsed.Rows.Count} valid row(s); the rows above are left out.");
+                Console.Error.WriteLine($"--skip-invalid: importing the {result.Imported.Items} valid row(s); the rows above are left out.");
             }
-
-            try
-            {
-                var hash = Convert.ToHexStringLower(SHA256.HashData(bytes));
-                var imported = await host.Services.GetRequiredService<ManifestImporter>().ImportAsync(
-                    parsed.Rows, manifestName, path.FullName, hash, defaults.Provider!, parse.GetValue(force), ct);
-                Console.WriteLine($"Imported {imported.Items} item(s) as manifest '{imported.Name}' ({imported.Id}).");
-                Console.WriteLine($"Run `batch-editor worker` to process them; `batch-editor status {imported.Name}` to follow.");
-                return ExitCodes.Ok;
-            }
-            catch (ManifestImporter.DuplicateManifestException e)
-            {
-                return CommandHost.Fail(ExitCodes.DuplicateManifest, e.Message);
-            }
+            if (result.DuplicateOf is { } existing)
+                return CommandHost.Fail(ExitCodes.DuplicateManifest, ManifestImporter.DuplicateManifestException.MessageFor(existing));
+            var imported = result.Imported!;
+            Console.WriteLine($"Imported {imported.Items} item(s) as manifest '{imported.Name}' ({imported.Id}).");
+            Console.WriteLine($"Run `batch-editor worker` to process them; `batch-editor status {imported.Name}` to follow.");
+            return ExitCodes.Ok;
         }));
         return command;
     }

@@ -11,7 +11,7 @@ namespace BatchEditor.Engine;
 /// outputs expire (the cost is already paid, so the outputs are worth waiting for).
 /// </summary>
 public sealed class CopyStep(OutputCopier copier, ItemTransitions transitions, NpgsqlDataSource dataSource,
-    IOptions<WorkerOptions> options, EngineLog log, TimeProvider clock)
+    IOptions<WorkerOptions> options, EngineLog log, Telemetry.BatchEditorMetrics metrics, TimeProvider clock)
 {
     public async Task RunAsync(ClaimedItem item, string owner, CancellationToken ct)
     {
@@ -25,6 +25,7 @@ public sealed class CopyStep(OutputCopier copier, ItemTransitions transitions, N
             try
             {
                 var blob = await copier.CopyAsync(item, output, ct);
+                if (!blob.AlreadyExisted) metrics.Copied(blob.Size, copier.StoreKind);
                 if (!await transitions.OutputStored(item, owner, output.Ordinal, blob, ct)) return; // lease lost: the new owner goes on
             }
             catch (OutputUnavailableException e)

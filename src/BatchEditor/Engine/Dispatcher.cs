@@ -16,7 +16,7 @@ namespace BatchEditor.Engine;
 public sealed class Dispatcher(
     ItemClaimer claimer, SubmitStep submit, PollStep poll, CopyStep copy, ItemTransitions transitions,
     NpgsqlDataSource dataSource, ProviderRegistry providers, LeaseKeeper keeper, WorkSignal signal, WorkerExit exit,
-    IOptions<WorkerOptions> options, IHostApplicationLifetime lifetime, EngineLog log, TimeProvider clock) : BackgroundService
+    IOptions<WorkerOptions> options, IHostApplicationLifetime lifetime, EngineLog log, Telemetry.BatchEditorMetrics metrics, TimeProvider clock) : BackgroundService
 {
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
@@ -100,6 +100,8 @@ public sealed class Dispatcher(
         await Task.Yield(); // the step runs off the dispatcher loop
         using var lease = keeper.Track(item);
         using var step = CancellationTokenSource.CreateLinkedTokenSource(lease.Lost, hardStop);
+        var started = clock.GetTimestamp();
+        var outcome = "ok";
         try
         {
             await (item.State switch
@@ -112,12 +114,14 @@ public sealed class Dispatcher(
         }
         catch (OperationCanceledException) when (step.IsCancellationRequested)
         {
+            outcome = lease.Lost.IsCancellationRequested ? "lease-lost" : "stopped";
             // Lost the lease: the item is someone else's now. Stopping: hand polls and copies back (idempotent work).
             if (!lease.Lost.IsCancellationRequested && item.State != ItemState.Submitting)
                 await TryRelease(item, owner, "worker stopped; the step will run again", TimeSpan.Zero);
         }
         catch (Exception e)
         {
+            outcome = "error";
             log.StepFailed(e, item.State.ToString(), item.Id, item.RowId);
             // A submit that failed here may or may not have been sent: its lease lapses and the rescuer decides from the
             // send mark. Polls and copies are idempotent: hand them back for a later retry.
@@ -126,9 +130,18 @@ public sealed class Dispatcher(
         }
         finally
         {
+            metrics.StepFinished(StepName(item.State), outcome, clock.GetElapsedTime(started));
             signal.Set();
         }
     }
+
+    private static string StepName(ItemState state) => state switch
+    {
+        ItemState.Submitting => "submit",
+        ItemState.Running => "poll",
+        ItemState.Copying => "copy",
+        _ => state.ToString(),
+    };
 
     private async Task TryRelease(ClaimedItem item, string owner, string reason, TimeSpan retryIn)
     {

@@ -8,7 +8,7 @@ namespace BatchEditor.Engine;
 /// Claims due items for this worker, each kind in one statement with <c>FOR UPDATE SKIP LOCKED</c>. Every claim gets a
 /// fresh lease token, which all of the holder's later writes are guarded on. Pending items are claimed under a
 /// transaction-scoped advisory lock so that the per-provider caps (jobs in flight, submissions per minute, an open
-/// circuit breaker) hold cluster-wide: ten workers respect a cap of 2 as one does.
+/// circuit breaker, an operator's pause) hold cluster-wide: ten workers respect a cap of 2 as one does.
 /// </summary>
 public sealed class ItemClaimer(NpgsqlDataSource dataSource, ProviderRegistry providers)
 {
@@ -58,7 +58,9 @@ public sealed class ItemClaimer(NpgsqlDataSource dataSource, ProviderRegistry pr
                 select cap.provider, greatest(0, least(
                     cap.max_in_flight - (select count(*) from items x where x.provider = cap.provider and x.state in ('{Submitting}', '{Running}')),
                     cap.per_minute - (select count(*) from provider_attempts a where a.provider = cap.provider and a.claimed_at > now() - interval '1 minute'),
-                    cap.breaker
+                    cap.breaker,
+                    -- An operator's pause: nothing new is sent until it is resumed.
+                    case when exists (select 1 from provider_pauses pp where pp.provider = cap.provider) then 0 else cap.max_in_flight end
                 ))::int as slots
                 from cap),
             picked as (

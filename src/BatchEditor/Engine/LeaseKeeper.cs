@@ -42,6 +42,9 @@ public sealed class LeaseKeeper(Leases leases, IOptions<WorkerOptions> options, 
         }
     }
 
+    /// <summary>Steps of this process holding a lease now (for the Workers page).</summary>
+    public int InFlight => _held.Count;
+
     public Held Track(ClaimedItem item)
     {
         // Counted from before the claim's answer arrived: the database's clock started the lease a little earlier.

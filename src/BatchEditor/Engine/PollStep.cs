@@ -7,7 +7,7 @@ namespace BatchEditor.Engine;
 
 /// <summary>Running → Running (poll later) | Copying | Failed. Scheduled through next_run_at, never a sleeping thread.</summary>
 public sealed class PollStep(ProviderRegistry providers, ItemTransitions transitions, LedgerQueries ledger,
-    IOptions<WorkerOptions> options, TimeProvider clock)
+    IOptions<WorkerOptions> options, Telemetry.BatchEditorMetrics metrics, TimeProvider clock)
 {
     public async Task RunAsync(ClaimedItem item, string owner, CancellationToken ct)
     {
@@ -25,6 +25,7 @@ public sealed class PollStep(ProviderRegistry providers, ItemTransitions transit
         }
 
         var outcome = await provider.PollAsync(job, ct);
+        metrics.ProviderCalled(item.Provider, "poll", Telemetry.OutcomeName.Of(outcome));
         var interval = Backoff.Poll(item.PollCount, settings.MinPollInterval, settings.MaxPollInterval);
         switch (outcome)
         {

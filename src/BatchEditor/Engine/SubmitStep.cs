@@ -10,7 +10,7 @@ namespace BatchEditor.Engine;
 /// after the item was taken from this worker is recorded for adoption, never dropped.
 /// </summary>
 public sealed class SubmitStep(ProviderRegistry providers, Leases leases, ItemTransitions transitions, ProviderBreaker breaker,
-    IOptions<WorkerOptions> options, EngineLog log, TimeProvider clock)
+    IOptions<WorkerOptions> options, EngineLog log, Telemetry.BatchEditorMetrics metrics, TimeProvider clock)
 {
     /// <param name="ct">Cancelled when the lease is lost or the worker stops: stops the preparation, never a request in flight.</param>
     /// <param name="hardStop">Cancelled only when the shutdown grace is over: the one thing that abandons a request in flight.</param>
@@ -39,6 +39,7 @@ public sealed class SubmitStep(ProviderRegistry providers, Leases leases, ItemTr
             // The request could not even be prepared (a full disk for OpenAI's input files, say): nothing left, so wait and retry.
             outcome = new SubmitOutcome.Rejected($"the request could not be prepared: {e.Message}", null, Retryable: true, null);
         }
+        if (fence.Passed) metrics.ProviderCalled(item.Provider, "submit", Telemetry.OutcomeName.Of(outcome));
         // Only what the provider's endpoint did counts for its breaker, not an input that could not be fetched.
         if (fence.Passed) await breaker.RecordAsync(item.Provider, settings, outcome, CancellationToken.None);
         // From here the outcome must be written whatever happens to the worker: the provider may have acted on it.

@@ -14,6 +14,9 @@ public sealed class OperatorTransitions(TransitionApplier applier)
         "run = run + 1, next_run_at = now(), retrying_since = null, submit_sent_at = null, provider_job_id = null, status_url = null, " +
         "result_url = null, submitted_at = null, outputs_expire_at = null, poll_count = 0, copy_attempts = 0, finished_at = null";
 
+    /// <summary>Final states an operator may run again; Succeeded never is (that would pay twice for the same edit).</summary>
+    public static readonly ItemState[] Retryable = [ItemState.Failed, ItemState.Expired, ItemState.Cancelled];
+
     public static readonly ItemState[] Cancellable = [ItemState.Pending, ItemState.Held, ItemState.NeedsReview, ItemState.Submitting, ItemState.Running];
 
     /// <summary>NeedsReview → Pending as a new run: the operator found no job at the provider, so its possible charges are released.</summary>

@@ -9,7 +9,7 @@ namespace BatchEditor.Items;
 /// outputs, the attempt record and, when work became due, a wake-up for idle workers. Transient database faults are
 /// retried (<see cref="DatabaseRetry"/>).
 /// </summary>
-public sealed class TransitionApplier(NpgsqlDataSource dataSource)
+public sealed class TransitionApplier(NpgsqlDataSource dataSource, Telemetry.BatchEditorMetrics metrics)
 {
     /// <summary>Applies <paramref name="t"/>; returns the items that moved (none when the guard no longer matched).</summary>
     internal async Task<List<TransitionSql.Moved>> ApplyAsync(Transition t, CancellationToken ct) =>
@@ -36,6 +36,9 @@ public sealed class TransitionApplier(NpgsqlDataSource dataSource)
         }
         if (t.WakesWorkers) await NewWork.NotifyAsync(conn, tx, ct);
         await tx.CommitAsync(ct);
+        foreach (var m in moved) metrics.Transitioned(t.To.ToString(), m.Provider);
+        if (moved is [var one])
+            foreach (var e in t.Ledger.OfType<LedgerEntry>()) metrics.Booked(one.Provider, e.Kind, e.Estimated, e.Credits, e.CostUsd);
         return moved;
     }
 }

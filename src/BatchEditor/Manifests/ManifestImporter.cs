@@ -13,8 +13,10 @@ public sealed partial class ManifestImporter(NpgsqlDataSource dataSource)
 {
     public sealed record Imported(Guid Id, string Name, int Items);
 
-    public sealed class DuplicateManifestException(string existing) : Exception($"this exact file was already imported as manifest '{existing}'; use --force to import it again")
+    public sealed class DuplicateManifestException(string existing) : Exception(MessageFor(existing))
     {
+        public static string MessageFor(string existing) => $"this exact file was already imported as manifest '{existing}'; use --force to import it again";
+
         public string Existing { get; } = existing;
     }
 

@@ -77,6 +77,16 @@ public sealed class OperatorActions(ReviewQueries queries, OperatorTransitions t
     public Task<int> ReleaseAsync(Guid manifestId, string actor, CancellationToken ct) =>
         ForEachPageAsync(manifestId, [ItemState.Held], ids => transitions.ReleaseHeld(ids, actor, ct), ct);
 
+    /// <summary>Chosen items (the dashboard's and the API's item actions); returns how many moved.</summary>
+    public async Task<int> RetryItemsAsync(long[] ids, string actor, CancellationToken ct) =>
+        (await transitions.Retry(ids, OperatorTransitions.Retryable, actor, ct)).Count;
+
+    public async Task<int> CancelItemsAsync(long[] ids, string actor, CancellationToken ct) => (await transitions.Cancel(ids, actor, ct)).Count;
+
+    public async Task<int> HoldItemsAsync(long[] ids, string actor, CancellationToken ct) => (await transitions.Hold(ids, actor, ct)).Count;
+
+    public async Task<int> ReleaseItemsAsync(long[] ids, string actor, CancellationToken ct) => (await transitions.ReleaseHeld(ids, actor, ct)).Count;
+
     /// <summary>Pages of ids in separate transactions: a million-item manifest never holds one huge lock set.</summary>
     private async Task<int> ForEachPageAsync(Guid manifestId, ItemState[] states, Func<long[], Task<List<long>>> act, CancellationToken ct)
     {

@@ -29,6 +29,14 @@ public sealed class FileSystemBlobStore(IOptions<StorageOptions> options) : IBlo
         }
     }
 
+    public string? ReadLink(string location, DateTimeOffset expiresAt) => null;
+
+    public Stream? OpenRead(string name)
+    {
+        var path = PathOf(name);
+        return File.Exists(path) ? new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, 64 * 1024, useAsync: true) : null;
+    }
+
     public async Task<StoredBlob> PutIfAbsentAsync(string name, Stream content, BlobWrite write, CancellationToken ct)
     {
         var path = PathOf(name);

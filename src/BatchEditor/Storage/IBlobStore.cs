@@ -14,6 +14,15 @@ public interface IBlobStore
     /// what it writes and verifies what it stored; the caller's stream may throw to abort (bad signature, too big).
     /// </summary>
     Task<StoredBlob> PutIfAbsentAsync(string name, Stream content, BlobWrite write, CancellationToken ct);
+
+    /// <summary>
+    /// A link a browser can open until <paramref name="expiresAt"/>, for stores that serve blobs themselves (Azure Blob:
+    /// a signed URL); null for stores whose blobs the dashboard serves (<see cref="OpenRead"/>).
+    /// </summary>
+    string? ReadLink(string location, DateTimeOffset expiresAt);
+
+    /// <summary>The stored blob's content, for stores that hand out no links; null when it is not there.</summary>
+    Stream? OpenRead(string name);
 }
 
 public sealed record BlobWrite(string ContentType, IReadOnlyDictionary<string, string> Metadata);

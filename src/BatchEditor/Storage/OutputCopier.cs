@@ -23,6 +23,8 @@ public sealed class OutputCopier(IHttpClientFactory httpClients, IBlobStore stor
 {
     public const string HttpClientName = "outputs";
 
+    public string StoreKind => store.Kind;
+
     private readonly ResiliencePipeline _retry = new ResiliencePipelineBuilder()
         .AddRetry(new RetryStrategyOptions
         {

@@ -93,6 +93,13 @@ public sealed class AzureBlobStore(BlobRestClient client, IOptions<StorageOption
     /// <summary>A read-only link to a stored blob that works until <paramref name="expiresAt"/>.</summary>
     public string SignedUrl(string location, DateTimeOffset expiresAt) => BlobSas.ReadUrl(client.Account, location, expiresAt);
 
+    /// <summary>Signed with the account key; with a SAS connection string (no key), the location with that SAS.</summary>
+    public string? ReadLink(string location, DateTimeOffset expiresAt) =>
+        client.Account.Key is not null ? SignedUrl(location, expiresAt) : $"{location}?{client.Account.Sas}";
+
+    /// <summary>Browsers read Azure blobs through <see cref="ReadLink"/>, never through this process.</summary>
+    public Stream? OpenRead(string name) => null;
+
     private StoredBlob Describe(string name, string blob, BlobProperties properties, bool existed) =>
         new(name, client.Account.BlobUri(Container, blob).GetLeftPart(UriPartial.Path), properties.Length, properties.Md5Base64 ?? "",
             properties.ContentType, existed, properties.Metadata);

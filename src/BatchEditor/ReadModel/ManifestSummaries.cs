@@ -1,0 +1,102 @@
+using BatchEditor.Items;
+using BatchEditor.Providers;
+using Microsoft.EntityFrameworkCore;
+
+namespace BatchEditor.ReadModel;
+
+/// <summary>A manifest's progress and money: what is done, what it cost so far, what it will cost and when it will end.</summary>
+/// <param name="EstimatedTotal">What has been booked plus, for every item not yet submitted, the provider's estimate.</param>
+/// <param name="PerMinute">Items that finished in the last ten minutes, per minute.</param>
+public sealed record ManifestSummary(ManifestRecord Manifest, IReadOnlyDictionary<ItemState, long> Counts, Money Spent, Money EstimatedTotal,
+    double PerMinute)
+{
+    public long Total => Counts.Values.Sum();
+    public long Finished => ItemStates.Final.Sum(s => Counts.GetValueOrDefault(s));
+    public long Remaining => ItemStates.Active.Sum(s => Counts.GetValueOrDefault(s));
+    public double Progress => Total == 0 ? 1 : (double)Finished / Total;
+
+    /// <summary>Remaining active items at the recent rate; null when nothing finished lately or nothing is left.</summary>
+    public TimeSpan? Eta => Remaining > 0 && PerMinute > 0 ? TimeSpan.FromMinutes(Remaining / PerMinute) : null;
+}
+
+/// <summary>Credits and dollars; <see cref="Estimated"/> when any part is our estimate rather than the provider's figure.</summary>
+public sealed record Money(decimal Credits, decimal? Usd, bool Estimated)
+{
+    public static readonly Money Zero = new(0, null, false);
+
+    public Money Plus(Money other) => new(Credits + other.Credits, Usd is null && other.Usd is null ? null : (Usd ?? 0) + (other.Usd ?? 0),
+        Estimated || other.Estimated);
+
+    public Money Times(long n) => new(Credits * n, Usd * n, Estimated);
+
+    public override string ToString()
+    {
+        var parts = new List<string>();
+        if (Usd is { } usd) parts.Add($"${usd:0.00##}");
+        if (Credits != 0 || Usd is null) parts.Add($"{Credits:0.##} credits");
+        return string.Join(" · ", parts) + (Estimated ? " (estimated)" : "");
+    }
+}
+
+public sealed class ManifestSummaries(BatchEditorDb db, ProviderRegistry providers, TimeProvider clock)
+{
+    /// <summary>The most recent manifests first; <paramref name="before"/> pages back in time.</summary>
+    public async Task<List<ManifestSummary>> RecentAsync(int limit, DateTimeOffset? before, CancellationToken ct)
+    {
+        var query = db.Manifests.AsQueryable();
+        if (before is { } b) query = query.Where(m => m.CreatedAt < b);
+        var manifests = await query.OrderByDescending(m => m.CreatedAt).Take(Math.Clamp(limit, 1, 200)).ToListAsync(ct);
+        return await SummariseAsync(manifests, ct);
+    }
+
+    public async Task<ManifestSummary?> FindAsync(string idOrName, CancellationToken ct)
+    {
+        var manifest = Guid.TryParse(idOrName, out var id)
+            ? await db.Manifests.FirstOrDefaultAsync(m => m.Id == id, ct)
+            : await db.Manifests.FirstOrDefaultAsync(m => m.Name == idOrName, ct);
+        return manifest is null ? null : (await SummariseAsync([manifest], ct))[0];
+    }
+
+    private async Task<List<ManifestSummary>> SummariseAsync(List<ManifestRecord> manifests, CancellationToken ct)
+    {
+        if (manifests.Count == 0) return [];
+        var ids = manifests.Select(m => m.Id).ToList();
+        var counts = await db.Items.Where(i => ids.Contains(i.ManifestId))
+            .GroupBy(i => new { i.ManifestId, i.State })
+            .Select(g => new { g.Key.ManifestId, g.Key.State, Count = g.LongCount() })
+            .ToListAsync(ct);
+        var spent = await db.Ledger.Where(l => ids.Contains(l.ManifestId))
+            .GroupBy(l => l.ManifestId)
+            .Select(g => new { g.Key, Credits = g.Sum(l => l.Credits), Usd = g.Sum(l => l.CostUsd), Estimated = g.Max(l => l.Estimated ? 1 : 0) })
+            .ToListAsync(ct);
+        var since = clock.GetUtcNow() - RateWindow;
+        var recent = await db.Items.Where(i => i.FinishedAt > since && ids.Contains(i.ManifestId))
+            .GroupBy(i => i.ManifestId).Select(g => new { g.Key, Count = g.LongCount() }).ToListAsync(ct);
+
+        var summaries = new List<ManifestSummary>();
+        foreach (var m in manifests)
+        {
+            var byState = counts.Where(c => c.ManifestId == m.Id).ToDictionary(c => c.State, c => c.Count);
+            var s = spent.FirstOrDefault(x => x.Key == m.Id);
+            var money = s is null ? Money.Zero : new Money(s.Credits, s.Usd, s.Estimated == 1);
+            var unsubmitted = byState.GetValueOrDefault(ItemState.Pending) + byState.GetValueOrDefault(ItemState.Held);
+            var total = unsubmitted == 0 ? money : money.Plus((await EstimatePerItemAsync(m.Id, ct)).Times(unsubmitted));
+            var perMinute = (recent.FirstOrDefault(r => r.Key == m.Id)?.Count ?? 0) / RateWindow.TotalMinutes;
+            summaries.Add(new(m, byState, money, total, perMinute));
+        }
+        return summaries;
+    }
+
+    private static readonly TimeSpan RateWindow = TimeSpan.FromMinutes(10);
+
+    /// <summary>The provider's estimate for one of the manifest's waiting items (rows of a manifest are edited alike).</summary>
+    private async Task<Money> EstimatePerItemAsync(Guid manifestId, CancellationToken ct)
+    {
+        var sample = await db.Items.Where(i => i.ManifestId == manifestId && (i.State == ItemState.Pending || i.State == ItemState.Held))
+            .OrderBy(i => i.Id).FirstOrDefaultAsync(ct);
+        if (sample is null) return Money.Zero;
+        var cost = providers.Estimate(sample.Provider, new EditRequest(sample.RowId, sample.Model, sample.Prompt, sample.ImageUrls, sample.MaskUrl,
+            sample.Size, sample.Quality, sample.N, sample.OutputFormat));
+        return new Money(cost.Credits, cost.CostUsd, Estimated: true);
+    }
+}

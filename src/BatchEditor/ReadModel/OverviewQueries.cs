@@ -1,0 +1,96 @@
+using BatchEditor.Items;
+using Microsoft.EntityFrameworkCore;
+
+namespace BatchEditor.ReadModel;
+
+public sealed class ThroughputPoint
+{
+    public DateTimeOffset At { get; init; }
+    public long Succeeded { get; init; }
+    public long Failed { get; init; }
+}
+
+public sealed record ProviderSpend(string Provider, Money Spent);
+
+public sealed record ProviderBalance(string Provider, decimal Credits, DateTimeOffset ReportedAt);
+
+/// <summary>What needs a person: open breakers, paused providers, items waiting for review or release, outputs about to expire.</summary>
+public sealed record Alerts(IReadOnlyList<BreakerRecord> OpenBreakers, IReadOnlyList<PauseRecord> Paused, long NeedsReview, long Held,
+    long ExpiringSoon)
+{
+    public bool Any => OpenBreakers.Count > 0 || Paused.Count > 0 || NeedsReview > 0 || Held > 0 || ExpiringSoon > 0;
+}
+
+/// <summary>The overview page: counts by state, throughput, today's spend, the providers' balances and alerts.</summary>
+public sealed class OverviewQueries(BatchEditorDb db, TimeProvider clock)
+{
+    /// <summary>Outputs whose temporary URLs expire within this are flagged.</summary>
+    public static readonly TimeSpan ExpiryWarning = TimeSpan.FromHours(1);
+
+    public async Task<Dictionary<ItemState, long>> CountsAsync(Guid? manifestId, CancellationToken ct)
+    {
+        var items = manifestId is { } m ? db.Items.Where(i => i.ManifestId == m) : db.Items;
+        return await items.GroupBy(i => i.State).Select(g => new { g.Key, Count = g.LongCount() }).ToDictionaryAsync(g => g.Key, g => g.Count, ct);
+    }
+
+    /// <summary>Items that finished per <paramref name="bucket"/> over the last <paramref name="window"/>, oldest first, empty buckets included.</summary>
+    public async Task<List<ThroughputPoint>> ThroughputAsync(TimeSpan window, TimeSpan bucket, CancellationToken ct)
+    {
+        var now = clock.GetUtcNow();
+        var since = now - window;
+        var origin = DateTimeOffset.UnixEpoch;
+        var succeeded = nameof(ItemState.Succeeded);
+        var rows = await db.Database.SqlQuery<ThroughputPoint>(
+            $"""
+            select date_bin({bucket}, finished_at, {origin}) as "At",
+                   count(*) filter (where state = {succeeded}) as "Succeeded",
+                   count(*) filter (where state <> {succeeded}) as "Failed"
+            from items where finished_at > {since}
+            group by 1
+            """).ToListAsync(ct);
+        var byBucket = rows.ToDictionary(r => r.At.ToUniversalTime());
+        var points = new List<ThroughputPoint>();
+        var first = origin + TimeSpan.FromTicks((since - origin).Ticks / bucket.Ticks * bucket.Ticks);
+        for (var at = first; at <= now; at += bucket)
+            points.Add(byBucket.GetValueOrDefault(at) ?? new ThroughputPoint { At = at });
+        return points;
+    }
+
+    /// <summary>Spend since midnight UTC, per provider.</summary>
+    public async Task<List<ProviderSpend>> SpendTodayAsync(CancellationToken ct)
+    {
+        var midnight = new DateTimeOffset(clock.GetUtcNow().UtcDateTime.Date, TimeSpan.Zero);
+        var rows = await db.Ledger.Where(l => l.CreatedAt >= midnight)
+            .GroupBy(l => l.Provider)
+            .Select(g => new { g.Key, Credits = g.Sum(l => l.Credits), Usd = g.Sum(l => l.CostUsd), Estimated = g.Max(l => l.Estimated ? 1 : 0) })
+            .ToListAsync(ct);
+        return rows.OrderBy(r => r.Key).Select(r => new ProviderSpend(r.Key, new Money(r.Credits, r.Usd, r.Estimated == 1))).ToList();
+    }
+
+    /// <summary>Each provider's balance as it last reported it (providers that report one).</summary>
+    public async Task<List<ProviderBalance>> BalancesAsync(CancellationToken ct)
+    {
+        var providers = await db.Ledger.Where(l => l.BalanceAfter != null).Select(l => l.Provider).Distinct().ToListAsync(ct);
+        var balances = new List<ProviderBalance>();
+        foreach (var provider in providers)
+        {
+            var last = await db.Ledger.Where(l => l.Provider == provider && l.BalanceAfter != null)
+                .OrderByDescending(l => l.CreatedAt).Select(l => new { l.BalanceAfter, l.CreatedAt }).FirstAsync(ct);
+            balances.Add(new(provider, last.BalanceAfter!.Value, last.CreatedAt));
+        }
+        return balances;
+    }
+
+    public async Task<Alerts> AlertsAsync(CancellationToken ct)
+    {
+        var now = clock.GetUtcNow();
+        var breakers = await db.Breakers.Where(b => b.OpenUntil > now).OrderBy(b => b.Provider).ToListAsync(ct);
+        var paused = await db.Pauses.OrderBy(p => p.Provider).ToListAsync(ct);
+        var parked = await db.Items.Where(i => i.State == ItemState.NeedsReview || i.State == ItemState.Held)
+            .GroupBy(i => i.State).Select(g => new { g.Key, Count = g.LongCount() }).ToListAsync(ct);
+        var soon = now + ExpiryWarning;
+        var expiring = await db.Items.LongCountAsync(i => (i.State == ItemState.Running || i.State == ItemState.Copying) && i.OutputsExpireAt < soon, ct);
+        return new(breakers, paused, parked.FirstOrDefault(p => p.Key == ItemState.NeedsReview)?.Count ?? 0,
+            parked.FirstOrDefault(p => p.Key == ItemState.Held)?.Count ?? 0, expiring);
+    }
+}

@@ -1,0 +1,48 @@
+using BatchEditor.Items;
+using BatchEditor.Providers;
+using Microsoft.EntityFrameworkCore;
+
+namespace BatchEditor.ReadModel;
+
+/// <param name="ErrorRate">Share of the submit attempts of the last 15 minutes that failed or were ambiguous.</param>
+public sealed record ProviderHealth(string Provider, bool Configured, int MaxInFlight, int PerMinuteCap, long InFlight, long RequestsLastMinute,
+    long AttemptsLast15Min, double ErrorRate, BreakerRecord? Breaker, PauseRecord? Pause, bool BreakerOpen);
+
+/// <summary>The providers page: each provider's load against its caps, its recent errors, its breaker and whether it is paused.</summary>
+public sealed class ProviderHealthQueries(BatchEditorDb db, ProviderRegistry providers, TimeProvider clock)
+{
+    private static readonly string[] Failures = ["retryable", "rejected", "ambiguous", "lost", "completed-empty"];
+
+    public async Task<List<ProviderHealth>> AllAsync(CancellationToken ct)
+    {
+        var now = clock.GetUtcNow();
+        var minuteAgo = now.AddMinutes(-1);
+        var window = now.AddMinutes(-15);
+        var inFlight = await db.Items.Where(i => i.State == ItemState.Submitting || i.State == ItemState.Running)
+            .GroupBy(i => i.Provider).Select(g => new { g.Key, Count = g.LongCount() }).ToDictionaryAsync(g => g.Key, g => g.Count, ct);
+        var attempts = await db.Attempts.Where(a => a.ClaimedAt > window)
+            .GroupBy(a => a.Provider)
+            .Select(g => new
+            {
+                g.Key,
+                LastMinute = g.LongCount(a => a.ClaimedAt > minuteAgo),
+                Finished = g.LongCount(a => a.Outcome != null),
+                Failed = g.LongCount(a => Failures.Contains(a.Outcome!)),
+            })
+            .ToDictionaryAsync(g => g.Key, ct);
+        var breakers = await db.Breakers.ToDictionaryAsync(b => b.Provider, ct);
+        var pauses = await db.Pauses.ToDictionaryAsync(p => p.Provider, ct);
+
+        var configured = providers.Configured.ToDictionary(p => p.Name, p => p.Settings);
+        var names = configured.Keys.Concat(inFlight.Keys).Concat(attempts.Keys).Concat(pauses.Keys).Distinct().Order();
+        return names.Select(name =>
+        {
+            configured.TryGetValue(name, out var p);
+            attempts.TryGetValue(name, out var a);
+            var breaker = breakers.GetValueOrDefault(name);
+            return new ProviderHealth(name, p is not null, p?.MaxConcurrency ?? 0, p?.RequestsPerMinute ?? 0,
+                inFlight.GetValueOrDefault(name), a?.LastMinute ?? 0, a?.Finished ?? 0, a is { Finished: > 0 } ? (double)a.Failed / a.Finished : 0,
+                breaker, pauses.GetValueOrDefault(name), breaker?.OpenUntil > now);
+        }).ToList();
+    }
+}

@@ -1,0 +1,17 @@
+using Microsoft.EntityFrameworkCore;
+
+namespace BatchEditor.ReadModel;
+
+/// <summary>The workers page: processes seen in the last day, running ones first.</summary>
+public sealed class WorkerQueries(BatchEditorDb db, TimeProvider clock)
+{
+    /// <summary>A running worker's heartbeat older than this means the process is gone (killed, host lost).</summary>
+    public static readonly TimeSpan Silent = TimeSpan.FromMinutes(1);
+
+    public async Task<List<WorkerRecord>> RecentAsync(CancellationToken ct)
+    {
+        var day = clock.GetUtcNow().AddDays(-1);
+        return await db.Workers.Where(w => w.HeartbeatAt > day)
+            .OrderBy(w => w.StoppedAt != null).ThenByDescending(w => w.StartedAt).Take(200).ToListAsync(ct);
+    }
+}
