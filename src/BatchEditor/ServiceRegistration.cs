@@ -5,6 +5,7 @@ using BatchEditor.Operations;
 using BatchEditor.Persistence;
 using BatchEditor.Providers;
 using BatchEditor.ReadModel;
+using BatchEditor.Scheduling;
 using BatchEditor.Storage;
 using BatchEditor.Storage.AzureBlob;
 using BatchEditor.Usage;
@@ -38,6 +39,7 @@ public static class ServiceRegistration
         services.AddSingleton<ManifestSubmission>();
         services.AddSingleton<ManifestQueries>();
         services.AddSingleton<LedgerQueries>();
+        services.AddSingleton<ResultsCsv>();
         services.AddSingleton<TransitionApplier>();
         services.AddSingleton<ItemTransitions>();
         services.AddSingleton<Leases>();
@@ -107,7 +109,18 @@ public static class ServiceRegistration
         services.AddHostedService<NewWorkListener>();
         services.AddHostedService<WorkerHeartbeat>();
 
+        services.AddScheduling(configuration, runJobs: true);
+        return services;
+    }
+
+    /// <summary>
+    /// Quartz on its clustered PostgreSQL store. <paramref name="runJobs"/>: this process runs the scheduler (workers);
+    /// otherwise (<c>batch-editor web</c>) it only reads and changes the store, and the workers' schedulers act on it.
+    /// </summary>
+    public static IServiceCollection AddScheduling(this IServiceCollection services, IConfiguration configuration, bool runJobs)
+    {
         var configured = configuration.GetSection("Worker").Get<WorkerOptions>() ?? new WorkerOptions();
+        services.AddSingleton<ScheduleControl>();
         services.AddQuartz(q =>
         {
             q.ConfigureScheduler(o => { o.InstanceName = configured.SchedulerName; o.GenerateInstanceId = true; });
@@ -117,11 +130,12 @@ public static class ServiceRegistration
                 store.UseClustering();
                 store.UseSystemTextJsonSerializer();
             });
+            if (!runJobs) return;
             q.AddJob<RescueLeasesJob>(j => j.WithIdentity(RescueLeasesJob.Key).StoreDurably());
             q.AddTrigger(t => t.ForJob(RescueLeasesJob.Key).WithIdentity("rescue-leases", "maintenance")
                 .StartNow().WithSimpleSchedule(s => s.WithInterval(configured.RescueInterval).RepeatForever()));
         });
-        services.AddQuartzHostedService(o => o.WaitForJobsToComplete = true);
+        if (runJobs) services.AddQuartzHostedService(o => o.WaitForJobsToComplete = true);
         return services;
     }
 

@@ -3,7 +3,6 @@ using System.Globalization;
 using BatchEditor.Storage;
 using BatchEditor.Storage.AzureBlob;
 using BatchEditor.Usage;
-using CsvHelper;
 using Microsoft.Extensions.DependencyInjection;
 
 namespace BatchEditor.Host.Cli;
@@ -23,7 +22,6 @@ public static class ResultsCommand
         command.SetAction((parse, ct) => CommandHost.RunAsync(async () =>
         {
             using var host = CommandHost.Build();
-            var queries = host.Services.GetRequiredService<ManifestQueries>();
             if (await CommandHost.FindManifestAsync(host, parse.GetValue(manifest)!, ct) is not { } info) return ExitCodes.Usage;
 
             var validFor = parse.GetValue(signed);
@@ -34,20 +32,8 @@ public static class ResultsCommand
 
             var file = parse.GetValue(output);
             await using var stream = file is null ? Console.OpenStandardOutput() : file.Create();
-            await using var csv = CsvWriter.Create(stream, options: null, leaveOpen: true);
-            string[] columns = ["id", "state", "reason", "provider", "provider_job", "outputs", "credits", "cost_usd", "cost_estimated"];
-            csv.WriteRecord(validFor is null ? columns : [.. columns, $"signed_urls (until {expiresAt:u})"]);
-            var count = 0;
-            await foreach (var row in queries.ResultsAsync(info.Id, ct))
-            {
-                string[] values = [row.RowId, row.State, row.Reason, row.Provider, row.JobId ?? "", string.Join(" ", row.Locations),
-                    row.Credits.ToString(CultureInfo.InvariantCulture), row.CostUsd?.ToString(CultureInfo.InvariantCulture) ?? "",
-                    row.CostEstimated ? "true" : "false"];
-                csv.WriteRecord(validFor is null ? values
-                    : [.. values, string.Join(" ", row.Locations.Select(l => ((AzureBlobStore)store).SignedUrl(l, expiresAt)))]);
-                count++;
-            }
-            await csv.FlushAsync(ct);
+            var sign = validFor is null ? null : (Func<string, string>)(l => ((AzureBlobStore)store).SignedUrl(l, expiresAt));
+            var count = await host.Services.GetRequiredService<ResultsCsv>().WriteAsync(stream, info.Id, sign, expiresAt, ct);
             if (file is not null) Console.WriteLine($"Wrote {count} row(s) to {file.FullName}");
             return ExitCodes.Ok;
         }));

@@ -1,0 +1,68 @@
+using BatchEditor.Items;
+using BatchEditor.Operations;
+using BatchEditor.ReadModel;
+using BatchEditor.Storage;
+using Microsoft.AspNetCore.Http.HttpResults;
+
+namespace BatchEditor.Host.Web.Api;
+
+/// <summary>Items over HTTP: search across manifests, one item's whole story, its outputs, and the operator's actions on it.</summary>
+public static class ItemsApi
+{
+    public sealed record Review(string Action, string? Reference = null, string? Note = null);
+
+    public sealed record Done(bool Moved, string Message);
+
+    public static void MapItemsApi(this RouteGroupBuilder api)
+    {
+        var items = api.MapGroup("/items").WithTags("Items");
+        items.MapGet("/", async (ItemSearch search, Guid? manifest, ItemState? state, string? provider, string? q, long? after, int? limit, CancellationToken ct) =>
+            TypedResults.Ok(await search.PageAsync(new ItemFilter(manifest, state, provider, q), after ?? 0, limit ?? 50, ct)))
+            .WithSummary("Find items in every manifest by state, provider and text (row id, prompt, reason); keyset paging.");
+        items.MapGet("/{id:long}", async Task<Results<Ok<ItemDetail>, NotFound>> (long id, ItemDetails details, CancellationToken ct) =>
+            await details.FindAsync(id, ct) is { } d ? TypedResults.Ok(d) : TypedResults.NotFound())
+            .WithSummary("History, attempts, outputs and ledger rows of one item.");
+        api.MapGet("/outputs/{id:long}/content", OutputAsync).WithTags("Items")
+            .WithSummary("A stored output: a redirect to a signed link (Azure Blob) or the file itself.");
+
+        var actions = items.MapGroup("/{id:long}").RequireAuthorization(WebRegistration.OperatePolicy).DisableAntiforgery();
+        actions.MapPost("/retry", (long id, OperatorActions a, HttpContext http, CancellationToken ct) =>
+            Moved(a.RetryItemsAsync([id], Actor.Of(http.User), ct), id, "queued again as a new run", "is not Failed, Expired or Cancelled"));
+        actions.MapPost("/cancel", (long id, OperatorActions a, HttpContext http, CancellationToken ct) =>
+            Moved(a.CancelItemsAsync([id], Actor.Of(http.User), ct), id, "cancelled", "cannot be cancelled in its state"));
+        actions.MapPost("/hold", (long id, OperatorActions a, HttpContext http, CancellationToken ct) =>
+            Moved(a.HoldItemsAsync([id], Actor.Of(http.User), ct), id, "held", "is not Pending"));
+        actions.MapPost("/release", (long id, OperatorActions a, HttpContext http, CancellationToken ct) =>
+            Moved(a.ReleaseItemsAsync([id], Actor.Of(http.User), ct), id, "released", "is not Held"));
+        actions.MapPost("/review", ResolveAsync).WithSummary("Resolve a NeedsReview item: action = adopt (with reference), resubmit or fail (with note).");
+    }
+
+    private static async Task<Results<Ok<Done>, Conflict<Done>>> Moved(Task<int> act, long id, string done, string refused) =>
+        await act == 1 ? TypedResults.Ok(new Done(true, $"item {id} {done}")) : TypedResults.Conflict(new Done(false, $"item {id} {refused}"));
+
+    public static async Task<OperatorActions.Outcome> ResolveReviewAsync(OperatorActions actions, long id, Review review, string actor, CancellationToken ct) =>
+        review.Action.ToLowerInvariant() switch
+        {
+            "adopt" when !string.IsNullOrWhiteSpace(review.Reference) => await actions.AdoptAsync(id, review.Reference.Trim(), actor, ct),
+            "adopt" => new(false, "adopt needs the provider's job reference"),
+            "resubmit" => await actions.ResubmitAsync(id, actor, ct),
+            "fail" => await actions.FailAsync(id, actor, review.Note, ct),
+            _ => new(false, $"unknown action '{review.Action}': adopt, resubmit or fail"),
+        };
+
+    private static async Task<Results<Ok<Done>, Conflict<Done>>> ResolveAsync(long id, Review review, OperatorActions actions, HttpContext http, CancellationToken ct)
+    {
+        var outcome = await ResolveReviewAsync(actions, id, review, Actor.Of(http.User), ct);
+        return outcome.Done ? TypedResults.Ok(new Done(true, outcome.Message)) : TypedResults.Conflict(new Done(false, outcome.Message));
+    }
+
+    private static async Task<IResult> OutputAsync(long id, ItemDetails details, IBlobStore store, CancellationToken ct)
+    {
+        if (await details.OutputAsync(id, ct) is not { State: "Stored", BlobName: { } name, Location: { } location } output)
+            return TypedResults.NotFound("no stored output with that id");
+        if (store.ReadLink(location, DateTimeOffset.UtcNow.AddMinutes(15)) is { } link) return TypedResults.Redirect(link);
+        return store.OpenRead(name) is { } stream
+            ? TypedResults.Stream(stream, output.ContentType ?? "application/octet-stream", enableRangeProcessing: true)
+            : TypedResults.NotFound($"output {id} is recorded as stored at {location}, but the store has no such file");
+    }
+}

@@ -1,0 +1,107 @@
+using BatchEditor.Items;
+using BatchEditor.Manifests;
+using BatchEditor.Operations;
+using BatchEditor.ReadModel;
+using BatchEditor.Storage;
+using BatchEditor.Storage.AzureBlob;
+using BatchEditor.Usage;
+using Microsoft.AspNetCore.Http.HttpResults;
+using Microsoft.AspNetCore.Mvc;
+
+namespace BatchEditor.Host.Web.Api;
+
+/// <summary>Manifests over HTTP, with the CLI's semantics: submit (all rows or none), list, progress, items, results, actions.</summary>
+public static class ManifestsApi
+{
+    public sealed record Submitted(Guid Id, string Name, int Items, IReadOnlyList<string> SkippedRows);
+
+    public sealed record Refused(string Error, IReadOnlyList<string> Problems);
+
+    public sealed record ActionResult(string Manifest, int Moved);
+
+    public static void MapManifestsApi(this RouteGroupBuilder api)
+    {
+        var manifests = api.MapGroup("/manifests").WithTags("Manifests");
+        manifests.MapPost("/", SubmitAsync).DisableAntiforgery().RequireAuthorization(WebRegistration.OperatePolicy)
+            .WithSummary("Submit a CSV manifest (multipart field 'file', or a text/csv body). Nothing is imported if any row is invalid, unless skipInvalid.");
+        manifests.MapGet("/", async (ManifestSummaries summaries, DateTimeOffset? before, int? limit, CancellationToken ct) =>
+            TypedResults.Ok(await summaries.RecentAsync(limit ?? 50, before, ct))).WithSummary("Recent manifests with progress, cost and ETA.");
+        manifests.MapGet("/{manifest}", async Task<Results<Ok<ManifestSummary>, NotFound<string>>> (string manifest, ManifestSummaries summaries, CancellationToken ct) =>
+            await summaries.FindAsync(manifest, ct) is { } s ? TypedResults.Ok(s) : NotFound(manifest));
+        manifests.MapGet("/{manifest}/items", ListItemsAsync).WithSummary("A page of the manifest's items (keyset: pass the previous page's 'next' as 'after').");
+        manifests.MapGet("/{manifest}/results", ResultsAsync).WithSummary("The results CSV, as `batch-editor results` writes it.");
+
+        var actions = manifests.MapGroup("/{manifest}").RequireAuthorization(WebRegistration.OperatePolicy).DisableAntiforgery();
+        actions.MapPost("/retry", (string manifest, [FromQuery] ItemState[]? state, ManifestQueries q, OperatorActions a, HttpContext http, CancellationToken ct) =>
+            ActAsync(manifest, q, id => a.RetryAsync(id, state is { Length: > 0 } ? state : [ItemState.Failed], Actor.Of(http.User), ct), ct));
+        actions.MapPost("/cancel", (string manifest, ManifestQueries q, OperatorActions a, HttpContext http, CancellationToken ct) =>
+            ActAsync(manifest, q, id => a.CancelAsync(id, Actor.Of(http.User), ct), ct));
+        actions.MapPost("/hold", (string manifest, ManifestQueries q, OperatorActions a, HttpContext http, CancellationToken ct) =>
+            ActAsync(manifest, q, id => a.HoldAsync(id, Actor.Of(http.User), ct), ct));
+        actions.MapPost("/release", (string manifest, ManifestQueries q, OperatorActions a, HttpContext http, CancellationToken ct) =>
+            ActAsync(manifest, q, id => a.ReleaseAsync(id, Actor.Of(http.User), ct), ct));
+    }
+
+    internal static NotFound<string> NotFound(string manifest) =>
+        TypedResults.NotFound($"no manifest named '{manifest}' (GET /api/manifests lists them)");
+
+    private static async Task<Results<Created<Submitted>, UnprocessableEntity<Refused>, Conflict<Refused>, BadRequest<string>>> SubmitAsync(
+        HttpRequest request, ManifestSubmission submission, CancellationToken ct,
+        [FromQuery] string? provider, [FromQuery] string? model, [FromQuery] string? quality, [FromQuery] string? size,
+        [FromQuery] string? prompt, [FromQuery] string? name, [FromQuery] bool force = false, [FromQuery] bool skipInvalid = false)
+    {
+        if (name is not null && !ManifestImporter.IsValidName(name))
+            return TypedResults.BadRequest($"name '{name}' may use only letters, digits, '.', '_' and '-'");
+        var (content, source) = await ReadCsvAsync(request, ct);
+        if (content is null) return TypedResults.BadRequest("send the CSV as multipart/form-data (field 'file') or as a text/csv body");
+        var defaults = new ManifestDefaults(provider ?? "pixeldojo", model, quality?.ToLowerInvariant(), size, prompt);
+        var result = await submission.SubmitAsync(new(content, source, defaults, name, force, skipInvalid), ct);
+        var problems = result.Errors.Select(e => e.ToString()).ToList();
+        if (result.DuplicateOf is { } existing)
+            return TypedResults.Conflict(new Refused(ManifestImporter.DuplicateManifestException.MessageFor(existing).Replace("--force", "force=true"), []));
+        if (result.Imported is not { } imported)
+            return TypedResults.UnprocessableEntity(new Refused($"{problems.Count} problem(s) in {result.RowCount} row(s); nothing was imported", problems));
+        return TypedResults.Created($"/api/manifests/{imported.Id}", new Submitted(imported.Id, imported.Name, imported.Items, problems));
+    }
+
+    private static async Task<(byte[]? Content, string Source)> ReadCsvAsync(HttpRequest request, CancellationToken ct)
+    {
+        using var buffer = new MemoryStream();
+        if (request.HasFormContentType)
+        {
+            var form = await request.ReadFormAsync(ct);
+            if ((form.Files.GetFile("file") ?? form.Files.FirstOrDefault()) is not { } file) return (null, "");
+            await file.CopyToAsync(buffer, ct);
+            return (buffer.ToArray(), $"upload:{file.FileName}");
+        }
+        if (request.ContentType?.StartsWith("text/csv", StringComparison.OrdinalIgnoreCase) != true) return (null, "");
+        await request.Body.CopyToAsync(buffer, ct);
+        return (buffer.ToArray(), "upload");
+    }
+
+    private static async Task<Results<Ok<Page<ItemRow>>, NotFound<string>>> ListItemsAsync(string manifest, ManifestQueries manifests, ItemSearch search,
+        ItemState? state, string? provider, string? q, long? after, int? limit, CancellationToken ct)
+    {
+        if (await manifests.FindAsync(manifest, ct) is not { } info) return NotFound(manifest);
+        return TypedResults.Ok(await search.PageAsync(new ItemFilter(info.Id, state, provider, q), after ?? 0, limit ?? 50, ct));
+    }
+
+    private static async Task<IResult> ResultsAsync(string manifest, ManifestQueries manifests, ResultsCsv csv, IBlobStore store, HttpResponse response,
+        TimeSpan? signedFor, CancellationToken ct)
+    {
+        if (await manifests.FindAsync(manifest, ct) is not { } info) return NotFound(manifest);
+        if (signedFor is not null && store is not AzureBlobStore) return TypedResults.BadRequest($"signedFor needs Azure Blob storage; outputs are in {store.Kind} storage");
+        var until = DateTimeOffset.UtcNow + (signedFor ?? TimeSpan.Zero);
+        response.ContentType = "text/csv; charset=utf-8";
+        response.Headers.ContentDisposition = $"attachment; filename=\"{info.Name}-results.csv\"";
+        await csv.WriteAsync(response.Body, info.Id, signedFor is null ? null : l => ((AzureBlobStore)store).SignedUrl(l, until), until, ct);
+        return TypedResults.Empty;
+    }
+
+    private static async Task<Results<Ok<ActionResult>, NotFound<string>>> ActAsync(string manifest, ManifestQueries manifests, Func<Guid, Task<int>> act,
+        CancellationToken ct)
+    {
+        if (await manifests.FindAsync(manifest, ct) is not { } info) return NotFound(manifest);
+        return TypedResults.Ok(new ActionResult(info.Name, await act(info.Id)));
+    }
+}

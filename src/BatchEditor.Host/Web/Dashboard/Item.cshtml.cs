@@ -1,0 +1,50 @@
+using BatchEditor.Host.Web.Api;
+using BatchEditor.Operations;
+using BatchEditor.ReadModel;
+using Microsoft.AspNetCore.Mvc;
+using Microsoft.AspNetCore.Mvc.RazorPages;
+using Microsoft.EntityFrameworkCore;
+
+namespace BatchEditor.Host.Web.Dashboard;
+
+/// <summary>One item: why it is where it is, everything tried, what it produced and cost, and what an operator can do.</summary>
+public sealed class ItemModel(ItemDetails details, OperatorActions actions, BatchEditorDb db) : PageModel
+{
+    public ItemDetail Detail { get; private set; } = null!;
+    public PauseRecord? Paused { get; private set; }
+    public Money Cost { get; private set; } = Money.Zero;
+
+    /// <summary>The job a late answer named, if any: what "adopt" most likely wants.</summary>
+    public string? SuggestedReference => Detail.Attempts.LastOrDefault(a => a.ProviderJobId is not null)?.ProviderJobId;
+
+    public async Task<IActionResult> OnGetAsync(long id, CancellationToken ct)
+    {
+        if (await details.FindAsync(id, ct) is not { } detail) return NotFound();
+        Detail = detail;
+        Paused = await db.Pauses.FirstOrDefaultAsync(p => p.Provider == detail.Item.Provider, ct);
+        Cost = detail.Ledger.Aggregate(Money.Zero, (sum, l) => sum.Plus(new Money(l.Credits, l.CostUsd, l.Estimated)));
+        return Page();
+    }
+
+    public Task<IActionResult> OnPostRetryAsync(long id, CancellationToken ct) => CountAsync(id, () => actions.RetryItemsAsync([id], Actor.Of(User), ct), "queued again as a new run");
+
+    public Task<IActionResult> OnPostHoldAsync(long id, CancellationToken ct) => CountAsync(id, () => actions.HoldItemsAsync([id], Actor.Of(User), ct), "held");
+
+    public Task<IActionResult> OnPostReleaseAsync(long id, CancellationToken ct) => CountAsync(id, () => actions.ReleaseItemsAsync([id], Actor.Of(User), ct), "released");
+
+    public Task<IActionResult> OnPostCancelAsync(long id, CancellationToken ct) => CountAsync(id, () => actions.CancelItemsAsync([id], Actor.Of(User), ct), "cancelled");
+
+    public async Task<IActionResult> OnPostReviewAsync(long id, string action, string? reference, string? note, CancellationToken ct)
+    {
+        if (!User.IsInRole(Auth.DashboardOptions.Operator)) return Forbid();
+        TempData["Message"] = (await ItemsApi.ResolveReviewAsync(actions, id, new ItemsApi.Review(action, reference, note), Actor.Of(User), ct)).Message;
+        return RedirectToPage(new { id });
+    }
+
+    private async Task<IActionResult> CountAsync(long id, Func<Task<int>> act, string done)
+    {
+        if (!User.IsInRole(Auth.DashboardOptions.Operator)) return Forbid();
+        TempData["Message"] = await act() == 1 ? $"Item {id} {done}." : $"Item {id} was not {done}: its state changed meanwhile.";
+        return RedirectToPage(new { id });
+    }
+}

@@ -1,0 +1,43 @@
+using BatchEditor.Items;
+using BatchEditor.Operations;
+using BatchEditor.ReadModel;
+using Microsoft.AspNetCore.Mvc;
+using Microsoft.AspNetCore.Mvc.RazorPages;
+
+namespace BatchEditor.Host.Web.Dashboard;
+
+/// <summary>One manifest: progress, money, ETA, its items, and the manifest-wide actions.</summary>
+public sealed class ManifestModel(ManifestSummaries summaries, ItemSearch search, OperatorActions actions) : PageModel
+{
+    public ManifestSummary Summary { get; private set; } = null!;
+    public ItemTableView Table { get; private set; } = null!;
+
+    public async Task<IActionResult> OnGetAsync(string manifest, ItemState? state, string? provider, string? q, long? after, CancellationToken ct)
+    {
+        if (await summaries.FindAsync(manifest, ct) is not { } summary) return NotFound();
+        Summary = summary;
+        var filter = new ItemFilter(summary.Manifest.Id, state, provider, q);
+        Table = new(await search.PageAsync(filter, after ?? 0, ItemsModel.PageSize, ct), filter, $"/dashboard/manifests/{Uri.EscapeDataString(manifest)}", after ?? 0);
+        return Page();
+    }
+
+    public Task<IActionResult> OnPostRetryAsync(string manifest, CancellationToken ct) =>
+        ActAsync(manifest, id => actions.RetryAsync(id, [ItemState.Failed], Api.Actor.Of(User), ct), "queued again", ct);
+
+    public Task<IActionResult> OnPostHoldAsync(string manifest, CancellationToken ct) =>
+        ActAsync(manifest, id => actions.HoldAsync(id, Api.Actor.Of(User), ct), "held", ct);
+
+    public Task<IActionResult> OnPostReleaseAsync(string manifest, CancellationToken ct) =>
+        ActAsync(manifest, id => actions.ReleaseAsync(id, Api.Actor.Of(User), ct), "released", ct);
+
+    public Task<IActionResult> OnPostCancelAsync(string manifest, CancellationToken ct) =>
+        ActAsync(manifest, id => actions.CancelAsync(id, Api.Actor.Of(User), ct), "cancelled", ct);
+
+    private async Task<IActionResult> ActAsync(string manifest, Func<Guid, Task<int>> act, string done, CancellationToken ct)
+    {
+        if (!User.IsInRole(Auth.DashboardOptions.Operator)) return Forbid();
+        if (await summaries.FindAsync(manifest, ct) is not { } summary) return NotFound();
+        TempData["Message"] = $"{await act(summary.Manifest.Id)} item(s) {done}.";
+        return RedirectToPage(new { manifest });
+    }
+}

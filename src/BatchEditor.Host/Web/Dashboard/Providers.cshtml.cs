@@ -1,0 +1,28 @@
+using BatchEditor.Host.Web.Api;
+using BatchEditor.Operations;
+using BatchEditor.ReadModel;
+using Microsoft.AspNetCore.Mvc;
+using Microsoft.AspNetCore.Mvc.RazorPages;
+
+namespace BatchEditor.Host.Web.Dashboard;
+
+public sealed class ProvidersModel(ProviderHealthQueries queries, ProviderPauses pauses) : PageModel
+{
+    public List<ProviderHealth> Providers { get; private set; } = [];
+
+    public async Task OnGetAsync(CancellationToken ct) => Providers = await queries.AllAsync(ct);
+
+    public async Task<IActionResult> OnPostPauseAsync(string provider, CancellationToken ct)
+    {
+        if (!User.IsInRole(Auth.DashboardOptions.Operator)) return Forbid();
+        TempData["Message"] = await pauses.PauseAsync(provider, Actor.Of(User), "paused from the dashboard", ct) ? $"{provider} paused." : $"{provider} was already paused.";
+        return RedirectToPage();
+    }
+
+    public async Task<IActionResult> OnPostResumeAsync(string provider, CancellationToken ct)
+    {
+        if (!User.IsInRole(Auth.DashboardOptions.Operator)) return Forbid();
+        TempData["Message"] = await pauses.ResumeAsync(provider, ct) ? $"{provider} resumed." : $"{provider} was not paused.";
+        return RedirectToPage();
+    }
+}

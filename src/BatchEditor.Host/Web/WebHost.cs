@@ -1,0 +1,44 @@
+using BatchEditor.Engine;
+using BatchEditor.Host.Telemetry;
+using BatchEditor.Host.Web.Auth;
+using Microsoft.AspNetCore.Hosting.Server;
+using Microsoft.AspNetCore.Hosting.Server.Features;
+using Microsoft.Extensions.Options;
+
+namespace BatchEditor.Host.Web;
+
+/// <summary>
+/// The host that serves the dashboard: alone (<c>batch-editor web</c>) or with a worker in the same process
+/// (<c>worker --dashboard</c>). Addresses come from where ASP.NET Core users expect them: <c>--urls</c>,
+/// <c>ASPNETCORE_URLS</c>, or <c>Kestrel:Endpoints</c> settings; with none of them, <see cref="DefaultUrl"/> on loopback.
+/// </summary>
+public static class WebHost
+{
+    public const string DefaultUrl = "http://127.0.0.1:5080";
+
+    public static WebApplication Build(string? urls, bool withWorker, Action<WorkerOptions>? workerOverrides = null)
+    {
+        var builder = WebApplication.CreateBuilder(new WebApplicationOptions { ContentRootPath = AppContext.BaseDirectory, Args = [] });
+        if (!string.IsNullOrWhiteSpace(urls)) builder.WebHost.UseUrls(urls.Split([';', ','], StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries));
+        else if (builder.Configuration["urls"] is null && !builder.Configuration.GetSection("Kestrel:Endpoints").Exists()) builder.WebHost.UseUrls(DefaultUrl);
+        builder.Logging.AddFilter("Microsoft.AspNetCore", LogLevel.Warning);
+        builder.Logging.AddFilter("Microsoft.EntityFrameworkCore", LogLevel.Warning);
+        builder.Services.AddBatchEditorCore(builder.Configuration);
+        if (withWorker) builder.Services.AddBatchEditorWorker(builder.Configuration, workerOverrides);
+        builder.Services.AddBatchEditorWeb(builder.Configuration, runsJobs: withWorker);
+        OtlpExport.AddOtlpExport(builder.Services, builder.Configuration);
+        var app = builder.Build();
+        app.MapBatchEditorWeb();
+        return app;
+    }
+
+    /// <summary>After start: refuses an open address without users, then says where the dashboard is.</summary>
+    public static string? CheckListening(IHost host)
+    {
+        var server = host.Services.GetRequiredService<IServer>();
+        if (ListenGuard.Problem(server, host.Services.GetRequiredService<IOptions<DashboardOptions>>()) is { } problem) return problem;
+        foreach (var address in server.Features.Get<IServerAddressesFeature>()?.Addresses ?? [])
+            Console.WriteLine($"Dashboard: {address.TrimEnd('/')}/dashboard");
+        return null;
+    }
+}

@@ -1,0 +1,87 @@
+using System.Text.Json;
+using System.Text.Json.Serialization;
+using BatchEditor.Host.Web.Api;
+using BatchEditor.Host.Web.Auth;
+using BatchEditor.Host.Web.Health;
+using BatchEditor.Host.Web.Metrics;
+using BatchEditor.Telemetry;
+using Microsoft.AspNetCore.Authentication;
+using Microsoft.AspNetCore.Authorization;
+using Microsoft.AspNetCore.Diagnostics.HealthChecks;
+using Microsoft.Extensions.Diagnostics.HealthChecks;
+using Microsoft.Extensions.Options;
+
+namespace BatchEditor.Host.Web;
+
+/// <summary>The dashboard, the HTTP API, health probes and metrics: one registration and one mapping.</summary>
+public static class WebRegistration
+{
+    /// <summary>Actions (anything that changes an item, a provider or a schedule) need the Operator role; Viewers only read.</summary>
+    public const string OperatePolicy = "operate";
+
+    public static IServiceCollection AddBatchEditorWeb(this IServiceCollection services, IConfiguration configuration, bool runsJobs)
+    {
+        services.AddOptions<DashboardOptions>().Bind(configuration.GetSection("Dashboard")).ValidateDataAnnotations()
+            .Validate(o => o.Users.All(u => u.Name.Length > 0 && u.Password.Length >= 12 && u.Role is DashboardOptions.Operator or DashboardOptions.Viewer),
+                "every Dashboard user needs a Name, a Password of at least 12 characters and a Role of Operator or Viewer")
+            .ValidateOnStart();
+        services.AddAuthentication(DashboardAuthentication.SchemeName)
+            .AddScheme<AuthenticationSchemeOptions, DashboardAuthentication>(DashboardAuthentication.SchemeName, null);
+        services.AddAuthorizationBuilder()
+            .SetFallbackPolicy(new AuthorizationPolicyBuilder().RequireAuthenticatedUser().Build())
+            .AddPolicy(OperatePolicy, p => p.RequireRole(DashboardOptions.Operator));
+        services.AddReadModel();
+        if (!runsJobs) services.AddScheduling(configuration, runJobs: false);
+        services.AddSingleton(new SchedulerRole(runsJobs));
+        services.AddHealthChecks()
+            .AddCheck<DatabaseCheck>("database", tags: ["ready"])
+            .AddCheck<StorageCheck>("storage", tags: ["ready"])
+            .AddCheck<SchedulerCheck>("scheduler", tags: ["ready"]);
+        services.AddSingleton<QueueGauges>();
+        services.AddSingleton(_ => new PrometheusText(BatchEditorMetrics.MeterName));
+        services.ConfigureHttpJsonOptions(o => o.SerializerOptions.Converters.Add(new JsonStringEnumConverter()));
+        services.AddOpenApi();
+        services.AddRazorPages(o => o.RootDirectory = "/Web/Dashboard");
+        return services;
+    }
+
+    public static WebApplication MapBatchEditorWeb(this WebApplication app)
+    {
+        app.UseMiddleware<CrossOriginGuard>();
+        app.UseAuthentication();
+        app.UseAuthorization();
+        app.UseAntiforgery();
+
+        // Probes come from orchestrators that carry no credentials, and say nothing secret.
+        app.MapHealthChecks("/health/live", new HealthCheckOptions { Predicate = _ => false }).AllowAnonymous();
+        app.MapHealthChecks("/health/ready", new HealthCheckOptions { Predicate = c => c.Tags.Contains("ready"), ResponseWriter = WriteHealthAsync })
+            .AllowAnonymous();
+        app.MapGet("/metrics", async (QueueGauges gauges, PrometheusText prometheus, CancellationToken ct) =>
+        {
+            await gauges.RefreshAsync(ct);
+            return TypedResults.Text(prometheus.Write(), "text/plain; version=0.0.4; charset=utf-8");
+        }).ExcludeFromDescription();
+        app.MapOpenApi();
+
+        var api = app.MapGroup("/api");
+        api.MapManifestsApi();
+        api.MapItemsApi();
+        api.MapOperationsApi();
+        api.MapEventsApi();
+
+        app.MapRazorPages();
+        app.MapGet("/", () => TypedResults.Redirect("/dashboard")).ExcludeFromDescription();
+        app.MapGet("/dashboard/assets/{name}", DashboardAssets.Serve).ExcludeFromDescription();
+        return app;
+    }
+
+    private static Task WriteHealthAsync(HttpContext context, HealthReport report)
+    {
+        context.Response.ContentType = "application/json";
+        return context.Response.WriteAsync(JsonSerializer.Serialize(new
+        {
+            status = report.Status.ToString(),
+            checks = report.Entries.ToDictionary(e => e.Key, e => new { status = e.Value.Status.ToString(), description = e.Value.Description }),
+        }));
+    }
+}
