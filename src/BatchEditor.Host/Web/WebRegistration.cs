@@ -47,6 +47,9 @@ public static class WebRegistration
 
     public static WebApplication MapBatchEditorWeb(this WebApplication app)
     {
+        // Listening from the start: counters only count what happens after their listener exists.
+        app.Services.GetRequiredService<PrometheusText>();
+        app.Services.GetRequiredService<QueueGauges>();
         app.UseMiddleware<CrossOriginGuard>();
         app.UseAuthentication();
         app.UseAuthorization();
@@ -75,6 +78,9 @@ public static class WebRegistration
         return app;
     }
 
+    // Descriptions quote commands (`batch-editor migrate`): written as they are, not as \u0060 escapes.
+    private static readonly JsonSerializerOptions HealthJson = new() { Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping };
+
     private static Task WriteHealthAsync(HttpContext context, HealthReport report)
     {
         context.Response.ContentType = "application/json";
@@ -82,6 +88,6 @@ public static class WebRegistration
         {
             status = report.Status.ToString(),
             checks = report.Entries.ToDictionary(e => e.Key, e => new { status = e.Value.Status.ToString(), description = e.Value.Description }),
-        }));
+        }, HealthJson));
     }
 }

@@ -22,7 +22,10 @@ public sealed class WorkerProcess : IAsyncDisposable
     }
 
     public static WorkerProcess Start(IReadOnlyDictionary<string, string> environment, params string[] args) =>
-        new(Cli.Start(environment, ["worker", .. args]));
+        StartCommand(environment, ["worker", .. args]);
+
+    /// <summary>Any long-running command (<c>web</c>, <c>worker --dashboard</c>).</summary>
+    public static WorkerProcess StartCommand(IReadOnlyDictionary<string, string> environment, params string[] args) => new(Cli.Start(environment, args));
 
     public int Pid => _process.Id;
     public bool HasExited => _process.HasExited;

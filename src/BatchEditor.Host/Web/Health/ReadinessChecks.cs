@@ -22,6 +22,10 @@ public sealed class DatabaseCheck(NpgsqlDataSource dataSource) : IHealthCheck
                 ? HealthCheckResult.Healthy($"{applied.Count} migrations applied")
                 : HealthCheckResult.Unhealthy($"not migrated ({string.Join(", ", missing)}); run `batch-editor migrate`");
         }
+        catch (PostgresException e) when (e.SqlState == PostgresErrorCodes.UndefinedTable)
+        {
+            return HealthCheckResult.Unhealthy("the database is not set up; run `batch-editor migrate`");
+        }
         catch (Exception e) when (e is NpgsqlException or TimeoutException)
         {
             return HealthCheckResult.Unhealthy($"cannot reach PostgreSQL: {e.Message}");

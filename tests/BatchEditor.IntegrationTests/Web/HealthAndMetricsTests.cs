@@ -1,0 +1,63 @@
+using System.Net;
+using System.Text.Json;
+using BatchEditor.IntegrationTests.Infrastructure;
+using Npgsql;
+
+namespace BatchEditor.IntegrationTests.Web;
+
+/// <summary>The probes an orchestrator calls and the metrics a Prometheus server scrapes, from a real worker with its dashboard.</summary>
+public class HealthAndMetricsTests
+{
+    [Fact]
+    public async Task Metrics_count_what_the_worker_did_and_readiness_reports_each_dependency()
+    {
+        await using var bed = await TestBed.StartAsync();
+        await bed.ImportAsync(Csv.Manifest(4, i => i == 4 ? "[sim:fail]" : ""), name: "metered");
+        await using var server = await DashboardServer.StartAsync(bed.EnvironmentVariables(), ["worker", "--dashboard"]);
+        await bed.WaitForAsync(async () => await bed.ScalarAsync<long>("select count(*) from items where state in ('Succeeded', 'Failed')") == 4);
+
+        var ready = await server.Http.GetAsync("/health/ready");
+        var body = JsonDocument.Parse(await ready.Content.ReadAsStringAsync()).RootElement;
+        Assert.Equal(HttpStatusCode.OK, ready.StatusCode);
+        foreach (var check in new[] { "database", "storage", "scheduler" })
+            Assert.Equal("Healthy", body.GetProperty("checks").GetProperty(check).GetProperty("status").GetString());
+        Assert.Contains("running", body.GetProperty("checks").GetProperty("scheduler").GetProperty("description").GetString());
+
+        var metrics = await server.Http.GetStringAsync("/metrics");
+        Assert.Equal(3, Value(metrics, "batch_editor_item_transitions_total", "provider=\"pixeldojo\",state=\"Succeeded\""));
+        Assert.Equal(1, Value(metrics, "batch_editor_item_transitions_total", "provider=\"pixeldojo\",state=\"Failed\""));
+        Assert.Equal(3, Value(metrics, "batch_editor_items", "state=\"Succeeded\""));
+        Assert.Equal(0, Value(metrics, "batch_editor_queue_depth", null));
+        Assert.Equal(4, Value(metrics, "batch_editor_provider_calls_total", "operation=\"submit\",outcome=\"accepted\",provider=\"pixeldojo\""));
+        Assert.True(Value(metrics, "batch_editor_output_bytes_total", "store=\"FileSystem\"") > 1000);
+        Assert.True(Value(metrics, "batch_editor_credits_total", "estimated=\"false\",kind=\"charge\",provider=\"pixeldojo\"") > 0);
+        Assert.Equal(3, Value(metrics, "batch_editor_step_duration_seconds_count", "outcome=\"ok\",step=\"copy\""));
+        Assert.Equal(3, Value(metrics, "batch_editor_step_duration_seconds_bucket", "outcome=\"ok\",step=\"copy\",le=\"+Inf\""));
+        Assert.Contains("# TYPE batch_editor_step_duration_seconds histogram", metrics);
+        Assert.Contains("# TYPE batch_editor_item_transitions_total counter", metrics);
+    }
+
+    [Fact]
+    public async Task Readiness_fails_with_the_fix_when_the_database_is_not_migrated_while_liveness_holds()
+    {
+        await using var bed = await TestBed.StartAsync();
+        var empty = $"empty_{Guid.NewGuid():N}";
+        await bed.ExecAsync($"create database {empty}");
+        var env = bed.EnvironmentVariables();
+        env["ConnectionStrings__BatchEditor"] = new NpgsqlConnectionStringBuilder(bed.ConnectionString) { Database = empty }.ConnectionString;
+        await using var web = await DashboardServer.StartAsync(env, ["web"]);
+
+        Assert.Equal(HttpStatusCode.OK, (await web.Http.GetAsync("/health/live")).StatusCode);
+        var ready = await web.Http.GetAsync("/health/ready");
+        Assert.Equal(HttpStatusCode.ServiceUnavailable, ready.StatusCode);
+        Assert.Contains("run `batch-editor migrate`", await ready.Content.ReadAsStringAsync());
+    }
+
+    /// <summary>The value of one series; the labels as written (sorted by name, a histogram's le last), or null for none.</summary>
+    private static double Value(string metrics, string name, string? labels)
+    {
+        var line = metrics.Split('\n').FirstOrDefault(l => l.StartsWith(labels is null ? name + " " : $"{name}{{{labels}}} ", StringComparison.Ordinal))
+            ?? throw new Xunit.Sdk.XunitException($"no series {name}{{{labels}}} in:\n{metrics}");
+        return double.Parse(line[(line.LastIndexOf(' ') + 1)..], System.Globalization.CultureInfo.InvariantCulture);
+    }
+}

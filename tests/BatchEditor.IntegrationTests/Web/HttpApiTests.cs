@@ -1,0 +1,98 @@
+using System.Net;
+using System.Net.Http.Json;
+using System.Text;
+using System.Text.Json;
+using BatchEditor.IntegrationTests.Infrastructure;
+
+namespace BatchEditor.IntegrationTests.Web;
+
+/// <summary>The HTTP API of a real <c>batch-editor web</c> process: the CLI's semantics over HTTP.</summary>
+public class HttpApiTests
+{
+    private static readonly TimeSpan Timeout = TimeSpan.FromSeconds(120);
+
+    [Fact]
+    public async Task Submits_pages_exports_and_acts_with_the_semantics_of_the_cli()
+    {
+        await using var bed = await TestBed.StartAsync();
+        var env = bed.EnvironmentVariables();
+        await using var web = await DashboardServer.StartAsync(env, ["web"]);
+        var http = web.Http;
+
+        var bad = await http.PostAsync("/api/manifests?name=shop", new StringContent("id,image_url,prompt\nA,not-a-url,Grey\n", Encoding.UTF8, "text/csv"));
+        Assert.Equal(HttpStatusCode.UnprocessableEntity, bad.StatusCode);
+        Assert.Contains("line 2", await bad.Content.ReadAsStringAsync());
+        Assert.Equal(0L, await bed.ScalarAsync<long>("select count(*) from items")); // all or nothing
+
+        var csv = "id,image_url,prompt\nA,https://img.example.com/a.jpg,Grey A\nB,https://img.example.com/b.jpg,Grey B\nC,https://img.example.com/c.jpg,Recolour [sim:fail]\n";
+        using var form = new MultipartFormDataContent { { new StringContent(csv, Encoding.UTF8, "text/csv"), "file", "shop.csv" } };
+        var created = await http.PostAsync("/api/manifests?name=shop", form);
+        Assert.True(created.StatusCode == HttpStatusCode.Created, await created.Content.ReadAsStringAsync());
+        var again = await http.PostAsync("/api/manifests", new StringContent(csv, Encoding.UTF8, "text/csv"));
+        Assert.Equal(HttpStatusCode.Conflict, again.StatusCode);
+        Assert.Contains("already imported as manifest 'shop'", await again.Content.ReadAsStringAsync());
+
+        var first = await http.GetFromJsonAsync<JsonElement>("/api/manifests/shop/items?limit=2");
+        Assert.Equal(["A", "B"], first.GetProperty("rows").EnumerateArray().Select(r => r.GetProperty("rowId").GetString()!).ToArray());
+        var next = first.GetProperty("next").GetInt64();
+        var second = await http.GetFromJsonAsync<JsonElement>($"/api/manifests/shop/items?limit=2&after={next}");
+        Assert.Equal("C", Assert.Single(second.GetProperty("rows").EnumerateArray()).GetProperty("rowId").GetString());
+        Assert.Equal(JsonValueKind.Null, second.GetProperty("next").ValueKind);
+
+        Assert.Equal(0, (await Cli.RunAsync(env, Timeout, "worker", "--until-idle")).ExitCode);
+        var failed = await http.GetFromJsonAsync<JsonElement>("/api/items?state=Failed&q=recolour");
+        var failedId = Assert.Single(failed.GetProperty("rows").EnumerateArray()).GetProperty("id").GetInt64();
+        var summary = await http.GetFromJsonAsync<JsonElement>("/api/manifests/shop");
+        Assert.Equal(2, summary.GetProperty("counts").GetProperty("Succeeded").GetInt64());
+        Assert.True(summary.GetProperty("spent").GetProperty("credits").GetDecimal() > 0);
+
+        var detail = await http.GetFromJsonAsync<JsonElement>($"/api/items/{failedId}");
+        Assert.Contains(detail.GetProperty("history").EnumerateArray(), h => h.GetProperty("toState").GetString() == "Failed");
+        Assert.NotEmpty(detail.GetProperty("attempts").EnumerateArray());
+
+        var retried = await http.PostAsync($"/api/items/{failedId}/retry", null);
+        Assert.Equal(HttpStatusCode.OK, retried.StatusCode);
+        Assert.Equal(HttpStatusCode.Conflict, (await http.PostAsync($"/api/items/{failedId}/retry", null)).StatusCode); // guarded: it is Pending now
+        Assert.Equal(("Pending", 2), (await bed.ScalarAsync<string>("select state from items where id = $1", failedId), await bed.ScalarAsync<int>("select run from items where id = $1", failedId)));
+        Assert.Contains($"web:local", await bed.ScalarAsync<string>("select actor from item_history where item_id = $1 order by id desc limit 1", failedId));
+
+        var results = await http.GetStringAsync("/api/manifests/shop/results");
+        Assert.StartsWith("id,state,reason", results);
+        Assert.Contains("A,Succeeded", results);
+
+        var succeeded = Assert.Single((await http.GetFromJsonAsync<JsonElement>("/api/items?q=Grey%20A")).GetProperty("rows").EnumerateArray());
+        var output = await http.GetAsync($"/api/outputs/{succeeded.GetProperty("thumbnailOutputId").GetInt64()}/content");
+        Assert.Equal(HttpStatusCode.OK, output.StatusCode);
+        Assert.Equal([0x89, (byte)'P', (byte)'N', (byte)'G'], (await output.Content.ReadAsByteArrayAsync())[..4]);
+
+        var openApi = await http.GetStringAsync("/openapi/v1.json");
+        foreach (var path in new[] { "/api/manifests", "/api/items/{id}", "/api/providers/{name}/pause", "/api/events" }) Assert.Contains($"\"{path}\"", openApi);
+    }
+
+    [Fact]
+    public async Task A_paused_provider_gets_no_new_submissions_until_resumed()
+    {
+        await using var bed = await TestBed.StartAsync();
+        var env = bed.EnvironmentVariables();
+        await using var web = await DashboardServer.StartAsync(env, ["web"]);
+        Assert.True((await web.Http.PostAsJsonAsync("/api/providers/pixeldojo/pause", new { reason = "invoice dispute" })).IsSuccessStatusCode);
+        await bed.ImportAsync(Csv.Manifest(3), name: "paused");
+
+        await using (var worker = WorkerProcess.Start(env))
+        {
+            // The worker claims every 100 ms: give it twenty chances to submit what it must not.
+            await bed.WaitForAsync(async () => await bed.ScalarAsync<long>("select count(*) from workers where stopped_at is null") == 1, what: "the worker's heartbeat");
+            await Task.Delay(TimeSpan.FromSeconds(2));
+            Assert.Equal(0, bed.Sim.State.TotalSubmits);
+            var providers = await web.Http.GetFromJsonAsync<JsonElement>("/api/providers");
+            var pixeldojo = providers.EnumerateArray().Single(p => p.GetProperty("provider").GetString() == "pixeldojo");
+            Assert.Equal("invoice dispute", pixeldojo.GetProperty("pause").GetProperty("reason").GetString());
+
+            Assert.True((await web.Http.PostAsync("/api/providers/pixeldojo/resume", null)).IsSuccessStatusCode);
+            await bed.WaitForAsync(async () => await bed.ScalarAsync<long>("select count(*) from items where state = 'Succeeded'") == 3, what: "the resumed provider's items");
+            Assert.Equal(3, bed.Sim.State.TotalSubmits);
+            var workers = await web.Http.GetFromJsonAsync<JsonElement>("/api/workers");
+            Assert.Equal(worker.Pid, Assert.Single(workers.EnumerateArray()).GetProperty("pid").GetInt32());
+        }
+    }
+}
