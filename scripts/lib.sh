@@ -79,3 +79,15 @@ wait_for_port() {
   echo "timed out waiting for $host:$port" >&2
   return 1
 }
+
+# Installs Debian's Chromium through apt when missing: the dashboard's browser tests drive it with Playwright
+# (Playwright's own browser downloads are not used).
+ensure_chromium() {
+  if ! command -v chromium >/dev/null 2>&1; then
+    echo "Chromium not found; installing it with apt (chromium)…"
+    export DEBIAN_FRONTEND=noninteractive
+    sudo_if_needed apt-get update -qq
+    sudo_if_needed apt-get install -y -qq chromium >/dev/null
+  fi
+  command -v chromium >/dev/null
+}

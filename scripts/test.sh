@@ -6,6 +6,8 @@ cd "$(dirname "$0")/.."
 source scripts/lib.sh
 ensure_postgres
 ensure_azurite
+ensure_chromium
+export BATCHEDITOR_CHROMIUM=${BATCHEDITOR_CHROMIUM:-$(command -v chromium)}
 export BATCHEDITOR_PG_BIN=${BATCHEDITOR_PG_BIN:-$(pg_bin)}
 report=TestResults/fault-report.txt
 rm -f "$report"

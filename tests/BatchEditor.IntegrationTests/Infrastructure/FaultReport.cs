@@ -26,7 +26,7 @@ public static class FaultReport
     /// <summary>CI runs the bounded size; <c>BATCHEDITOR_FAULT_SCALE=full</c> (bench/fault.sh) the full one.</summary>
     public static bool Full => Environment.GetEnvironmentVariable("BATCHEDITOR_FAULT_SCALE") == "full";
 
-    private static string RepositoryRoot()
+    internal static string RepositoryRoot()
     {
         var dir = new DirectoryInfo(AppContext.BaseDirectory);
         while (dir is not null && !File.Exists(Path.Combine(dir.FullName, "BatchEditor.sln"))) dir = dir.Parent;

@@ -1,4 +1,3 @@
-using System.Net.ServerSentEvents;
 using System.Runtime.CompilerServices;
 using BatchEditor.ReadModel;
 
@@ -20,7 +19,7 @@ public static class EventsApi
                 TypedResults.ServerSentEvents(StreamAsync(scopes, manifest, item, ct), eventType: "snapshot"))
             .WithTags("Overview").WithSummary("Server-sent events: counts by state (of ?manifest= or all) and ?item='s state, every 1.5 s.");
 
-    private static async IAsyncEnumerable<SseItem<Snapshot>> StreamAsync(IServiceScopeFactory scopes, Guid? manifest, long? item,
+    private static async IAsyncEnumerable<Snapshot> StreamAsync(IServiceScopeFactory scopes, Guid? manifest, long? item,
         [EnumeratorCancellation] CancellationToken ct)
     {
         using var timer = new PeriodicTimer(Interval);
@@ -34,7 +33,7 @@ public static class EventsApi
                 snapshot = new(DateTimeOffset.UtcNow, counts.ToDictionary(c => c.Key.ToString(), c => c.Value), counts.Values.Sum(),
                     counts.Where(c => Items.ItemStates.IsFinal(c.Key)).Sum(c => c.Value), detail?.Item.State.ToString(), detail?.Item.Reason);
             }
-            yield return new SseItem<Snapshot>(snapshot, "snapshot");
+            yield return snapshot;
         } while (await timer.WaitForNextTickAsync(ct));
     }
 }
