@@ -22,7 +22,8 @@ public static class WebRegistration
     public static IServiceCollection AddBatchEditorWeb(this IServiceCollection services, IConfiguration configuration, bool runsJobs)
     {
         services.AddOptions<DashboardOptions>().Bind(configuration.GetSection("Dashboard")).ValidateDataAnnotations()
-            .Validate(o => o.Users.All(u => u.Name.Length > 0 && u.Password.Length >= 12 && u.Role is DashboardOptions.Operator or DashboardOptions.Viewer),
+            // Data annotations do not reach into list items: each user is validated against its own attributes here.
+            .Validate(o => o.Users.All(u => System.ComponentModel.DataAnnotations.Validator.TryValidateObject(u, new(u), null, validateAllProperties: true)),
                 "every Dashboard user needs a Name, a Password of at least 12 characters and a Role of Operator or Viewer")
             .ValidateOnStart();
         services.AddAuthentication(DashboardAuthentication.SchemeName)
@@ -41,7 +42,7 @@ public static class WebRegistration
         services.AddSingleton(_ => new PrometheusText(BatchEditorMetrics.MeterName));
         services.ConfigureHttpJsonOptions(o => o.SerializerOptions.Converters.Add(new JsonStringEnumConverter()));
         services.AddOpenApi();
-        services.AddRazorPages(o => o.RootDirectory = "/Web/Dashboard");
+        services.AddRazorPages(o => o.RootDirectory = "/Web/Dashboard").AddMvcOptions(o => o.Filters.Add(new OperatorFormsOnly()));
         return services;
     }
 

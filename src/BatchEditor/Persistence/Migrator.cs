@@ -19,11 +19,19 @@ public sealed class Migrator(NpgsqlDataSource dataSource)
 
     public static string DefaultDirectory => Path.Combine(AppContext.BaseDirectory, "migrations");
 
+    /// <summary>The migrations in <paramref name="directory"/> the database has not applied (readiness probes ask this).</summary>
+    /// <exception cref="PostgresException">42P01 when nothing was ever migrated.</exception>
+    public async Task<IReadOnlyList<string>> PendingAsync(string directory, CancellationToken ct)
+    {
+        await using var conn = await dataSource.OpenConnectionAsync(ct);
+        var applied = await LoadApplied(conn, ct);
+        return Files(directory).Select(f => Path.GetFileName(f)!).Where(name => !applied.ContainsKey(name)).ToList();
+    }
+
     /// <returns>The names of the migrations this call applied (empty when the schema was current).</returns>
     public async Task<IReadOnlyList<string>> MigrateAsync(string directory, CancellationToken ct)
     {
-        var files = Directory.GetFiles(directory, "*.sql").OrderBy(Path.GetFileName, StringComparer.Ordinal).ToList();
-        if (files.Count == 0) throw new InvalidOperationException($"No migrations found in {directory}.");
+        var files = Files(directory);
 
         await using var conn = await dataSource.OpenConnectionAsync(ct);
         await Execute(conn, null, $"select pg_advisory_lock({AdvisoryLockKey})", ct);
@@ -85,6 +93,12 @@ public sealed class Migrator(NpgsqlDataSource dataSource)
         await Execute(conn, tx, script, ct);
         await tx.CommitAsync(ct);
         return true;
+    }
+
+    private static List<string> Files(string directory)
+    {
+        var files = Directory.GetFiles(directory, "*.sql").OrderBy(Path.GetFileName, StringComparer.Ordinal).ToList();
+        return files.Count > 0 ? files : throw new InvalidOperationException($"No migrations found in {directory}.");
     }
 
     private static async Task<Dictionary<string, string>> LoadApplied(NpgsqlConnection conn, CancellationToken ct)

@@ -1,15 +1,10 @@
-using System.Security.Claims;
-using BatchEditor.Host.Web.Auth;
 using BatchEditor.Items;
-using Microsoft.AspNetCore.Mvc.Rendering;
 
 namespace BatchEditor.Host.Web.Dashboard;
 
 /// <summary>Small formatting helpers shared by the pages.</summary>
 public static class DashboardHtml
 {
-    public static bool CanOperate(this IHtmlHelper _, ClaimsPrincipal user) => user.IsInRole(DashboardOptions.Operator);
-
     public static string StateClass(ItemState state) => "state " + state.ToString().ToLowerInvariant();
 
     public static string Ago(DateTimeOffset? at)

@@ -7,20 +7,16 @@ using Quartz;
 namespace BatchEditor.Host.Web.Health;
 
 /// <summary>The database answers and carries every migration this build ships.</summary>
-public sealed class DatabaseCheck(NpgsqlDataSource dataSource) : IHealthCheck
+public sealed class DatabaseCheck(Migrator migrator) : IHealthCheck
 {
     public async Task<HealthCheckResult> CheckHealthAsync(HealthCheckContext context, CancellationToken cancellationToken = default)
     {
         try
         {
-            await using var cmd = dataSource.CreateCommand("select name from schema_migrations");
-            var applied = new HashSet<string>();
-            await using (var r = await cmd.ExecuteReaderAsync(cancellationToken))
-                while (await r.ReadAsync(cancellationToken)) applied.Add(r.GetString(0));
-            var missing = Directory.GetFiles(Migrator.DefaultDirectory, "*.sql").Select(Path.GetFileName).Where(f => !applied.Contains(f!)).ToList();
-            return missing.Count == 0
-                ? HealthCheckResult.Healthy($"{applied.Count} migrations applied")
-                : HealthCheckResult.Unhealthy($"not migrated ({string.Join(", ", missing)}); run `batch-editor migrate`");
+            var pending = await migrator.PendingAsync(Migrator.DefaultDirectory, cancellationToken);
+            return pending.Count == 0
+                ? HealthCheckResult.Healthy("every migration applied")
+                : HealthCheckResult.Unhealthy($"not migrated ({string.Join(", ", pending)}); run `batch-editor migrate`");
         }
         catch (PostgresException e) when (e.SqlState == PostgresErrorCodes.UndefinedTable)
         {
