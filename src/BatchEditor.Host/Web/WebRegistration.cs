@@ -39,6 +39,7 @@ public static class WebRegistration
             .AddCheck<StorageCheck>("storage", tags: ["ready"])
             .AddCheck<SchedulerCheck>("scheduler", tags: ["ready"]);
         services.AddSingleton<QueueGauges>();
+        services.AddSingleton<LiveCounts>();
         services.AddSingleton(_ => new PrometheusText(BatchEditorMetrics.MeterName));
         services.ConfigureHttpJsonOptions(o => o.SerializerOptions.Converters.Add(new JsonStringEnumConverter()));
         services.AddOpenApi();

@@ -3,8 +3,16 @@ using Microsoft.EntityFrameworkCore;
 namespace BatchEditor.ReadModel;
 
 /// <summary>Everything about one item: where it is and why, what was tried, what it produced and what it cost.</summary>
+/// <param name="ProviderPause">Set when its provider is paused: the reason a Pending item does not move.</param>
 public sealed record ItemDetail(ItemRecord Item, ManifestRecord Manifest, IReadOnlyList<HistoryRecord> History,
-    IReadOnlyList<AttemptRecord> Attempts, IReadOnlyList<OutputRecord> Outputs, IReadOnlyList<LedgerRecord> Ledger);
+    IReadOnlyList<AttemptRecord> Attempts, IReadOnlyList<OutputRecord> Outputs, IReadOnlyList<LedgerRecord> Ledger, PauseRecord? ProviderPause)
+{
+    /// <summary>The sum of its ledger rows, every run included.</summary>
+    public Money Cost => Ledger.Aggregate(Money.Zero, (sum, l) => sum.Plus(new Money(l.Credits, l.CostUsd, l.Estimated)));
+}
+
+/// <summary>An item's state and reason: what a live page needs every few seconds.</summary>
+public sealed record ItemStatus(Items.ItemState State, string Reason);
 
 public sealed class ItemDetails(BatchEditorDb db)
 {
@@ -24,8 +32,12 @@ public sealed class ItemDetails(BatchEditorDb db)
         var attempts = await db.Attempts.Where(a => a.ItemId == id).OrderBy(a => a.Id).ToListAsync(ct);
         var outputs = await db.Outputs.Where(o => o.ItemId == id).OrderBy(o => o.Run).ThenBy(o => o.Ordinal).ToListAsync(ct);
         var ledger = await db.Ledger.Where(l => l.ItemId == id).OrderBy(l => l.Id).ToListAsync(ct);
-        return new(item, manifest, history, attempts, outputs, ledger);
+        var pause = await db.Pauses.FirstOrDefaultAsync(p => p.Provider == item.Provider, ct);
+        return new(item, manifest, history, attempts, outputs, ledger, pause);
     }
+
+    public Task<ItemStatus?> StatusAsync(long id, CancellationToken ct) =>
+        db.Items.Where(i => i.Id == id).Select(i => new ItemStatus(i.State, i.Reason)).FirstOrDefaultAsync(ct);
 
     public Task<OutputRecord?> OutputAsync(long outputId, CancellationToken ct) => db.Outputs.FirstOrDefaultAsync(o => o.Id == outputId, ct);
 }

@@ -68,35 +68,39 @@ public sealed class ManifestSummaries(BatchEditorDb db, ProviderRegistry provide
         var spent = await db.Ledger.Where(l => ids.Contains(l.ManifestId))
             .GroupBy(l => l.ManifestId)
             .Select(g => new { g.Key, Credits = g.Sum(l => l.Credits), Usd = g.Sum(l => l.CostUsd), Estimated = g.Max(l => l.Estimated ? 1 : 0) })
-            .ToListAsync(ct);
+            .ToDictionaryAsync(g => g.Key, ct);
         var since = clock.GetUtcNow() - RateWindow;
         var recent = await db.Items.Where(i => i.FinishedAt > since && ids.Contains(i.ManifestId))
-            .GroupBy(i => i.ManifestId).Select(g => new { g.Key, Count = g.LongCount() }).ToListAsync(ct);
+            .GroupBy(i => i.ManifestId).Select(g => new { g.Key, Count = g.LongCount() }).ToDictionaryAsync(g => g.Key, g => g.Count, ct);
+
+        var estimates = await EstimatesPerItemAsync(ids, ct);
 
         var summaries = new List<ManifestSummary>();
         foreach (var m in manifests)
         {
             var byState = counts.Where(c => c.ManifestId == m.Id).ToDictionary(c => c.State, c => c.Count);
-            var s = spent.FirstOrDefault(x => x.Key == m.Id);
-            var money = s is null ? Money.Zero : new Money(s.Credits, s.Usd, s.Estimated == 1);
+            var money = spent.TryGetValue(m.Id, out var s) ? new Money(s.Credits, s.Usd, s.Estimated == 1) : Money.Zero;
             var unsubmitted = byState.GetValueOrDefault(ItemState.Pending) + byState.GetValueOrDefault(ItemState.Held);
-            var total = unsubmitted == 0 ? money : money.Plus((await EstimatePerItemAsync(m.Id, ct)).Times(unsubmitted));
-            var perMinute = (recent.FirstOrDefault(r => r.Key == m.Id)?.Count ?? 0) / RateWindow.TotalMinutes;
-            summaries.Add(new(m, byState, money, total, perMinute));
+            var total = money.Plus(estimates.GetValueOrDefault(m.Id, Money.Zero).Times(unsubmitted));
+            summaries.Add(new(m, byState, money, total, recent.GetValueOrDefault(m.Id) / RateWindow.TotalMinutes));
         }
         return summaries;
     }
 
     private static readonly TimeSpan RateWindow = TimeSpan.FromMinutes(10);
 
-    /// <summary>The provider's estimate for one of the manifest's waiting items (rows of a manifest are edited alike).</summary>
-    private async Task<Money> EstimatePerItemAsync(Guid manifestId, CancellationToken ct)
+    /// <summary>
+    /// Per manifest, the provider's estimate for one of its waiting items (rows of a manifest are edited alike), from one
+    /// sample row each, all in one query.
+    /// </summary>
+    private async Task<Dictionary<Guid, Money>> EstimatesPerItemAsync(List<Guid> ids, CancellationToken ct)
     {
-        var sample = await db.Items.Where(i => i.ManifestId == manifestId && (i.State == ItemState.Pending || i.State == ItemState.Held))
-            .OrderBy(i => i.Id).FirstOrDefaultAsync(ct);
-        if (sample is null) return Money.Zero;
-        var cost = providers.Estimate(sample.Provider, new EditRequest(sample.RowId, sample.Model, sample.Prompt, sample.ImageUrls, sample.MaskUrl,
-            sample.Size, sample.Quality, sample.N, sample.OutputFormat));
-        return new Money(cost.Credits, cost.CostUsd, Estimated: true);
+        var samples = await db.Items.Where(i => ids.Contains(i.ManifestId) && (i.State == ItemState.Pending || i.State == ItemState.Held))
+            .GroupBy(i => i.ManifestId).Select(g => g.OrderBy(i => i.Id).First()).ToListAsync(ct);
+        return samples.ToDictionary(i => i.ManifestId, i =>
+        {
+            var cost = providers.Estimate(i.Provider, new EditRequest(i.RowId, i.Model, i.Prompt, i.ImageUrls, i.MaskUrl, i.Size, i.Quality, i.N, i.OutputFormat));
+            return new Money(cost.Credits, cost.CostUsd, Estimated: true);
+        });
     }
 }

@@ -70,15 +70,9 @@ public sealed class OverviewQueries(BatchEditorDb db, TimeProvider clock)
     /// <summary>Each provider's balance as it last reported it (providers that report one).</summary>
     public async Task<List<ProviderBalance>> BalancesAsync(CancellationToken ct)
     {
-        var providers = await db.Ledger.Where(l => l.BalanceAfter != null).Select(l => l.Provider).Distinct().ToListAsync(ct);
-        var balances = new List<ProviderBalance>();
-        foreach (var provider in providers)
-        {
-            var last = await db.Ledger.Where(l => l.Provider == provider && l.BalanceAfter != null)
-                .OrderByDescending(l => l.CreatedAt).Select(l => new { l.BalanceAfter, l.CreatedAt }).FirstAsync(ct);
-            balances.Add(new(provider, last.BalanceAfter!.Value, last.CreatedAt));
-        }
-        return balances;
+        var latest = await db.Ledger.Where(l => l.BalanceAfter != null)
+            .GroupBy(l => l.Provider).Select(g => g.OrderByDescending(l => l.CreatedAt).First()).ToListAsync(ct);
+        return latest.OrderBy(l => l.Provider).Select(l => new ProviderBalance(l.Provider, l.BalanceAfter!.Value, l.CreatedAt)).ToList();
     }
 
     public async Task<Alerts> AlertsAsync(CancellationToken ct)

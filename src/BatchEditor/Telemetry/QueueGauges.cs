@@ -1,6 +1,6 @@
 using System.Diagnostics.Metrics;
 using BatchEditor.Items;
-using Npgsql;
+using BatchEditor.Usage;
 
 namespace BatchEditor.Telemetry;
 
@@ -14,16 +14,16 @@ public sealed class QueueGauges
 {
     public static readonly TimeSpan MaxAge = TimeSpan.FromSeconds(5);
 
-    private readonly NpgsqlDataSource _dataSource;
+    private readonly ManifestQueries _manifests;
     private readonly TimeProvider _clock;
     private readonly SemaphoreSlim _refreshing = new(1, 1);
     private volatile Snapshot _snapshot = new([], 0, DateTimeOffset.MinValue);
 
     private sealed record Snapshot(IReadOnlyList<(string State, long Count)> ByState, long Due, DateTimeOffset At);
 
-    public QueueGauges(BatchEditorMetrics metrics, NpgsqlDataSource dataSource, TimeProvider clock)
+    public QueueGauges(BatchEditorMetrics metrics, ManifestQueries manifests, TimeProvider clock)
     {
-        _dataSource = dataSource;
+        _manifests = manifests;
         _clock = clock;
         metrics.Meter.CreateObservableGauge("batch_editor.items", () => _snapshot.ByState.Select(s =>
             new Measurement<long>(s.Count, new KeyValuePair<string, object?>("state", s.State))), "{item}", "Items by state.");
@@ -37,20 +37,10 @@ public sealed class QueueGauges
         try
         {
             if (_clock.GetUtcNow() - _snapshot.At < MaxAge) return;
-            var active = string.Join(", ", ItemStates.Names(ItemState.Pending, ItemState.Running, ItemState.Copying).Select(s => $"'{s}'"));
-            await using var cmd = _dataSource.CreateCommand(
-                $"""
-                select state, count(*) from items group by state;
-                select count(*) from items where state in ({active}) and next_run_at <= now();
-                """);
-            await using var r = await cmd.ExecuteReaderAsync(ct);
-            var byState = new List<(string, long)>();
-            while (await r.ReadAsync(ct)) byState.Add((r.GetString(0), r.GetInt64(1)));
+            var byState = (await _manifests.StateCountsAsync(null, ct)).Select(c => (c.Key, (long)c.Value)).ToList();
             // Every state appears, zero included, so a series does not vanish when its last item leaves.
-            foreach (var state in Enum.GetNames<ItemState>().Where(s => byState.All(b => b.Item1 != s))) byState.Add((state, 0));
-            await r.NextResultAsync(ct);
-            await r.ReadAsync(ct);
-            _snapshot = new(byState, r.GetInt64(0), _clock.GetUtcNow());
+            byState.AddRange(Enum.GetNames<ItemState>().Where(s => byState.All(b => b.Key != s)).Select(s => (s, 0L)));
+            _snapshot = new(byState, await _manifests.DueCountAsync(ct), _clock.GetUtcNow());
         }
         finally
         {

@@ -1,3 +1,4 @@
+using BatchEditor.Items;
 using Npgsql;
 
 namespace BatchEditor.Usage;
@@ -38,6 +39,14 @@ public sealed class ManifestQueries(NpgsqlDataSource dataSource)
         await using var r = await cmd.ExecuteReaderAsync(ct);
         while (await r.ReadAsync(ct)) counts[r.GetString(0)] = (int)r.GetInt64(1);
         return counts;
+    }
+
+    /// <summary>Items due for a step now (submit, poll or copy), on the claim's own index.</summary>
+    public async Task<long> DueCountAsync(CancellationToken ct)
+    {
+        var due = string.Join(", ", ItemStates.Names(ItemState.Pending, ItemState.Running, ItemState.Copying).Select(s => $"'{s}'"));
+        await using var cmd = dataSource.CreateCommand($"select count(*) from items where state in ({due}) and next_run_at <= now()");
+        return (long)(await cmd.ExecuteScalarAsync(ct))!;
     }
 
     public async Task<Spend> SpendAsync(Guid? manifestId, CancellationToken ct)

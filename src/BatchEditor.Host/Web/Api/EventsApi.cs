@@ -1,4 +1,5 @@
 using System.Runtime.CompilerServices;
+using BatchEditor.Items;
 using BatchEditor.ReadModel;
 
 namespace BatchEditor.Host.Web.Api;
@@ -15,25 +16,23 @@ public static class EventsApi
         string? ItemReason);
 
     public static void MapEventsApi(this RouteGroupBuilder api) =>
-        api.MapGet("/events", (IServiceScopeFactory scopes, Guid? manifest, long? item, CancellationToken ct) =>
-                TypedResults.ServerSentEvents(StreamAsync(scopes, manifest, item, ct), eventType: "snapshot"))
+        api.MapGet("/events", (LiveCounts counts, IServiceScopeFactory scopes, Guid? manifest, long? item, CancellationToken ct) =>
+                TypedResults.ServerSentEvents(StreamAsync(counts, scopes, manifest, item, ct), eventType: "snapshot"))
             .WithTags("Overview").WithSummary("Server-sent events: counts by state (of ?manifest= or all) and ?item='s state, every 1.5 s.");
 
-    private static async IAsyncEnumerable<Snapshot> StreamAsync(IServiceScopeFactory scopes, Guid? manifest, long? item,
+    private static async IAsyncEnumerable<Snapshot> StreamAsync(LiveCounts live, IServiceScopeFactory scopes, Guid? manifest, long? item,
         [EnumeratorCancellation] CancellationToken ct)
     {
         using var timer = new PeriodicTimer(Interval);
         do
         {
-            Snapshot snapshot;
-            await using (var scope = scopes.CreateAsyncScope())
-            {
-                var counts = await scope.ServiceProvider.GetRequiredService<OverviewQueries>().CountsAsync(manifest, ct);
-                var detail = item is { } id ? await scope.ServiceProvider.GetRequiredService<ItemDetails>().FindAsync(id, ct) : null;
-                snapshot = new(DateTimeOffset.UtcNow, counts.ToDictionary(c => c.Key.ToString(), c => c.Value), counts.Values.Sum(),
-                    counts.Where(c => Items.ItemStates.IsFinal(c.Key)).Sum(c => c.Value), detail?.Item.State.ToString(), detail?.Item.Reason);
-            }
-            yield return snapshot;
+            var counts = await live.GetAsync(manifest, ct);
+            ItemStatus? status = null;
+            if (item is { } id)
+                await using (var scope = scopes.CreateAsyncScope())
+                    status = await scope.ServiceProvider.GetRequiredService<ItemDetails>().StatusAsync(id, ct);
+            yield return new(DateTimeOffset.UtcNow, counts.ToDictionary(c => c.Key.ToString(), c => c.Value), counts.Values.Sum(),
+                counts.Where(c => c.Key.IsFinal()).Sum(c => c.Value), status?.State.ToString(), status?.Reason);
         } while (await timer.WaitForNextTickAsync(ct));
     }
 }

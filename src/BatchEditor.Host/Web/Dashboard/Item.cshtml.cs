@@ -3,16 +3,13 @@ using BatchEditor.Operations;
 using BatchEditor.ReadModel;
 using Microsoft.AspNetCore.Mvc;
 using Microsoft.AspNetCore.Mvc.RazorPages;
-using Microsoft.EntityFrameworkCore;
 
 namespace BatchEditor.Host.Web.Dashboard;
 
 /// <summary>One item: why it is where it is, everything tried, what it produced and cost, and what an operator can do.</summary>
-public sealed class ItemModel(ItemDetails details, OperatorActions actions, BatchEditorDb db) : PageModel
+public sealed class ItemModel(ItemDetails details, OperatorActions actions) : PageModel
 {
     public ItemDetail Detail { get; private set; } = null!;
-    public PauseRecord? Paused { get; private set; }
-    public Money Cost { get; private set; } = Money.Zero;
 
     /// <summary>The job a late answer named, if any: what "adopt" most likely wants.</summary>
     public string? SuggestedReference => Detail.Attempts.LastOrDefault(a => a.ProviderJobId is not null)?.ProviderJobId;
@@ -21,8 +18,6 @@ public sealed class ItemModel(ItemDetails details, OperatorActions actions, Batc
     {
         if (await details.FindAsync(id, ct) is not { } detail) return NotFound();
         Detail = detail;
-        Paused = await db.Pauses.FirstOrDefaultAsync(p => p.Provider == detail.Item.Provider, ct);
-        Cost = detail.Ledger.Aggregate(Money.Zero, (sum, l) => sum.Plus(new Money(l.Credits, l.CostUsd, l.Estimated)));
         return Page();
     }
 

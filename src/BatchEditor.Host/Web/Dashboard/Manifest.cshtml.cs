@@ -1,13 +1,14 @@
 using BatchEditor.Items;
 using BatchEditor.Operations;
 using BatchEditor.ReadModel;
+using BatchEditor.Usage;
 using Microsoft.AspNetCore.Mvc;
 using Microsoft.AspNetCore.Mvc.RazorPages;
 
 namespace BatchEditor.Host.Web.Dashboard;
 
 /// <summary>One manifest: progress, money, ETA, its items, and the manifest-wide actions.</summary>
-public sealed class ManifestModel(ManifestSummaries summaries, ItemSearch search, OperatorActions actions) : PageModel
+public sealed class ManifestModel(ManifestSummaries summaries, ManifestQueries manifests, ItemSearch search, OperatorActions actions) : PageModel
 {
     public ManifestSummary Summary { get; private set; } = null!;
     public ItemTableView Table { get; private set; } = null!;
@@ -35,8 +36,9 @@ public sealed class ManifestModel(ManifestSummaries summaries, ItemSearch search
 
     private async Task<IActionResult> ActAsync(string manifest, Func<Guid, Task<int>> act, string done, CancellationToken ct)
     {
-        if (await summaries.FindAsync(manifest, ct) is not { } summary) return NotFound();
-        TempData["Message"] = $"{await act(summary.Manifest.Id)} item(s) {done}.";
+        // Only the id is needed: not the counts and sums of a summary, which cost a scan of a large manifest.
+        if (await manifests.FindAsync(manifest, ct) is not { } info) return NotFound();
+        TempData["Message"] = $"{await act(info.Id)} item(s) {done}.";
         return RedirectToPage(new { manifest });
     }
 }
