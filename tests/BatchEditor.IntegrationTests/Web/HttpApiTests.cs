@@ -54,7 +54,7 @@ public class HttpApiTests
         Assert.Equal(HttpStatusCode.OK, retried.StatusCode);
         Assert.Equal(HttpStatusCode.Conflict, (await http.PostAsync($"/api/items/{failedId}/retry", null)).StatusCode); // guarded: it is Pending now
         Assert.Equal(("Pending", 2), (await bed.ScalarAsync<string>("select state from items where id = $1", failedId), await bed.ScalarAsync<int>("select run from items where id = $1", failedId)));
-        Assert.Contains($"web:local", await bed.ScalarAsync<string>("select actor from item_history where item_id = $1 order by id desc limit 1", failedId));
+        Assert.Contains("web:local", await bed.ScalarAsync<string>("select actor from item_history where item_id = $1 order by id desc limit 1", failedId));
 
         var results = await http.GetStringAsync("/api/manifests/shop/results");
         Assert.StartsWith("id,state,reason", results);

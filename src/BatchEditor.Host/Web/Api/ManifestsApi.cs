@@ -42,7 +42,7 @@ public static class ManifestsApi
             ActAsync(manifest, q, id => a.ReleaseAsync(id, Actor.Of(http.User), ct), ct));
     }
 
-    internal static NotFound<string> NotFound(string manifest) =>
+    private static NotFound<string> NotFound(string manifest) =>
         TypedResults.NotFound($"no manifest named '{manifest}' (GET /api/manifests lists them)");
 
     private static async Task<Results<Created<Submitted>, UnprocessableEntity<Refused>, Conflict<Refused>, BadRequest<string>>> SubmitAsync(
