@@ -4,6 +4,7 @@
 # prints the p50 / p95 time of each (measured by curl on loopback: server time plus a local round trip).
 #   bash bench/dashboard.sh            # 1,000,000 items
 #   ITEMS=20000 RUNS=5 bash bench/dashboard.sh
+#   KEEP=1 bash bench/dashboard.sh     # keep the seeded cluster afterwards, and reuse it next time (psql on port 15442)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 source scripts/lib.sh
@@ -13,9 +14,15 @@ port=${BENCH_PG_PORT:-15442}
 web_port=${BENCH_WEB_PORT:-15090}
 dir=/var/tmp/batch-editor-bench-pg
 ensure_postgres
-rm -rf "$dir"
+web_pid=
+if [ "${KEEP:-}" = 1 ]; then
+  trap 'kill $web_pid 2>/dev/null || true' EXIT
+else
+  rm -rf "$dir"
+  trap 'kill $web_pid 2>/dev/null || true; stop_private_postgres "$dir"; rm -rf "$dir"' EXIT
+fi
+reuse=$([ "${KEEP:-}" = 1 ] && [ -f "$dir/seeded-$items" ] && echo 1 || true)
 start_private_postgres "$dir" "$port"
-trap 'kill $web_pid 2>/dev/null || true; stop_private_postgres "$dir"; rm -rf "$dir"' EXIT
 dotnet build src/BatchEditor.Host -c Release -v quiet --nologo -clp:ErrorsOnly
 cli() { dotnet src/BatchEditor.Host/bin/Release/net10.0/batch-editor.dll "$@"; }
 export ConnectionStrings__BatchEditor="Host=127.0.0.1;Port=$port;Username=postgres;Database=batch_editor"
@@ -23,6 +30,9 @@ export Storage__Root=/var/tmp/batch-editor-bench-out Providers__PixelDojo__ApiKe
 cli migrate >/dev/null
 psql() { "$(pg_bin)/psql" -h 127.0.0.1 -p "$port" -U postgres -d batch_editor -v ON_ERROR_STOP=1 -q "$@"; }
 
+if [ -n "$reuse" ]; then
+  echo "==> reusing the $items items seeded before (KEEP=1)"
+else
 echo "==> seeding $items items"
 start=$(date +%s)
 psql <<SQL
@@ -39,8 +49,8 @@ select '01000000-0000-7000-8000-000000000001', 'SKU-' || lpad(g::text, 7, '0'), 
                     when 'NeedsReview' then '500 from pixeldojo; the job may exist' else 'imported' end,
        case when s.state in ('Succeeded','Failed') then now() - (g % 10080) * interval '1 minute' end, now()
 from generate_series(1, $items) g
-cross join lateral (select case when g % 10 < 9 then 'Succeeded' when g % 100 = 91 then 'Failed' when g % 1000 = 992 then 'NeedsReview'
-                                when g % 100 = 93 then 'Running' else 'Pending' end as state) s;
+cross join lateral (select case when g % 10 < 9 then 'Succeeded' when g % 100 = 99 then 'Failed' when g % 1000 = 989 then 'NeedsReview'
+                                when g % 100 = 79 then 'Running' else 'Pending' end as state) s;
 insert into items (manifest_id, row_id, line, provider, model, prompt, image_urls)
 select '01000000-0000-7000-8000-000000000002', 'URGENT-' || g, g + 1, 'pixeldojo', 'gpt-image-2-edit', 'Urgent ' || g, array['https://img.example.com/u.jpg']
 from generate_series(1, 20) g;
@@ -57,12 +67,15 @@ select id, manifest_id, provider, 'charge', 5, 0.05, false, 'pixeldojo reported'
 vacuum analyze;
 SQL
 echo "    seeded in $(( $(date +%s) - start )) s: $(psql -tAc 'select count(*) from items') items, $(psql -tAc 'select count(*) from usage_ledger') ledger rows"
+touch "$dir/seeded-$items"
+fi
 
 dotnet src/BatchEditor.Host/bin/Release/net10.0/batch-editor.dll web --urls "http://127.0.0.1:$web_port" >/tmp/batch-editor-bench-web.log 2>&1 &
 web_pid=$!
 wait_for_port 127.0.0.1 "$web_port" 60
 base="http://127.0.0.1:$web_port"
 failed=$(psql -tAc "select id from items where state = 'Failed' order by id limit 1")
+[ -n "$failed" ] || { echo "the seed holds no Failed item" >&2; exit 1; }
 deep=$(psql -tAc "select id from items where manifest_id = '01000000-0000-7000-8000-000000000001' order by id offset $((items * 9 / 10)) limit 1")
 paths=(
   "/dashboard" "/dashboard/manifests" "/dashboard/manifests/big" "/dashboard/manifests/big?state=Failed"

@@ -8,10 +8,12 @@ using BatchEditor.ReadModel;
 using BatchEditor.Scheduling;
 using BatchEditor.Storage;
 using BatchEditor.Storage.AzureBlob;
+using BatchEditor.Totals;
 using BatchEditor.Usage;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Options;
 using Npgsql;
 using Quartz;
@@ -46,6 +48,15 @@ public static class ServiceRegistration
         services.AddSingleton<EngineLog>();
         services.AddSingleton<ProviderBreaker>();
         services.AddOperations();
+        services.AddRunningTotals(fold: false);
+        return services;
+    }
+
+    /// <summary>Counts and money from the running totals; <paramref name="fold"/> in long-running hosts (worker, web).</summary>
+    public static IServiceCollection AddRunningTotals(this IServiceCollection services, bool fold)
+    {
+        services.TryAddSingleton<RunningTotals>();
+        if (fold) services.AddHostedService<TotalsFolder>();
         return services;
     }
 
@@ -108,6 +119,7 @@ public static class ServiceRegistration
         services.AddHostedService<Dispatcher>();
         services.AddHostedService<NewWorkListener>();
         services.AddHostedService<WorkerHeartbeat>();
+        services.AddRunningTotals(fold: true);
 
         services.AddScheduling(configuration, runJobs: true);
         return services;

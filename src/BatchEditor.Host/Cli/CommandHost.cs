@@ -22,6 +22,7 @@ public static class CommandHost
         builder.Logging.SetMinimumLevel(minimumLevel);
         if (minimumLevel > LogLevel.Information) builder.Logging.AddFilter("Microsoft.Hosting.Lifetime", LogLevel.None);
         builder.Services.AddBatchEditorCore(builder.Configuration);
+        builder.Services.AddReadModel(); // `status` lists workers through the read model
         Telemetry.OtlpExport.AddOtlpExport(builder.Services, builder.Configuration);
         configure?.Invoke(builder);
         return builder.Build();

@@ -68,12 +68,13 @@ public static class ReviewCommand
             using var host = CommandHost.Build();
             var actions = host.Services.GetRequiredService<OperatorActions>();
             var actor = Operator.Name;
+            var decision = parse.GetValue(adopt) is { } job ? new OperatorActions.ReviewDecision("adopt", job)
+                : parse.GetValue(resubmit) ? new OperatorActions.ReviewDecision("resubmit")
+                : new OperatorActions.ReviewDecision("fail", Note: parse.GetValue(note));
             var failures = 0;
             foreach (var id in parse.GetValue(items)!)
             {
-                var outcome = parse.GetValue(adopt) is { } job ? await actions.AdoptAsync(id, job, actor, ct)
-                    : parse.GetValue(resubmit) ? await actions.ResubmitAsync(id, actor, ct)
-                    : await actions.FailAsync(id, actor, parse.GetValue(note), ct);
+                var outcome = await actions.ResolveAsync(id, decision, actor, ct);
                 (outcome.Done ? Console.Out : Console.Error).WriteLine(outcome.Done ? outcome.Message : $"not done: {outcome.Message}");
                 if (!outcome.Done) failures++;
             }

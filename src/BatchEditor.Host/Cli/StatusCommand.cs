@@ -2,6 +2,8 @@ using System.CommandLine;
 using System.Globalization;
 using BatchEditor.Engine;
 using BatchEditor.Items;
+using BatchEditor.ReadModel;
+using BatchEditor.Totals;
 using BatchEditor.Usage;
 using Microsoft.Extensions.DependencyInjection;
 using Spectre.Console;
@@ -19,28 +21,30 @@ public static class StatusCommand
         {
             using var host = CommandHost.Build();
             var queries = host.Services.GetRequiredService<ManifestQueries>();
+            var totals = host.Services.GetRequiredService<RunningTotals>();
             await PrintBreakersAsync(host.Services.GetRequiredService<ProviderBreaker>(), ct);
+            using (var scope = host.Services.CreateScope()) await PrintWorkersAsync(scope.ServiceProvider.GetRequiredService<WorkerQueries>(), ct);
             if (parse.GetValue(manifest) is not { } name)
             {
-                foreach (var m in await queries.RecentAsync(10, ct)) await PrintAsync(queries, m, ct);
+                foreach (var m in await queries.RecentAsync(10, ct)) await PrintAsync(totals, m, ct);
                 return ExitCodes.Ok;
             }
             if (await CommandHost.FindManifestAsync(host, name, ct) is not { } info) return ExitCodes.Usage;
-            if (parse.GetValue(watch) && AnsiConsole.Profile.Capabilities.Interactive) await WatchAsync(queries, info, ct);
-            await PrintAsync(queries, info, ct);
+            if (parse.GetValue(watch) && AnsiConsole.Profile.Capabilities.Interactive) await WatchAsync(totals, info, ct);
+            await PrintAsync(totals, info, ct);
             return ExitCodes.Ok;
         }));
         return command;
     }
 
-    private static async Task PrintAsync(ManifestQueries queries, ManifestQueries.ManifestInfo info, CancellationToken ct)
+    private static async Task PrintAsync(RunningTotals totals, ManifestQueries.ManifestInfo info, CancellationToken ct)
     {
-        var counts = await queries.StateCountsAsync(info.Id, ct);
-        var spend = await queries.SpendAsync(info.Id, ct);
+        var counts = await totals.CountsAsync(info.Id, ct);
+        var spend = await totals.SpendAsync(info.Id, ct);
         AnsiConsole.MarkupLine($"[bold]{Markup.Escape(info.Name)}[/]: {info.ItemCount} items from {Markup.Escape(info.SourceFile)}, imported {info.CreatedAt:yyyy-MM-dd HH:mm} UTC");
         var table = new Table().AddColumn("state").AddColumn(new TableColumn("items").RightAligned());
-        foreach (var state in Enum.GetNames<ItemState>().Where(counts.ContainsKey))
-            table.AddRow(state, counts[state].ToString(CultureInfo.InvariantCulture));
+        foreach (var state in Enum.GetValues<ItemState>().Where(counts.ContainsKey))
+            table.AddRow(state.ToString(), counts[state].ToString(CultureInfo.InvariantCulture));
         AnsiConsole.Write(table);
         var usd = spend.CostUsd is { } c ? $", ${c.ToString("0.00##", CultureInfo.InvariantCulture)}" : "";
         var estimated = spend.EstimatedCredits != 0 ? $" ({spend.EstimatedCredits.ToString("0.##", CultureInfo.InvariantCulture)} estimated)" : "";
@@ -61,15 +65,35 @@ public static class StatusCommand
         }
     }
 
-    private static Task WatchAsync(ManifestQueries queries, ManifestQueries.ManifestInfo info, CancellationToken ct) =>
+    /// <summary>Workers that are running now (by heartbeat), and any that went silent without stopping.</summary>
+    private static async Task PrintWorkersAsync(WorkerQueries workers, CancellationToken ct)
+    {
+        var now = DateTimeOffset.UtcNow;
+        var live = (await workers.RecentAsync(ct)).Where(w => w.StoppedAt is null).ToList();
+        if (live.Count == 0)
+        {
+            AnsiConsole.MarkupLine("workers: none running (start one with `batch-editor worker`)");
+            return;
+        }
+        foreach (var w in live)
+        {
+            var silentFor = now - w.HeartbeatAt;
+            var health = silentFor > WorkerQueries.Silent
+                ? $"[red]silent for {silentFor.TotalMinutes:0} min[/] (gone? its leases expire and other workers take its items over)"
+                : $"{w.InFlight}/{w.Concurrency} in flight";
+            AnsiConsole.MarkupLine($"worker {Markup.Escape(w.Name)} (pid {w.Pid}, {Markup.Escape(w.Version)}): {health}");
+        }
+    }
+
+    private static Task WatchAsync(RunningTotals totals, ManifestQueries.ManifestInfo info, CancellationToken ct) =>
         AnsiConsole.Progress().Columns(new TaskDescriptionColumn(), new ProgressBarColumn(), new PercentageColumn(), new RemainingTimeColumn())
             .StartAsync(async progress =>
             {
                 var task = progress.AddTask(Markup.Escape(info.Name), maxValue: info.ItemCount);
                 while (!ct.IsCancellationRequested)
                 {
-                    var counts = await queries.StateCountsAsync(info.Id, ct);
-                    var active = ItemStates.Names(ItemStates.Active).Sum(s => counts.GetValueOrDefault(s));
+                    var counts = await totals.CountsAsync(info.Id, ct);
+                    var active = ItemStates.Active.Sum(s => counts.GetValueOrDefault(s));
                     task.Value = info.ItemCount - active;
                     if (active == 0) break;
                     await Task.Delay(TimeSpan.FromSeconds(1), ct);

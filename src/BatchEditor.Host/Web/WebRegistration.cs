@@ -32,6 +32,7 @@ public static class WebRegistration
             .SetFallbackPolicy(new AuthorizationPolicyBuilder().RequireAuthenticatedUser().Build())
             .AddPolicy(OperatePolicy, p => p.RequireRole(DashboardOptions.Operator));
         services.AddReadModel();
+        services.AddRunningTotals(fold: true);
         if (!runsJobs) services.AddScheduling(configuration, runJobs: false);
         services.AddSingleton(new SchedulerRole(runsJobs));
         services.AddHealthChecks()
@@ -39,7 +40,6 @@ public static class WebRegistration
             .AddCheck<StorageCheck>("storage", tags: ["ready"])
             .AddCheck<SchedulerCheck>("scheduler", tags: ["ready"]);
         services.AddSingleton<QueueGauges>();
-        services.AddSingleton<LiveCounts>();
         services.AddSingleton(_ => new PrometheusText(BatchEditorMetrics.MeterName));
         services.ConfigureHttpJsonOptions(o => o.SerializerOptions.Converters.Add(new JsonStringEnumConverter()));
         services.AddOpenApi();

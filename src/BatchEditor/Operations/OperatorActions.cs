@@ -16,6 +16,22 @@ public sealed class OperatorActions(ReviewQueries queries, OperatorTransitions t
     /// <summary>The result of acting on one item: whether it moved, and what to tell the operator.</summary>
     public sealed record Outcome(bool Done, string Message);
 
+    /// <summary>
+    /// One review decision as an operator states it (CLI flags, a dashboard form, an API body): <c>adopt</c> with the
+    /// provider's job reference, <c>resubmit</c>, or <c>fail</c> with an optional note.
+    /// </summary>
+    public sealed record ReviewDecision(string Action, string? Reference = null, string? Note = null);
+
+    public async Task<Outcome> ResolveAsync(long itemId, ReviewDecision decision, string actor, CancellationToken ct) =>
+        decision.Action.Trim().ToLowerInvariant() switch
+        {
+            "adopt" when !string.IsNullOrWhiteSpace(decision.Reference) => await AdoptAsync(itemId, decision.Reference.Trim(), actor, ct),
+            "adopt" => new(false, "adopt needs the provider's job reference"),
+            "resubmit" => await ResubmitAsync(itemId, actor, ct),
+            "fail" => await FailAsync(itemId, actor, decision.Note, ct),
+            _ => new(false, $"unknown action '{decision.Action}': adopt, resubmit or fail"),
+        };
+
     public async Task<Outcome> ResubmitAsync(long itemId, string actor, CancellationToken ct)
     {
         if (await ReviewedItemAsync(itemId, ct) is not { } item) return await NotInReview(itemId, ct);

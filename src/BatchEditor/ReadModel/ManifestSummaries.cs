@@ -1,5 +1,6 @@
 using BatchEditor.Items;
 using BatchEditor.Providers;
+using BatchEditor.Totals;
 using Microsoft.EntityFrameworkCore;
 
 namespace BatchEditor.ReadModel;
@@ -24,6 +25,8 @@ public sealed record Money(decimal Credits, decimal? Usd, bool Estimated)
 {
     public static readonly Money Zero = new(0, null, false);
 
+    public static Money Of(Spend spend) => new(spend.Credits, spend.CostUsd, spend.AnyEstimated);
+
     public Money Plus(Money other) => new(Credits + other.Credits, Usd is null && other.Usd is null ? null : (Usd ?? 0) + (other.Usd ?? 0),
         Estimated || other.Estimated);
 
@@ -38,7 +41,7 @@ public sealed record Money(decimal Credits, decimal? Usd, bool Estimated)
     }
 }
 
-public sealed class ManifestSummaries(BatchEditorDb db, ProviderRegistry providers, TimeProvider clock)
+public sealed class ManifestSummaries(BatchEditorDb db, RunningTotals totals, ProviderRegistry providers, TimeProvider clock)
 {
     /// <summary>The most recent manifests first; <paramref name="before"/> pages back in time.</summary>
     public async Task<List<ManifestSummary>> RecentAsync(int limit, DateTimeOffset? before, CancellationToken ct)
@@ -61,14 +64,8 @@ public sealed class ManifestSummaries(BatchEditorDb db, ProviderRegistry provide
     {
         if (manifests.Count == 0) return [];
         var ids = manifests.Select(m => m.Id).ToList();
-        var counts = await db.Items.Where(i => ids.Contains(i.ManifestId))
-            .GroupBy(i => new { i.ManifestId, i.State })
-            .Select(g => new { g.Key.ManifestId, g.Key.State, Count = g.LongCount() })
-            .ToListAsync(ct);
-        var spent = await db.Ledger.Where(l => ids.Contains(l.ManifestId))
-            .GroupBy(l => l.ManifestId)
-            .Select(g => new { g.Key, Credits = g.Sum(l => l.Credits), Usd = g.Sum(l => l.CostUsd), Estimated = g.Max(l => l.Estimated ? 1 : 0) })
-            .ToDictionaryAsync(g => g.Key, ct);
+        var counts = await totals.CountsByManifestAsync(ids, ct);
+        var spent = await totals.SpendByManifestAsync(ids, ct);
         var since = clock.GetUtcNow() - RateWindow;
         var recent = await db.Items.Where(i => i.FinishedAt > since && ids.Contains(i.ManifestId))
             .GroupBy(i => i.ManifestId).Select(g => new { g.Key, Count = g.LongCount() }).ToDictionaryAsync(g => g.Key, g => g.Count, ct);
@@ -78,8 +75,8 @@ public sealed class ManifestSummaries(BatchEditorDb db, ProviderRegistry provide
         var summaries = new List<ManifestSummary>();
         foreach (var m in manifests)
         {
-            var byState = counts.Where(c => c.ManifestId == m.Id).ToDictionary(c => c.State, c => c.Count);
-            var money = spent.TryGetValue(m.Id, out var s) ? new Money(s.Credits, s.Usd, s.Estimated == 1) : Money.Zero;
+            var byState = counts.GetValueOrDefault(m.Id) ?? [];
+            var money = spent.TryGetValue(m.Id, out var s) ? Money.Of(s) : Money.Zero;
             var unsubmitted = byState.GetValueOrDefault(ItemState.Pending) + byState.GetValueOrDefault(ItemState.Held);
             var total = money.Plus(estimates.GetValueOrDefault(m.Id, Money.Zero).Times(unsubmitted));
             summaries.Add(new(m, byState, money, total, recent.GetValueOrDefault(m.Id) / RateWindow.TotalMinutes));

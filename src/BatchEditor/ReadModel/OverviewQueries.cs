@@ -1,4 +1,5 @@
 using BatchEditor.Items;
+using BatchEditor.Totals;
 using Microsoft.EntityFrameworkCore;
 
 namespace BatchEditor.ReadModel;
@@ -22,16 +23,10 @@ public sealed record Alerts(IReadOnlyList<BreakerRecord> OpenBreakers, IReadOnly
 }
 
 /// <summary>The overview page: counts by state, throughput, today's spend, the providers' balances and alerts.</summary>
-public sealed class OverviewQueries(BatchEditorDb db, TimeProvider clock)
+public sealed class OverviewQueries(BatchEditorDb db, RunningTotals totals, TimeProvider clock)
 {
     /// <summary>Outputs whose temporary URLs expire within this are flagged.</summary>
     public static readonly TimeSpan ExpiryWarning = TimeSpan.FromHours(1);
-
-    public async Task<Dictionary<ItemState, long>> CountsAsync(Guid? manifestId, CancellationToken ct)
-    {
-        var items = manifestId is { } m ? db.Items.Where(i => i.ManifestId == m) : db.Items;
-        return await items.GroupBy(i => i.State).Select(g => new { g.Key, Count = g.LongCount() }).ToDictionaryAsync(g => g.Key, g => g.Count, ct);
-    }
 
     /// <summary>Items that finished per <paramref name="bucket"/> over the last <paramref name="window"/>, oldest first, empty buckets included.</summary>
     public async Task<List<ThroughputPoint>> ThroughputAsync(TimeSpan window, TimeSpan bucket, CancellationToken ct)
@@ -59,12 +54,8 @@ public sealed class OverviewQueries(BatchEditorDb db, TimeProvider clock)
     /// <summary>Spend since midnight UTC, per provider.</summary>
     public async Task<List<ProviderSpend>> SpendTodayAsync(CancellationToken ct)
     {
-        var midnight = new DateTimeOffset(clock.GetUtcNow().UtcDateTime.Date, TimeSpan.Zero);
-        var rows = await db.Ledger.Where(l => l.CreatedAt >= midnight)
-            .GroupBy(l => l.Provider)
-            .Select(g => new { g.Key, Credits = g.Sum(l => l.Credits), Usd = g.Sum(l => l.CostUsd), Estimated = g.Max(l => l.Estimated ? 1 : 0) })
-            .ToListAsync(ct);
-        return rows.OrderBy(r => r.Key).Select(r => new ProviderSpend(r.Key, new Money(r.Credits, r.Usd, r.Estimated == 1))).ToList();
+        var today = DateOnly.FromDateTime(clock.GetUtcNow().UtcDateTime);
+        return (await totals.SpendByProviderAsync(today, ct)).Select(s => new ProviderSpend(s.Key, Money.Of(s.Value))).ToList();
     }
 
     /// <summary>Each provider's balance as it last reported it (providers that report one).</summary>
@@ -80,11 +71,9 @@ public sealed class OverviewQueries(BatchEditorDb db, TimeProvider clock)
         var now = clock.GetUtcNow();
         var breakers = await db.Breakers.Where(b => b.OpenUntil > now).OrderBy(b => b.Provider).ToListAsync(ct);
         var paused = await db.Pauses.OrderBy(p => p.Provider).ToListAsync(ct);
-        var parked = await db.Items.Where(i => i.State == ItemState.NeedsReview || i.State == ItemState.Held)
-            .GroupBy(i => i.State).Select(g => new { g.Key, Count = g.LongCount() }).ToListAsync(ct);
+        var counts = await totals.CountsAsync(null, ct);
         var soon = now + ExpiryWarning;
         var expiring = await db.Items.LongCountAsync(i => (i.State == ItemState.Running || i.State == ItemState.Copying) && i.OutputsExpireAt < soon, ct);
-        return new(breakers, paused, parked.FirstOrDefault(p => p.Key == ItemState.NeedsReview)?.Count ?? 0,
-            parked.FirstOrDefault(p => p.Key == ItemState.Held)?.Count ?? 0, expiring);
+        return new(breakers, paused, counts.GetValueOrDefault(ItemState.NeedsReview), counts.GetValueOrDefault(ItemState.Held), expiring);
     }
 }

@@ -1,5 +1,6 @@
 using System.Diagnostics.Metrics;
 using BatchEditor.Items;
+using BatchEditor.Totals;
 using BatchEditor.Usage;
 
 namespace BatchEditor.Telemetry;
@@ -14,6 +15,7 @@ public sealed class QueueGauges
 {
     public static readonly TimeSpan MaxAge = TimeSpan.FromSeconds(5);
 
+    private readonly RunningTotals _totals;
     private readonly ManifestQueries _manifests;
     private readonly TimeProvider _clock;
     private readonly SemaphoreSlim _refreshing = new(1, 1);
@@ -21,8 +23,9 @@ public sealed class QueueGauges
 
     private sealed record Snapshot(IReadOnlyList<(string State, long Count)> ByState, long Due, DateTimeOffset At);
 
-    public QueueGauges(BatchEditorMetrics metrics, ManifestQueries manifests, TimeProvider clock)
+    public QueueGauges(BatchEditorMetrics metrics, RunningTotals totals, ManifestQueries manifests, TimeProvider clock)
     {
+        _totals = totals;
         _manifests = manifests;
         _clock = clock;
         metrics.Meter.CreateObservableGauge("batch_editor.items", () => _snapshot.ByState.Select(s =>
@@ -37,9 +40,9 @@ public sealed class QueueGauges
         try
         {
             if (_clock.GetUtcNow() - _snapshot.At < MaxAge) return;
-            var byState = (await _manifests.StateCountsAsync(null, ct)).Select(c => (c.Key, (long)c.Value)).ToList();
+            var counts = await _totals.CountsAsync(null, ct);
             // Every state appears, zero included, so a series does not vanish when its last item leaves.
-            byState.AddRange(Enum.GetNames<ItemState>().Where(s => byState.All(b => b.Key != s)).Select(s => (s, 0L)));
+            var byState = Enum.GetValues<ItemState>().Select(s => (s.ToString(), counts.GetValueOrDefault(s))).ToList();
             _snapshot = new(byState, await _manifests.DueCountAsync(ct), _clock.GetUtcNow());
         }
         finally

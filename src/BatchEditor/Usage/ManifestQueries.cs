@@ -3,12 +3,10 @@ using Npgsql;
 
 namespace BatchEditor.Usage;
 
-/// <summary>Read-side queries behind <c>status</c> and <c>results</c>.</summary>
+/// <summary>Read-side queries behind <c>status</c> and <c>results</c> (counts and money come from <see cref="Totals.RunningTotals"/>).</summary>
 public sealed class ManifestQueries(NpgsqlDataSource dataSource)
 {
     public sealed record ManifestInfo(Guid Id, string Name, string SourceFile, int ItemCount, DateTimeOffset CreatedAt);
-
-    public sealed record Spend(decimal Credits, decimal? CostUsd, decimal EstimatedCredits, decimal RefundedCredits);
 
     public sealed record ResultRow(string RowId, string State, string Reason, string Provider, string? JobId,
         string[] Locations, decimal Credits, decimal? CostUsd, bool CostEstimated);
@@ -30,38 +28,12 @@ public sealed class ManifestQueries(NpgsqlDataSource dataSource)
         return await ReadManifests(cmd, ct);
     }
 
-    public async Task<Dictionary<string, int>> StateCountsAsync(Guid? manifestId, CancellationToken ct)
-    {
-        await using var cmd = dataSource.CreateCommand(
-            "select state, count(*) from items where $1::uuid is null or manifest_id = $1 group by state");
-        cmd.Parameters.Add(new NpgsqlParameter { Value = (object?)manifestId ?? DBNull.Value, NpgsqlDbType = NpgsqlTypes.NpgsqlDbType.Uuid });
-        var counts = new Dictionary<string, int>();
-        await using var r = await cmd.ExecuteReaderAsync(ct);
-        while (await r.ReadAsync(ct)) counts[r.GetString(0)] = (int)r.GetInt64(1);
-        return counts;
-    }
-
     /// <summary>Items due for a step now (submit, poll or copy), on the claim's own index.</summary>
     public async Task<long> DueCountAsync(CancellationToken ct)
     {
         var due = string.Join(", ", ItemStates.Names(ItemState.Pending, ItemState.Running, ItemState.Copying).Select(s => $"'{s}'"));
         await using var cmd = dataSource.CreateCommand($"select count(*) from items where state in ({due}) and next_run_at <= now()");
         return (long)(await cmd.ExecuteScalarAsync(ct))!;
-    }
-
-    public async Task<Spend> SpendAsync(Guid? manifestId, CancellationToken ct)
-    {
-        await using var cmd = dataSource.CreateCommand(
-            """
-            select coalesce(sum(credits), 0), sum(cost_usd),
-                   coalesce(sum(credits) filter (where estimated), 0),
-                   coalesce(-sum(credits) filter (where kind = 'refund'), 0)
-            from usage_ledger where $1::uuid is null or manifest_id = $1
-            """);
-        cmd.Parameters.Add(new NpgsqlParameter { Value = (object?)manifestId ?? DBNull.Value, NpgsqlDbType = NpgsqlTypes.NpgsqlDbType.Uuid });
-        await using var r = await cmd.ExecuteReaderAsync(ct);
-        await r.ReadAsync(ct);
-        return new Spend(r.GetDecimal(0), r.IsDBNull(1) ? null : r.GetDecimal(1), r.GetDecimal(2), r.GetDecimal(3));
     }
 
     public async IAsyncEnumerable<ResultRow> ResultsAsync(Guid manifestId, [System.Runtime.CompilerServices.EnumeratorCancellation] CancellationToken ct)

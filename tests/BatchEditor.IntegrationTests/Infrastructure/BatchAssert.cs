@@ -1,4 +1,6 @@
 using System.Security.Cryptography;
+using BatchEditor.Items;
+using BatchEditor.Totals;
 
 namespace BatchEditor.IntegrationTests.Infrastructure;
 
@@ -36,5 +38,40 @@ public static class BatchAssert
         while (await r.ReadAsync())
             Assert.True(r.GetDecimal(1) == bed.Sim.State.ChargesByPrompt.GetValueOrDefault(r.GetString(0)),
                 $"'{r.GetString(0)}': ledger {r.GetDecimal(1)}, provider charged {bed.Sim.State.ChargesByPrompt.GetValueOrDefault(r.GetString(0))}");
+        await r.DisposeAsync();
+        await RunningTotalsAgreeAsync(bed);
+    }
+
+    /// <summary>
+    /// The running totals the dashboard and <c>status</c> show equal a full count of the items and a full sum of the
+    /// ledger, per manifest: before folding (totals plus deltas) and after (totals alone).
+    /// </summary>
+    public static async Task RunningTotalsAgreeAsync(TestBed bed)
+    {
+        var totals = new RunningTotals(bed.Db);
+        foreach (var folded in new[] { false, true })
+        {
+            if (folded) await totals.FoldAsync(default);
+            var counted = await RowsAsync(bed, "select manifest_id, state, count(*) from items group by 1, 2 order by 1, 2",
+                r => $"{r.GetGuid(0)} {r.GetString(1)} {r.GetInt64(2)}");
+            var manifests = await RowsAsync(bed, "select id from manifests", r => r.GetGuid(0));
+            var kept = (await totals.CountsByManifestAsync(manifests, default)).SelectMany(m => m.Value.Select(c => $"{m.Key} {c.Key} {c.Value}"));
+            Assert.Equal(counted.Order(StringComparer.Ordinal), kept.Order(StringComparer.Ordinal));
+
+            var summed = await RowsAsync(bed, "select manifest_id, sum(credits), sum(cost_usd) from usage_ledger group by 1",
+                r => $"{r.GetGuid(0)} {r.GetDecimal(1):0.####} {(r.IsDBNull(2) ? "-" : r.GetDecimal(2).ToString("0.######"))}");
+            var booked = (await totals.SpendByManifestAsync(manifests, default))
+                .Select(m => $"{m.Key} {m.Value.Credits:0.####} {(m.Value.CostUsd is { } usd ? usd.ToString("0.######") : "-")}");
+            Assert.Equal(summed.Order(StringComparer.Ordinal), booked.Order(StringComparer.Ordinal));
+        }
+    }
+
+    private static async Task<List<T>> RowsAsync<T>(TestBed bed, string sql, Func<Npgsql.NpgsqlDataReader, T> read)
+    {
+        await using var cmd = bed.Db.CreateCommand(sql);
+        await using var r = await cmd.ExecuteReaderAsync();
+        var rows = new List<T>();
+        while (await r.ReadAsync()) rows.Add(read(r));
+        return rows;
     }
 }

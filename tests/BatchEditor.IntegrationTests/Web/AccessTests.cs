@@ -1,12 +1,13 @@
 using System.Net;
 using System.Net.Http.Headers;
 using System.Text;
+using System.Text.RegularExpressions;
 using BatchEditor.IntegrationTests.Infrastructure;
 
 namespace BatchEditor.IntegrationTests.Web;
 
 /// <summary>Who may see and do what: loopback by default, credentials beyond it, a read-only role, no cross-site actions.</summary>
-public class AccessTests
+public partial class AccessTests
 {
     private const string OperatorPassword = "operator-secret-1", ViewerPassword = "viewer-secret-12";
 
@@ -49,6 +50,22 @@ public class AccessTests
         Assert.Equal("Held", await bed.ScalarAsync<string>("select state from items"));
         Assert.Equal("web:ops", await bed.ScalarAsync<string>("select actor from item_history order by id desc limit 1"));
 
+        // Dashboard forms: a viewer is forbidden before any token is looked at; an operator needs the form's token.
+        Assert.Equal(HttpStatusCode.Forbidden, (await Send(remote, HttpMethod.Post, "/dashboard/manifests/shop?handler=Release", "auditor", ViewerPassword)).StatusCode);
+        Assert.Equal(HttpStatusCode.BadRequest, (await Send(remote, HttpMethod.Post, "/dashboard/manifests/shop?handler=Release", "ops", OperatorPassword)).StatusCode);
+        Assert.Equal("Held", await bed.ScalarAsync<string>("select state from items"));
+        using (var browser = new HttpClient(new HttpClientHandler { AllowAutoRedirect = false }) { BaseAddress = remote.BaseAddress })
+        {
+            browser.DefaultRequestHeaders.Authorization = BasicAuth("ops", OperatorPassword);
+            var page = await browser.GetStringAsync("/dashboard/manifests/shop");
+            var token = AntiforgeryField().Match(page).Groups[1].Value;
+            var posted = await browser.PostAsync("/dashboard/manifests/shop?handler=Release",
+                new FormUrlEncodedContent([new("__RequestVerificationToken", WebUtility.HtmlDecode(token))]));
+            Assert.Equal(HttpStatusCode.Redirect, posted.StatusCode);
+        }
+        Assert.Equal("Pending", await bed.ScalarAsync<string>("select state from items"));
+        await Send(remote, HttpMethod.Post, "/api/manifests/shop/hold", "ops", OperatorPassword);
+
         // A page on another site cannot make a logged-in (or local) browser act.
         var forged = new HttpRequestMessage(HttpMethod.Post, "/api/manifests/shop/release");
         forged.Headers.Add("Origin", "https://attacker.example");
@@ -64,7 +81,13 @@ public class AccessTests
     private static Task<HttpResponseMessage> Send(HttpClient client, HttpMethod method, string path, string user, string password)
     {
         var request = new HttpRequestMessage(method, path);
-        request.Headers.Authorization = new AuthenticationHeaderValue("Basic", Convert.ToBase64String(Encoding.UTF8.GetBytes($"{user}:{password}")));
+        request.Headers.Authorization = BasicAuth(user, password);
         return client.SendAsync(request);
     }
+
+    private static AuthenticationHeaderValue BasicAuth(string user, string password) =>
+        new("Basic", Convert.ToBase64String(Encoding.UTF8.GetBytes($"{user}:{password}")));
+
+    [GeneratedRegex("name=\"__RequestVerificationToken\" type=\"hidden\" value=\"([^\"]+)\"")]
+    private static partial Regex AntiforgeryField();
 }

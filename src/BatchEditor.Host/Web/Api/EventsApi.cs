@@ -1,6 +1,7 @@
 using System.Runtime.CompilerServices;
 using BatchEditor.Items;
 using BatchEditor.ReadModel;
+using BatchEditor.Totals;
 
 namespace BatchEditor.Host.Web.Api;
 
@@ -16,17 +17,17 @@ public static class EventsApi
         string? ItemReason);
 
     public static void MapEventsApi(this RouteGroupBuilder api) =>
-        api.MapGet("/events", (LiveCounts counts, IServiceScopeFactory scopes, Guid? manifest, long? item, CancellationToken ct) =>
+        api.MapGet("/events", (RunningTotals counts, IServiceScopeFactory scopes, Guid? manifest, long? item, CancellationToken ct) =>
                 TypedResults.ServerSentEvents(StreamAsync(counts, scopes, manifest, item, ct), eventType: "snapshot"))
             .WithTags("Overview").WithSummary("Server-sent events: counts by state (of ?manifest= or all) and ?item='s state, every 1.5 s.");
 
-    private static async IAsyncEnumerable<Snapshot> StreamAsync(LiveCounts live, IServiceScopeFactory scopes, Guid? manifest, long? item,
+    private static async IAsyncEnumerable<Snapshot> StreamAsync(RunningTotals totals, IServiceScopeFactory scopes, Guid? manifest, long? item,
         [EnumeratorCancellation] CancellationToken ct)
     {
         using var timer = new PeriodicTimer(Interval);
         do
         {
-            var counts = await live.GetAsync(manifest, ct);
+            var counts = await totals.CountsAsync(manifest, ct);
             ItemStatus? status = null;
             if (item is { } id)
                 await using (var scope = scopes.CreateAsyncScope())

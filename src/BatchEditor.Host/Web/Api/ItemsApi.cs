@@ -9,8 +9,6 @@ namespace BatchEditor.Host.Web.Api;
 /// <summary>Items over HTTP: search across manifests, one item's whole story, its outputs, and the operator's actions on it.</summary>
 public static class ItemsApi
 {
-    public sealed record Review(string Action, string? Reference = null, string? Note = null);
-
     public sealed record Done(bool Moved, string Message);
 
     public static void MapItemsApi(this RouteGroupBuilder api)
@@ -40,19 +38,9 @@ public static class ItemsApi
     private static async Task<Results<Ok<Done>, Conflict<Done>>> Moved(Task<int> act, long id, string done, string refused) =>
         await act == 1 ? TypedResults.Ok(new Done(true, $"item {id} {done}")) : TypedResults.Conflict(new Done(false, $"item {id} {refused}"));
 
-    public static async Task<OperatorActions.Outcome> ResolveReviewAsync(OperatorActions actions, long id, Review review, string actor, CancellationToken ct) =>
-        review.Action.ToLowerInvariant() switch
-        {
-            "adopt" when !string.IsNullOrWhiteSpace(review.Reference) => await actions.AdoptAsync(id, review.Reference.Trim(), actor, ct),
-            "adopt" => new(false, "adopt needs the provider's job reference"),
-            "resubmit" => await actions.ResubmitAsync(id, actor, ct),
-            "fail" => await actions.FailAsync(id, actor, review.Note, ct),
-            _ => new(false, $"unknown action '{review.Action}': adopt, resubmit or fail"),
-        };
-
-    private static async Task<Results<Ok<Done>, Conflict<Done>>> ResolveAsync(long id, Review review, OperatorActions actions, HttpContext http, CancellationToken ct)
+    private static async Task<Results<Ok<Done>, Conflict<Done>>> ResolveAsync(long id, OperatorActions.ReviewDecision review, OperatorActions actions, HttpContext http, CancellationToken ct)
     {
-        var outcome = await ResolveReviewAsync(actions, id, review, Actor.Of(http.User), ct);
+        var outcome = await actions.ResolveAsync(id, review, Actor.Of(http.User), ct);
         return outcome.Done ? TypedResults.Ok(new Done(true, outcome.Message)) : TypedResults.Conflict(new Done(false, outcome.Message));
     }
 

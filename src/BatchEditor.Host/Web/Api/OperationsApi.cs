@@ -1,6 +1,7 @@
 using BatchEditor.Operations;
 using BatchEditor.ReadModel;
 using BatchEditor.Scheduling;
+using BatchEditor.Totals;
 using Microsoft.AspNetCore.Http.HttpResults;
 
 namespace BatchEditor.Host.Web.Api;
@@ -17,8 +18,8 @@ public static class OperationsApi
 
     public static void MapOperationsApi(this RouteGroupBuilder api)
     {
-        api.MapGet("/overview", async (OverviewQueries q, CancellationToken ct) => TypedResults.Ok(new Overview(
-            (await q.CountsAsync(null, ct)).ToDictionary(c => c.Key.ToString(), c => c.Value), await q.AlertsAsync(ct),
+        api.MapGet("/overview", async (OverviewQueries q, RunningTotals totals, CancellationToken ct) => TypedResults.Ok(new Overview(
+            (await totals.CountsAsync(null, ct)).ToDictionary(c => c.Key.ToString(), c => c.Value), await q.AlertsAsync(ct),
             await q.SpendTodayAsync(ct), await q.BalancesAsync(ct)))).WithTags("Overview");
         api.MapGet("/throughput", async (OverviewQueries q, string? window, CancellationToken ct) => TypedResults.Ok(window switch
         {

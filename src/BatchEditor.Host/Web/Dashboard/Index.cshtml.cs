@@ -1,10 +1,11 @@
 using BatchEditor.Items;
 using BatchEditor.ReadModel;
+using BatchEditor.Totals;
 using Microsoft.AspNetCore.Mvc.RazorPages;
 
 namespace BatchEditor.Host.Web.Dashboard;
 
-public sealed class OverviewModel(OverviewQueries queries) : PageModel
+public sealed class OverviewModel(OverviewQueries queries, RunningTotals totals) : PageModel
 {
     public Dictionary<ItemState, long> Counts { get; private set; } = [];
     public Alerts Alerts { get; private set; } = new([], [], 0, 0, 0);
@@ -13,7 +14,7 @@ public sealed class OverviewModel(OverviewQueries queries) : PageModel
 
     public async Task OnGetAsync(CancellationToken ct)
     {
-        Counts = await queries.CountsAsync(null, ct);
+        Counts = await totals.CountsAsync(null, ct);
         Alerts = await queries.AlertsAsync(ct);
         SpendToday = await queries.SpendTodayAsync(ct);
         Balances = await queries.BalancesAsync(ct);

@@ -31,7 +31,7 @@ public sealed class ItemModel(ItemDetails details, OperatorActions actions) : Pa
 
     public async Task<IActionResult> OnPostReviewAsync(long id, string action, string? reference, string? note, CancellationToken ct)
     {
-        TempData["Message"] = (await ItemsApi.ResolveReviewAsync(actions, id, new ItemsApi.Review(action, reference, note), Actor.Of(User), ct)).Message;
+        TempData["Message"] = (await actions.ResolveAsync(id, new(action, reference, note), Actor.Of(User), ct)).Message;
         return RedirectToPage(new { id });
     }
 
