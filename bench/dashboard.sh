@@ -79,7 +79,9 @@ failed=$(psql -tAc "select id from items where state = 'Failed' order by id limi
 deep=$(psql -tAc "select id from items where manifest_id = '01000000-0000-7000-8000-000000000001' order by id offset $((items * 9 / 10)) limit 1")
 paths=(
   "/dashboard" "/dashboard/manifests" "/dashboard/manifests/big" "/dashboard/manifests/big?state=Failed"
-  "/dashboard/manifests/big?after=$deep" "/dashboard/manifests/big?q=SKU-0777777" "/dashboard/items?q=marble"
+  "/dashboard/manifests/big?after=$deep" "/dashboard/manifests/big?q=SKU-0777777" "/dashboard/items?q=marble" "/dashboard/items?q=no-such-words" "/dashboard/items?q=backdrop%20product"
+  "/dashboard/manifests/big?q=SKU-07"
+  "/dashboard/manifests/big?state=NeedsReview&q=oak"
   "/dashboard/items?state=NeedsReview" "/dashboard/items/$failed" "/dashboard/providers" "/dashboard/schedules" "/dashboard/workers"
   "/api/overview" "/api/throughput?window=30m" "/api/throughput?window=24h" "/api/throughput?window=7d" "/api/manifests"
   "/api/manifests/big" "/api/manifests/big/items?limit=200&after=$deep" "/api/items?q=content%20policy" "/api/items/$failed"

@@ -76,6 +76,7 @@ public static class ServiceRegistration
         services.AddDbContextPool<BatchEditorDb>((sp, options) => options
             .UseNpgsql(sp.GetRequiredService<NpgsqlDataSource>())
             .UseQueryTrackingBehavior(QueryTrackingBehavior.NoTracking));
+        services.AddOptions<SearchOptions>().BindConfiguration("Dashboard:Search").ValidateDataAnnotations();
         services.AddScoped<ItemSearch>();
         services.AddScoped<ItemDetails>();
         services.AddScoped<ManifestSummaries>();

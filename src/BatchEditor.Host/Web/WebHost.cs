@@ -23,6 +23,9 @@ public static class WebHost
         else if (builder.Configuration["urls"] is null && !builder.Configuration.GetSection("Kestrel:Endpoints").Exists()) builder.WebHost.UseUrls(DefaultUrl);
         builder.Logging.AddFilter("Microsoft.AspNetCore", LogLevel.Warning);
         builder.Logging.AddFilter("Microsoft.EntityFrameworkCore", LogLevel.Warning);
+        // The key ring lives in the database (DatabaseKeyRing), unencrypted like the database's other contents: the
+        // warning ASP.NET Core logs for that on every new key says nothing an operator can act on.
+        builder.Logging.AddFilter("Microsoft.AspNetCore.DataProtection.KeyManagement.XmlKeyManager", LogLevel.Error);
         builder.Services.AddBatchEditorCore(builder.Configuration);
         if (withWorker) builder.Services.AddBatchEditorWorker(builder.Configuration, workerOverrides);
         builder.Services.AddBatchEditorWeb(builder.Configuration, runsJobs: withWorker);

@@ -31,6 +31,7 @@ public static class WebRegistration
         services.AddAuthorizationBuilder()
             .SetFallbackPolicy(new AuthorizationPolicyBuilder().RequireAuthenticatedUser().Build())
             .AddPolicy(OperatePolicy, p => p.RequireRole(DashboardOptions.Operator));
+        DatabaseKeyRing.Use(services);
         services.AddReadModel();
         services.AddRunningTotals(fold: true);
         if (!runsJobs) services.AddScheduling(configuration, runJobs: false);

@@ -92,8 +92,17 @@ public sealed class ManifestSummaries(BatchEditorDb db, RunningTotals totals, Pr
     /// </summary>
     private async Task<Dictionary<Guid, Money>> EstimatesPerItemAsync(List<Guid> ids, CancellationToken ct)
     {
-        var samples = await db.Items.Where(i => ids.Contains(i.ManifestId) && (i.State == ItemState.Pending || i.State == ItemState.Held))
-            .GroupBy(i => i.ManifestId).Select(g => g.OrderBy(i => i.Id).First()).ToListAsync(ct);
+        // One index probe per manifest and state (items_manifest_state); the LINQ form (GroupBy … First) numbers every
+        // waiting row of every manifest first: 300 ms at 100,000 waiting items.
+        string pending = nameof(ItemState.Pending), held = nameof(ItemState.Held);
+        var samples = await db.Items.FromSql(
+            $"""
+            select i.* from unnest({ids.ToArray()}) m(id)
+            cross join lateral ((select * from items where manifest_id = m.id and state = {pending} order by id limit 1)
+                                union all
+                                (select * from items where manifest_id = m.id and state = {held} order by id limit 1)
+                                limit 1) i
+            """).ToListAsync(ct);
         return samples.ToDictionary(i => i.ManifestId, i =>
         {
             var cost = providers.Estimate(i.Provider, new EditRequest(i.RowId, i.Model, i.Prompt, i.ImageUrls, i.MaskUrl, i.Size, i.Quality, i.N, i.OutputFormat));

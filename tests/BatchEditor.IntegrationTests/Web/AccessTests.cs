@@ -78,6 +78,27 @@ public partial class AccessTests
         Assert.DoesNotContain(OperatorPassword, web.Process.Output);
     }
 
+    [Fact]
+    public async Task A_form_served_by_one_web_host_can_be_posted_to_another()
+    {
+        await using var bed = await TestBed.StartAsync();
+        await bed.ImportAsync(Csv.Row("A", "Grey"), name: "shop");
+        await using var first = await DashboardServer.StartAsync(bed.EnvironmentVariables(), ["web"]);
+        await using var second = await DashboardServer.StartAsync(bed.EnvironmentVariables(), ["web"]);
+
+        var page = await first.Http.GetAsync("/dashboard/manifests/shop");
+        var token = WebUtility.HtmlDecode(AntiforgeryField().Match(await page.Content.ReadAsStringAsync()).Groups[1].Value);
+        var post = new HttpRequestMessage(HttpMethod.Post, "/dashboard/manifests/shop?handler=Hold")
+        {
+            Content = new FormUrlEncodedContent([new("__RequestVerificationToken", token)]),
+        };
+        post.Headers.Add("Cookie", page.Headers.GetValues("Set-Cookie").Select(c => c.Split(';')[0]));
+        using var noRedirects = new HttpClient(new HttpClientHandler { AllowAutoRedirect = false, UseCookies = false }) { BaseAddress = second.BaseUri };
+        Assert.Equal(HttpStatusCode.Redirect, (await noRedirects.SendAsync(post)).StatusCode);
+        Assert.Equal("Held", await bed.ScalarAsync<string>("select state from items"));
+        Assert.Equal(1, await bed.ScalarAsync<long>("select count(*) from data_protection_keys"));
+    }
+
     private static Task<HttpResponseMessage> Send(HttpClient client, HttpMethod method, string path, string user, string password)
     {
         var request = new HttpRequestMessage(method, path);

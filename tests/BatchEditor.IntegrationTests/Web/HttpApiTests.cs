@@ -95,4 +95,32 @@ public class HttpApiTests
             Assert.Equal(worker.Pid, Assert.Single(workers.EnumerateArray()).GetProperty("pid").GetInt32());
         }
     }
+
+    [Fact]
+    public async Task A_search_too_broad_for_the_index_scans_a_bounded_window_per_page_and_says_so()
+    {
+        await using var bed = await TestBed.StartAsync();
+        var env = bed.EnvironmentVariables();
+        env["Dashboard__Search__IndexBudget"] = "00:00:00"; // as if every indexed search ran out of time
+        env["Dashboard__Search__Window"] = "5";
+        await bed.ImportAsync(Csv.Manifest(12, i => i is 3 or 11 ? "with a needle" : ""), name: "hay");
+        await using var web = await DashboardServer.StartAsync(env, ["web"]);
+
+        var found = new List<string>();
+        var partialPages = 0;
+        long? after = 0;
+        while (after is { } cursor)
+        {
+            var page = await web.Http.GetFromJsonAsync<JsonElement>($"/api/manifests/hay/items?q=needle&after={cursor}");
+            found.AddRange(page.GetProperty("rows").EnumerateArray().Select(r => r.GetProperty("rowId").GetString()!));
+            if (page.GetProperty("partial").GetBoolean()) partialPages++;
+            after = page.GetProperty("next").ValueKind == JsonValueKind.Null ? null : page.GetProperty("next").GetInt64();
+        }
+        Assert.Equal(["SKU-0003", "SKU-0011"], found);
+        Assert.Equal(2, partialPages); // items 1–5 and 6–10; the page of 11–12 reached the end
+
+        var html = await web.Http.GetStringAsync("/dashboard/manifests/hay?q=needle");
+        Assert.Contains("A broad search", html);
+        Assert.Contains("Search further", html);
+    }
 }
