@@ -14,12 +14,17 @@ public static class SubmitCommand
         var quality = new Option<string?>("--quality") { Description = "low, medium, high or auto, for rows that name none." };
         var size = new Option<string?>("--size") { Description = "Output size for rows that name none: 1024x1536, 2:3, auto or a provider preset." };
         var prompt = new Option<string?>("--prompt") { Description = "Prompt for rows without one; {column} placeholders are filled from the row." };
+        var format = new Option<string?>("--format")
+        {
+            Description = $"The CSV's shape: {Manifests.Formats.CatalogueFormats.Names} (a Shopify or WooCommerce product export), or auto (default: from the header).",
+        };
+        format.CompletionSources.Add([.. Manifests.Formats.CatalogueFormats.All.Select(f => f.Name), "auto"]);
         var name = new Option<string?>("--name") { Description = "Name of the manifest (default: the file name)." };
         var force = new Option<bool>("--force") { Description = "Import even if this exact file was imported before." };
         var skipInvalid = new Option<bool>("--skip-invalid") { Description = "Import the valid rows and list the rejected ones instead of importing nothing." };
         var command = new Command("submit", "Validate a CSV manifest and queue every row as an image edit. Nothing is imported if any row is invalid (exit 3).")
         {
-            file, provider, model, quality, size, prompt, name, force, skipInvalid,
+            file, provider, model, quality, size, prompt, format, name, force, skipInvalid,
         };
         command.SetAction((parse, ct) => CommandHost.RunAsync(async () =>
         {
@@ -31,7 +36,7 @@ public static class SubmitCommand
 
             using var host = CommandHost.Build();
             var defaults = new ManifestDefaults(parse.GetValue(provider), parse.GetValue(model), parse.GetValue(quality)?.ToLowerInvariant(),
-                parse.GetValue(size), parse.GetValue(prompt));
+                parse.GetValue(size), parse.GetValue(prompt), parse.GetValue(format));
             var result = await host.Services.GetRequiredService<ManifestSubmission>().SubmitAsync(new ManifestSubmission.Request(
                 await File.ReadAllBytesAsync(path.FullName, ct), path.FullName, defaults, manifestName, parse.GetValue(force), parse.GetValue(skipInvalid)), ct);
 

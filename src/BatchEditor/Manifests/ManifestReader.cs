@@ -1,5 +1,6 @@
 using System.Globalization;
 using BatchEditor.Providers;
+using BatchEditor.Manifests.Formats;
 using CsvHelper;
 using static BatchEditor.Manifests.ManifestColumns;
 
@@ -28,23 +29,36 @@ public sealed class ManifestReader(ProviderRegistry providers)
         csv.ReadHeader();
         var headers = csv.Headers.Select(PromptTemplate.Normalize).ToArray();
         var template = defaults.PromptTemplate is { } t ? new PromptTemplate(t) : null;
-        if (!CheckHeader(headers, template, errors)) return new ParsedManifest([], errors, 0);
+        if (CatalogueFormats.Find(defaults.Format, headers) is not { } format)
+        {
+            errors.Add(new ManifestError(1, null, $"'{defaults.Format}' is not a format BatchEditor reads ({CatalogueFormats.Names}, or auto)"));
+            return new ParsedManifest([], errors, 0);
+        }
+        if (!CheckHeader(headers, format, template, errors)) return new ParsedManifest([], errors, 0);
 
         var rows = new List<ManifestRow>();
         var seenIds = new Dictionary<string, int>(StringComparer.Ordinal);
         var count = 0;
-        while (csv.Read())
+        IEnumerable<SourceRow> Records()
         {
-            count++;
-            var line = (int)csv.LineNumber;
-            if (csv.FieldCount != headers.Length)
+            while (csv.Read())
             {
-                errors.Add(new ManifestError(line, null, $"has {csv.FieldCount} fields but the header has {headers.Length}"));
-                continue;
+                count++;
+                var line = (int)csv.LineNumber;
+                if (csv.FieldCount != headers.Length)
+                {
+                    errors.Add(new ManifestError(line, null, $"has {csv.FieldCount} fields but the header has {headers.Length}"));
+                    continue;
+                }
+                var cells = new Dictionary<string, string>(headers.Length, StringComparer.Ordinal);
+                for (var i = 0; i < headers.Length; i++) cells[headers[i]] = csv.GetString(i);
+                yield return new SourceRow(line, cells);
             }
-            var cells = new Dictionary<string, string>(headers.Length, StringComparer.Ordinal);
-            for (var i = 0; i < headers.Length; i++) cells[headers[i]] = csv.GetString(i);
-            var row = ReadRow(line, cells, defaults, template, errors);
+        }
+        foreach (var source in format.Expand(Records(), errors))
+        {
+            var line = source.Line;
+            var row = ReadRow(line, source.Cells, defaults, template, errors);
             if (row is null) continue;
             if (seenIds.TryGetValue(row.Request.RowId, out var first))
                 errors.Add(new ManifestError(line, Id, $"'{row.Request.RowId}' is already used on line {first}; ids must be unique"));
@@ -55,25 +69,29 @@ public sealed class ManifestReader(ProviderRegistry providers)
             }
         }
         if (count == 0 && errors.Count == 0) errors.Add(new ManifestError(1, null, "the manifest has a header but no rows"));
+        else if (rows.Count == 0 && errors.Count == 0) errors.Add(new ManifestError(1, null, $"no row of the {format.Name} export has an image to edit"));
         return new ParsedManifest(rows, errors, count);
     }
 
-    private static bool CheckHeader(string[] headers, PromptTemplate? template, List<ManifestError> errors)
+    private static bool CheckHeader(string[] headers, CatalogueFormat format, PromptTemplate? template, List<ManifestError> errors)
     {
         var before = errors.Count;
+        var kind = format == CatalogueFormats.Generic ? "the manifest" : $"the {format.Name} export";
         foreach (var dup in headers.GroupBy(h => h).Where(g => g.Count() > 1))
             errors.Add(new ManifestError(1, dup.Key, "appears more than once in the header"));
-        foreach (var required in template is null ? [Id, ImageUrl, Prompt] : new[] { Id, ImageUrl })
-            if (!headers.Contains(required))
-                errors.Add(new ManifestError(1, required, template is null && required == Prompt
-                    ? "required column is missing (or give --prompt)" : "required column is missing"));
+        foreach (var oneOf in format.Requires.Where(oneOf => !oneOf.Any(headers.Contains)))
+            errors.Add(new ManifestError(1, oneOf[0], oneOf.Length == 1
+                ? format == CatalogueFormats.Generic ? "required column is missing" : $"required column is missing from {kind}"
+                : $"{kind} needs one of these columns: {string.Join(", ", oneOf)}"));
+        if (template is null && !headers.Contains(Prompt))
+            errors.Add(new ManifestError(1, Prompt, "required column is missing (or give --prompt)"));
         foreach (var column in template?.Columns ?? [])
-            if (!headers.Contains(column))
-                errors.Add(new ManifestError(1, column, $"--prompt uses {{{column}}} but the manifest has no such column"));
+            if (!headers.Contains(column) && !format.Provides.Contains(column))
+                errors.Add(new ManifestError(1, column, $"--prompt uses {{{column}}} but {kind} has no such column"));
         return errors.Count == before;
     }
 
-    private ManifestRow? ReadRow(int line, Dictionary<string, string> cells, ManifestDefaults defaults, PromptTemplate? template, List<ManifestError> errors)
+    private ManifestRow? ReadRow(int line, IReadOnlyDictionary<string, string> cells, ManifestDefaults defaults, PromptTemplate? template, List<ManifestError> errors)
     {
         var before = errors.Count;
         void Error(string column, string message) => errors.Add(new ManifestError(line, column, message));

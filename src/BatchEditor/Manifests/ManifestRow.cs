@@ -12,6 +12,8 @@ public sealed record ManifestError(int Line, string? Column, string Message)
 }
 
 /// <summary>Manifest-wide settings from the command line: defaults for rows that leave a column empty.</summary>
-public sealed record ManifestDefaults(string? Provider = null, string? Model = null, string? Quality = null, string? Size = null, string? PromptTemplate = null);
+/// <param name="Format">A <see cref="Formats.CatalogueFormat"/> name; null or "auto" detects it from the header.</param>
+public sealed record ManifestDefaults(string? Provider = null, string? Model = null, string? Quality = null, string? Size = null, string? PromptTemplate = null,
+    string? Format = null);
 
 public sealed record ParsedManifest(IReadOnlyList<ManifestRow> Rows, IReadOnlyList<ManifestError> Errors, int RowCount);
