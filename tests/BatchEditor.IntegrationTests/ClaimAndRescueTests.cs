@@ -27,6 +27,34 @@ public class ClaimAndRescueTests
     }
 
     [Fact]
+    public async Task Free_slots_go_to_the_highest_priority_and_are_shared_fairly_between_manifests()
+    {
+        await using var bed = await TestBed.StartAsync();
+        bed.Settings["Providers:PixelDojo:MaxConcurrency"] = "4";
+        await bed.ImportAsync(Csv.Manifest(1000), name: "nightly");
+        await bed.ImportAsync(Csv.Manifest(3, _ => "urgent"), name: "small");
+        using var host = bed.BuildHost(worker: true);
+        var claimer = host.Services.GetRequiredService<ItemClaimer>();
+        async Task<string> ClaimAsync() =>
+            string.Join(" ", (await claimer.ClaimSubmissionsAsync("w", 10, Lease, CancellationToken.None))
+                .GroupBy(i => i.ManifestName).OrderBy(g => g.Key).Select(g => $"{g.Key}:{g.Count()}"));
+        Task FinishSubmittingAsync() => bed.ExecAsync("update items set state = 'Succeeded', lease_owner = null where state = 'Submitting'");
+
+        // The large batch imported first does not take every slot: each manifest gets half.
+        Assert.Equal("nightly:2 small:2", await ClaimAsync());
+        // One slot frees up from each: the small batch's last item goes beside the large one's next.
+        await bed.ExecAsync("update items set state = 'Succeeded' where id in (select min(id) from items where state = 'Submitting' group by manifest_id)");
+        Assert.Equal("nightly:1 small:1", await ClaimAsync());
+
+        // A higher priority takes every free slot until it has no due item left.
+        await FinishSubmittingAsync();
+        await bed.ImportAsync(Csv.Manifest(6, _ => "rush"), name: "rush", priority: 10);
+        Assert.Equal("rush:4", await ClaimAsync());
+        await FinishSubmittingAsync();
+        Assert.Equal("nightly:2 rush:2", await ClaimAsync());
+    }
+
+    [Fact]
     public async Task Submissions_per_minute_are_capped_cluster_wide()
     {
         await using var bed = await TestBed.StartAsync();

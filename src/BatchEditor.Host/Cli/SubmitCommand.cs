@@ -19,12 +19,16 @@ public static class SubmitCommand
             Description = $"The CSV's shape: {Manifests.Formats.CatalogueFormats.Names} (a Shopify or WooCommerce product export), or auto (default: from the header).",
         };
         format.CompletionSources.Add([.. Manifests.Formats.CatalogueFormats.All.Select(f => f.Name), "auto"]);
+        var priority = new Option<int>("--priority")
+        {
+            Description = "Higher runs first when providers' slots are scarce (default 0); manifests of equal priority share them fairly.",
+        };
         var name = new Option<string?>("--name") { Description = "Name of the manifest (default: the file name)." };
         var force = new Option<bool>("--force") { Description = "Import even if this exact file was imported before." };
         var skipInvalid = new Option<bool>("--skip-invalid") { Description = "Import the valid rows and list the rejected ones instead of importing nothing." };
         var command = new Command("submit", "Validate a CSV manifest and queue every row as an image edit. Nothing is imported if any row is invalid (exit 3).")
         {
-            file, provider, model, quality, size, prompt, format, name, force, skipInvalid,
+            file, provider, model, quality, size, prompt, format, priority, name, force, skipInvalid,
         };
         command.SetAction((parse, ct) => CommandHost.RunAsync(async () =>
         {
@@ -38,7 +42,8 @@ public static class SubmitCommand
             var defaults = new ManifestDefaults(parse.GetValue(provider), parse.GetValue(model), parse.GetValue(quality)?.ToLowerInvariant(),
                 parse.GetValue(size), parse.GetValue(prompt), parse.GetValue(format));
             var result = await host.Services.GetRequiredService<ManifestSubmission>().SubmitAsync(new ManifestSubmission.Request(
-                await File.ReadAllBytesAsync(path.FullName, ct), path.FullName, defaults, manifestName, parse.GetValue(force), parse.GetValue(skipInvalid)), ct);
+                await File.ReadAllBytesAsync(path.FullName, ct), path.FullName, defaults, manifestName, parse.GetValue(force), parse.GetValue(skipInvalid),
+                new ManifestSettings(parse.GetValue(priority))), ct);
 
             if (result.Errors.Count > 0)
             {

@@ -8,7 +8,8 @@ namespace BatchEditor.Engine;
 /// Claims due items for this worker, each kind in one statement with <c>FOR UPDATE SKIP LOCKED</c>. Every claim gets a
 /// fresh lease token, which all of the holder's later writes are guarded on. Pending items are claimed under a
 /// transaction-scoped advisory lock so that the per-provider caps (jobs in flight, submissions per minute, an open
-/// circuit breaker, an operator's pause) hold cluster-wide: ten workers respect a cap of 2 as one does.
+/// circuit breaker, an operator's pause) hold cluster-wide: ten workers respect a cap of 2 as one does. Free slots go to
+/// the highest priority first and are shared fairly between manifests (see the <c>picked</c> step).
 /// </summary>
 public sealed class ItemClaimer(NpgsqlDataSource dataSource, ProviderRegistry providers)
 {
@@ -63,19 +64,37 @@ public sealed class ItemClaimer(NpgsqlDataSource dataSource, ProviderRegistry pr
                     case when exists (select 1 from provider_pauses pp where pp.provider = cap.provider) then 0 else cap.max_in_flight end
                 ))::int as slots
                 from cap),
+            -- Manifests with Pending items, from the running totals: a few rows however large the items table.
+            active as (
+                select m.id, m.priority from manifests m
+                join (select manifest_id from (select manifest_id, items from item_state_totals where state = '{Pending}'
+                                               union all
+                                               select manifest_id, items from item_state_deltas where state = '{Pending}') t
+                      group by manifest_id having sum(items) > 0) p on p.manifest_id = m.id),
+            -- Per provider: higher priority first; within a priority, round-robin weighted by what each manifest already
+            -- has in flight there (the k-th next item of a manifest with n jobs in flight ranks n + k), so every
+            -- manifest with due items gets its share of the slots and none waits behind a larger one.
             picked as (
                 select p.id from free cross join lateral (
-                    select id from items
-                    where state = '{Pending}' and provider = free.provider and next_run_at <= now()
-                    order by next_run_at, id
-                    limit free.slots
-                    for update skip locked) p
+                    select c.id from active a
+                    cross join lateral (select count(*) as n from items f
+                                        where f.manifest_id = a.id and f.provider = free.provider and f.state in ('{Submitting}', '{Running}')) busy
+                    cross join lateral (
+                        select x.id, row_number() over (order by x.next_run_at, x.id) as turn from (
+                            select id, next_run_at from items
+                            where state = '{Pending}' and provider = free.provider and manifest_id = a.id and next_run_at <= now()
+                            order by next_run_at, id
+                            limit free.slots) x) c
+                    order by a.priority desc, busy.n + c.turn, a.id
+                    limit free.slots) p
+                where free.slots > 0
                 limit $4),
+            -- Claims are serialised by the advisory lock; the state guard skips an item an operator moved meanwhile.
             claimed as (
                 update items i set state = '{Submitting}', reason = 'submitting (attempt ' || (i.submit_attempts + 1) || ')',
                     lease_owner = $5, lease_token = gen_random_uuid(), lease_expires_at = now() + $6, submit_sent_at = null,
                     submit_attempts = i.submit_attempts + 1, updated_at = now()
-                from picked where i.id = picked.id
+                from picked where i.id = picked.id and i.state = '{Pending}'
                 returning {ClaimedItem.Columns}),
             history as (
                 insert into item_history (item_id, from_state, to_state, reason, actor)

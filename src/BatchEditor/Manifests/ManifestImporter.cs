@@ -21,7 +21,7 @@ public sealed partial class ManifestImporter(NpgsqlDataSource dataSource)
     }
 
     public async Task<Imported> ImportAsync(IReadOnlyList<ManifestRow> rows, string? requestedName, string sourceFile,
-        string contentHash, string defaultProvider, bool force, CancellationToken ct)
+        string contentHash, string defaultProvider, bool force, CancellationToken ct, ManifestSettings? settings = null)
     {
         await using var conn = await dataSource.OpenConnectionAsync(ct);
         await using var tx = await conn.BeginTransactionAsync(ct);
@@ -31,7 +31,7 @@ public sealed partial class ManifestImporter(NpgsqlDataSource dataSource)
         var name = await ChooseName(conn, tx, requestedName, sourceFile, ct);
         var id = Guid.CreateVersion7();
         await using (var insert = new NpgsqlCommand(
-            "insert into manifests (id, name, content_hash, source_file, default_provider, item_count) values ($1, $2, $3, $4, $5, $6)", conn, tx))
+            "insert into manifests (id, name, content_hash, source_file, default_provider, item_count, priority) values ($1, $2, $3, $4, $5, $6, $7)", conn, tx))
         {
             insert.Parameters.AddWithValue(id);
             insert.Parameters.AddWithValue(name);
@@ -39,6 +39,7 @@ public sealed partial class ManifestImporter(NpgsqlDataSource dataSource)
             insert.Parameters.AddWithValue(Path.GetFileName(sourceFile));
             insert.Parameters.AddWithValue(defaultProvider);
             insert.Parameters.AddWithValue(rows.Count);
+            insert.Parameters.AddWithValue((settings ?? ManifestSettings.Default).Priority);
             await insert.ExecuteNonQueryAsync(ct);
         }
         await CopyItems(conn, id, rows, ct);

@@ -16,4 +16,11 @@ public sealed record ManifestError(int Line, string? Column, string Message)
 public sealed record ManifestDefaults(string? Provider = null, string? Model = null, string? Quality = null, string? Size = null, string? PromptTemplate = null,
     string? Format = null);
 
+/// <summary>How the manifest as a whole is run.</summary>
+/// <param name="Priority">Higher goes first when providers' slots are scarce; equal priorities share them fairly.</param>
+public sealed record ManifestSettings(int Priority = 0)
+{
+    public static readonly ManifestSettings Default = new();
+}
+
 public sealed record ParsedManifest(IReadOnlyList<ManifestRow> Rows, IReadOnlyList<ManifestError> Errors, int RowCount);

@@ -11,7 +11,7 @@ namespace BatchEditor.Manifests;
 public sealed class ManifestSubmission(ManifestReader reader, ManifestImporter importer)
 {
     public sealed record Request(byte[] Content, string SourceName, ManifestDefaults Defaults, string? Name = null, bool Force = false,
-        bool SkipInvalid = false);
+        bool SkipInvalid = false, ManifestSettings? Settings = null);
 
     /// <param name="Imported">Null when nothing was imported (see <see cref="Errors"/> or <see cref="DuplicateOf"/>).</param>
     public sealed record Result(ManifestImporter.Imported? Imported, IReadOnlyList<ManifestError> Errors, int RowCount, string? DuplicateOf);
@@ -25,7 +25,7 @@ public sealed class ManifestSubmission(ManifestReader reader, ManifestImporter i
         try
         {
             var hash = Convert.ToHexStringLower(SHA256.HashData(request.Content));
-            var imported = await importer.ImportAsync(parsed.Rows, request.Name, request.SourceName, hash, request.Defaults.Provider!, request.Force, ct);
+            var imported = await importer.ImportAsync(parsed.Rows, request.Name, request.SourceName, hash, request.Defaults.Provider!, request.Force, ct, request.Settings);
             return new(imported, parsed.Errors, parsed.RowCount, null);
         }
         catch (ManifestImporter.DuplicateManifestException e)
