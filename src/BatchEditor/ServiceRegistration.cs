@@ -49,6 +49,15 @@ public static class ServiceRegistration
         services.AddSingleton<ProviderBreaker>();
         services.AddOperations();
         services.AddRunningTotals(fold: false);
+        services.AddBudgets();
+        return services;
+    }
+
+    /// <summary>Manifest and provider budgets: the guard inside the submission claim, and the operator's budget settings.</summary>
+    public static IServiceCollection AddBudgets(this IServiceCollection services)
+    {
+        services.AddSingleton<Budgets.BudgetGuard>();
+        services.AddSingleton<Budgets.ManifestBudgets>();
         return services;
     }
 

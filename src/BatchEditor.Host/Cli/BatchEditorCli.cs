@@ -16,6 +16,7 @@ public static class BatchEditorCli
         root.Subcommands.Add(StatusCommand.Create());
         root.Subcommands.Add(ResultsCommand.Create());
         root.Subcommands.Add(ReviewCommand.Create());
+        root.Subcommands.Add(BudgetCommand.Create());
         foreach (var command in ManifestActionCommands.Create()) root.Subcommands.Add(command);
         return root;
     }

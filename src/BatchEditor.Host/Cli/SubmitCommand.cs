@@ -23,12 +23,14 @@ public static class SubmitCommand
         {
             Description = "Higher runs first when providers' slots are scarce (default 0); manifests of equal priority share them fairly.",
         };
+        var budgetCredits = new Option<decimal?>("--budget-credits") { Description = "Most this manifest may cost in credits; items past it are Held with the reason." };
+        var budgetUsd = new Option<decimal?>("--budget-usd") { Description = "Most this manifest may cost in dollars; items past it are Held with the reason." };
         var name = new Option<string?>("--name") { Description = "Name of the manifest (default: the file name)." };
         var force = new Option<bool>("--force") { Description = "Import even if this exact file was imported before." };
         var skipInvalid = new Option<bool>("--skip-invalid") { Description = "Import the valid rows and list the rejected ones instead of importing nothing." };
         var command = new Command("submit", "Validate a CSV manifest and queue every row as an image edit. Nothing is imported if any row is invalid (exit 3).")
         {
-            file, provider, model, quality, size, prompt, format, priority, name, force, skipInvalid,
+            file, provider, model, quality, size, prompt, format, priority, budgetCredits, budgetUsd, name, force, skipInvalid,
         };
         command.SetAction((parse, ct) => CommandHost.RunAsync(async () =>
         {
@@ -43,7 +45,7 @@ public static class SubmitCommand
                 parse.GetValue(size), parse.GetValue(prompt), parse.GetValue(format));
             var result = await host.Services.GetRequiredService<ManifestSubmission>().SubmitAsync(new ManifestSubmission.Request(
                 await File.ReadAllBytesAsync(path.FullName, ct), path.FullName, defaults, manifestName, parse.GetValue(force), parse.GetValue(skipInvalid),
-                new ManifestSettings(parse.GetValue(priority))), ct);
+                new ManifestSettings(parse.GetValue(priority), parse.GetValue(budgetCredits), parse.GetValue(budgetUsd))), ct);
 
             if (result.Errors.Count > 0)
             {

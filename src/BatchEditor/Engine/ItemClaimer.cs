@@ -1,3 +1,4 @@
+using BatchEditor.Budgets;
 using BatchEditor.Items;
 using BatchEditor.Providers;
 using Npgsql;
@@ -11,7 +12,7 @@ namespace BatchEditor.Engine;
 /// circuit breaker, an operator's pause) hold cluster-wide: ten workers respect a cap of 2 as one does. Free slots go to
 /// the highest priority first and are shared fairly between manifests (see the <c>picked</c> step).
 /// </summary>
-public sealed class ItemClaimer(NpgsqlDataSource dataSource, ProviderRegistry providers)
+public sealed class ItemClaimer(NpgsqlDataSource dataSource, ProviderRegistry providers, BudgetGuard budgets)
 {
     private const long SubmitClaimLockKey = 0x42_45_43_6C_61_69_6D; // "BEClaim"
     private const string Running = nameof(ItemState.Running), Copying = nameof(ItemState.Copying);
@@ -40,28 +41,45 @@ public sealed class ItemClaimer(NpgsqlDataSource dataSource, ProviderRegistry pr
         return await ReadAll(cmd, withAttempt: false, ct);
     }
 
-    /// <summary>Pending items to submit, within every provider's free slots; records the attempt and the history row.</summary>
+    /// <summary>
+    /// Pending items to submit, within every provider's free slots and every budget (<see cref="BudgetGuard"/>); records
+    /// each item's reserved estimate, its attempt and its history row.
+    /// </summary>
     public async Task<List<ClaimedItem>> ClaimSubmissionsAsync(string owner, int max, TimeSpan lease, CancellationToken ct)
     {
         var configured = providers.Configured.ToList();
         if (configured.Count == 0 || max <= 0) return [];
 
+        await budgets.PauseProvidersBelowFloorAsync(dataSource, owner, ct);
         await using var conn = await dataSource.OpenConnectionAsync(ct);
         await using var tx = await conn.BeginTransactionAsync(ct);
         await using (var lockCmd = new NpgsqlCommand($"select pg_advisory_xact_lock({SubmitClaimLockKey})", conn, tx))
             await lockCmd.ExecuteNonQueryAsync(ct);
+        var candidates = await PickAsync(conn, tx, configured, max, ct);
+        var decision = await budgets.DecideAsync(conn, tx, candidates, ct);
+        var items = decision.Send.Count == 0 ? [] : await ClaimAsync(conn, tx, decision.Send, owner, lease, ct);
+        await tx.CommitAsync(ct);
+        await budgets.EnforceAsync(decision, owner, ct);
+        return items;
+    }
+
+    /// <summary>The next items to submit, in the order they should go (nothing is changed yet).</summary>
+    private async Task<List<SubmitCandidate>> PickAsync(NpgsqlConnection conn, NpgsqlTransaction tx, List<(string Name, ProviderSettings Settings)> configured, int max,
+        CancellationToken ct)
+    {
         var breakers = await ProviderBreaker.LimitsAsync(conn, tx, configured, ct);
         await using var cmd = new NpgsqlCommand(
             $"""
             with cap as (
-                select * from unnest($1::text[], $2::int[], $3::int[], $7::int[]) as c(provider, max_in_flight, per_minute, breaker)),
+                select * from unnest($1::text[], $2::int[], $3::int[], $5::int[]) as c(provider, max_in_flight, per_minute, breaker)),
             free as (
                 select cap.provider, greatest(0, least(
                     cap.max_in_flight - (select count(*) from items x where x.provider = cap.provider and x.state in ('{Submitting}', '{Running}')),
                     cap.per_minute - (select count(*) from provider_attempts a where a.provider = cap.provider and a.claimed_at > now() - interval '1 minute'),
                     cap.breaker,
                     -- An operator's pause: nothing new is sent until it is resumed.
-                    case when exists (select 1 from provider_pauses pp where pp.provider = cap.provider) then 0 else cap.max_in_flight end
+                    case when exists (select 1 from provider_pauses pp where pp.provider = cap.provider and (pp.resume_at is null or pp.resume_at > now()))
+                         then 0 else cap.max_in_flight end
                 ))::int as slots
                 from cap),
             -- Manifests with Pending items, from the running totals: a few rows however large the items table.
@@ -75,8 +93,8 @@ public sealed class ItemClaimer(NpgsqlDataSource dataSource, ProviderRegistry pr
             -- has in flight there (the k-th next item of a manifest with n jobs in flight ranks n + k), so every
             -- manifest with due items gets its share of the slots and none waits behind a larger one.
             picked as (
-                select p.id from free cross join lateral (
-                    select c.id from active a
+                select p.id, row_number() over (order by p.priority desc, p.share, p.id) as rank from free cross join lateral (
+                    select c.id, a.priority, busy.n + c.turn as share from active a
                     cross join lateral (select count(*) as n from items f
                                         where f.manifest_id = a.id and f.provider = free.provider and f.state in ('{Submitting}', '{Running}')) busy
                     cross join lateral (
@@ -88,35 +106,62 @@ public sealed class ItemClaimer(NpgsqlDataSource dataSource, ProviderRegistry pr
                     order by a.priority desc, busy.n + c.turn, a.id
                     limit free.slots) p
                 where free.slots > 0
-                limit $4),
-            -- Claims are serialised by the advisory lock; the state guard skips an item an operator moved meanwhile.
-            claimed as (
-                update items i set state = '{Submitting}', reason = 'submitting (attempt ' || (i.submit_attempts + 1) || ')',
-                    lease_owner = $5, lease_token = gen_random_uuid(), lease_expires_at = now() + $6, submit_sent_at = null,
-                    submit_attempts = i.submit_attempts + 1, updated_at = now()
-                from picked where i.id = picked.id and i.state = '{Pending}'
-                returning {ClaimedItem.Columns}),
-            history as (
-                insert into item_history (item_id, from_state, to_state, reason, actor)
-                select c.id, '{Pending}', '{Submitting}', 'claimed for submit', $5 from claimed c),
-            attempt as (
-                insert into provider_attempts (item_id, provider, worker)
-                select c.id, c.provider, $5 from claimed c
-                returning id, item_id)
-            select c.*, a.id from claimed c join attempt a on a.item_id = c.id
+                order by p.priority desc, p.share, p.id
+                limit $4)
+            select i.id, i.manifest_id, m.name, i.provider, i.row_id, i.model, i.prompt, i.image_urls, i.mask_url, i.size, i.quality, i.n,
+                   i.output_format, m.budget_credits, m.budget_usd
+            from picked join items i on i.id = picked.id join manifests m on m.id = i.manifest_id
+            order by picked.rank
             """, conn, tx);
         cmd.Parameters.AddWithValue(configured.Select(p => p.Name).ToArray());
         cmd.Parameters.AddWithValue(configured.Select(p => p.Settings.MaxConcurrency).ToArray());
         cmd.Parameters.AddWithValue(configured.Select(p => p.Settings.RequestsPerMinute).ToArray());
         cmd.Parameters.AddWithValue(max);
-        cmd.Parameters.AddWithValue(owner);
-        cmd.Parameters.AddWithValue(lease);
         // An open breaker allows nothing; one whose cool-down is over, a single probe.
         cmd.Parameters.AddWithValue(configured.Select(p => breakers.GetValueOrDefault(p.Name, int.MaxValue)).ToArray());
-        var items = await ReadAll(cmd, withAttempt: true, ct);
-        await tx.CommitAsync(ct);
-        return items;
+        var picked = new List<SubmitCandidate>();
+        await using var r = await cmd.ExecuteReaderAsync(ct);
+        while (await r.ReadAsync(ct))
+            picked.Add(new SubmitCandidate(r.GetInt64(0), r.GetGuid(1), r.GetString(2), r.GetString(3),
+                new EditRequest(r.GetString(4), r.GetString(5), r.GetString(6), r.GetFieldValue<string[]>(7), Text(r, 8), Text(r, 9), Text(r, 10),
+                    r.GetInt32(11), Text(r, 12)),
+                r.IsDBNull(13) ? null : r.GetDecimal(13), r.IsDBNull(14) ? null : r.GetDecimal(14)));
+        return picked;
     }
+
+    /// <summary>Moves the items to Submitting with their reserved estimates, a history row and an attempt each.</summary>
+    private static async Task<List<ClaimedItem>> ClaimAsync(NpgsqlConnection conn, NpgsqlTransaction tx,
+        IReadOnlyList<(SubmitCandidate Item, CostReport Estimate)> send, string owner, TimeSpan lease, CancellationToken ct)
+    {
+        await using var cmd = new NpgsqlCommand(
+            $"""
+            with picked as (select * from unnest($1::bigint[], $2::numeric[], $3::numeric[]) as p(id, credits, usd)),
+            -- Claims are serialised by the advisory lock; the state guard skips an item an operator moved meanwhile.
+            claimed as (
+                update items i set state = '{Submitting}', reason = 'submitting (attempt ' || (i.submit_attempts + 1) || ')',
+                    lease_owner = $4, lease_token = gen_random_uuid(), lease_expires_at = now() + $5, submit_sent_at = null,
+                    submit_attempts = i.submit_attempts + 1, updated_at = now(),
+                    reserved_credits = picked.credits, reserved_usd = picked.usd
+                from picked where i.id = picked.id and i.state = '{Pending}'
+                returning {ClaimedItem.Columns}),
+            history as (
+                insert into item_history (item_id, from_state, to_state, reason, actor)
+                select c.id, '{Pending}', '{Submitting}', 'claimed for submit', $4 from claimed c),
+            attempt as (
+                insert into provider_attempts (item_id, provider, worker)
+                select c.id, c.provider, $4 from claimed c
+                returning id, item_id)
+            select c.*, a.id from claimed c join attempt a on a.item_id = c.id
+            """, conn, tx);
+        cmd.Parameters.AddWithValue(send.Select(s => s.Item.Id).ToArray());
+        cmd.Parameters.AddWithValue(send.Select(s => s.Estimate.Credits).ToArray());
+        cmd.Parameters.Add(new NpgsqlParameter { Value = send.Select(s => s.Estimate.CostUsd).ToArray(), NpgsqlDbType = NpgsqlTypes.NpgsqlDbType.Array | NpgsqlTypes.NpgsqlDbType.Numeric });
+        cmd.Parameters.AddWithValue(owner);
+        cmd.Parameters.AddWithValue(lease);
+        return await ReadAll(cmd, withAttempt: true, ct);
+    }
+
+    private static string? Text(NpgsqlDataReader r, int i) => r.IsDBNull(i) ? null : r.GetString(i);
 
     private static async Task<List<ClaimedItem>> ReadAll(NpgsqlCommand cmd, bool withAttempt, CancellationToken ct)
     {

@@ -73,8 +73,8 @@ public sealed class OperatorTransitions(TransitionApplier applier)
     public async Task<List<long>> Cancel(long[] ids, string actor, CancellationToken ct) =>
         Ids(await applier.ApplyAsync(new(ids, Cancellable, ItemState.Cancelled, $"cancelled by {actor}", actor) { Set = "finished_at = now()" }, ct));
 
-    public async Task<List<long>> Hold(long[] ids, string actor, CancellationToken ct) =>
-        Ids(await applier.ApplyAsync(new(ids, [ItemState.Pending], ItemState.Held, $"held by {actor}", actor), ct));
+    public async Task<List<long>> Hold(long[] ids, string actor, CancellationToken ct, string? reason = null) =>
+        Ids(await applier.ApplyAsync(new(ids, [ItemState.Pending], ItemState.Held, reason ?? $"held by {actor}", actor), ct));
 
     public async Task<List<long>> ReleaseHeld(long[] ids, string actor, CancellationToken ct) =>
         Ids(await applier.ApplyAsync(new(ids, [ItemState.Held], ItemState.Pending, $"released by {actor}", actor)

@@ -31,7 +31,10 @@ public sealed partial class ManifestImporter(NpgsqlDataSource dataSource)
         var name = await ChooseName(conn, tx, requestedName, sourceFile, ct);
         var id = Guid.CreateVersion7();
         await using (var insert = new NpgsqlCommand(
-            "insert into manifests (id, name, content_hash, source_file, default_provider, item_count, priority) values ($1, $2, $3, $4, $5, $6, $7)", conn, tx))
+            """
+            insert into manifests (id, name, content_hash, source_file, default_provider, item_count, priority, budget_credits, budget_usd)
+            values ($1, $2, $3, $4, $5, $6, $7, $8, $9)
+            """, conn, tx))
         {
             insert.Parameters.AddWithValue(id);
             insert.Parameters.AddWithValue(name);
@@ -39,7 +42,10 @@ public sealed partial class ManifestImporter(NpgsqlDataSource dataSource)
             insert.Parameters.AddWithValue(Path.GetFileName(sourceFile));
             insert.Parameters.AddWithValue(defaultProvider);
             insert.Parameters.AddWithValue(rows.Count);
-            insert.Parameters.AddWithValue((settings ?? ManifestSettings.Default).Priority);
+            settings ??= ManifestSettings.Default;
+            insert.Parameters.AddWithValue(settings.Priority);
+            insert.Parameters.Add(new NpgsqlParameter { Value = (object?)settings.BudgetCredits ?? DBNull.Value, NpgsqlDbType = NpgsqlDbType.Numeric });
+            insert.Parameters.Add(new NpgsqlParameter { Value = (object?)settings.BudgetUsd ?? DBNull.Value, NpgsqlDbType = NpgsqlDbType.Numeric });
             await insert.ExecuteNonQueryAsync(ct);
         }
         await CopyItems(conn, id, rows, ct);

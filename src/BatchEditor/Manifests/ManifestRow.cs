@@ -18,7 +18,9 @@ public sealed record ManifestDefaults(string? Provider = null, string? Model = n
 
 /// <summary>How the manifest as a whole is run.</summary>
 /// <param name="Priority">Higher goes first when providers' slots are scarce; equal priorities share them fairly.</param>
-public sealed record ManifestSettings(int Priority = 0)
+/// <param name="BudgetCredits">Most the manifest may cost in credits (estimates reserved at submission count).</param>
+/// <param name="BudgetUsd">Most the manifest may cost in dollars.</param>
+public sealed record ManifestSettings(int Priority = 0, decimal? BudgetCredits = null, decimal? BudgetUsd = null)
 {
     public static readonly ManifestSettings Default = new();
 }

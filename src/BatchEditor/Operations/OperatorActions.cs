@@ -87,8 +87,9 @@ public sealed class OperatorActions(ReviewQueries queries, OperatorTransitions t
     public Task<int> CancelAsync(Guid manifestId, string actor, CancellationToken ct) =>
         ForEachPageAsync(manifestId, OperatorTransitions.Cancellable, ids => transitions.Cancel(ids, actor, ct), ct);
 
-    public Task<int> HoldAsync(Guid manifestId, string actor, CancellationToken ct) =>
-        ForEachPageAsync(manifestId, [ItemState.Pending], ids => transitions.Hold(ids, actor, ct), ct);
+    /// <param name="reason">Why, for the items (default: held by the actor).</param>
+    public Task<int> HoldAsync(Guid manifestId, string actor, CancellationToken ct, string? reason = null) =>
+        ForEachPageAsync(manifestId, [ItemState.Pending], ids => transitions.Hold(ids, actor, ct, reason), ct);
 
     public Task<int> ReleaseAsync(Guid manifestId, string actor, CancellationToken ct) =>
         ForEachPageAsync(manifestId, [ItemState.Held], ids => transitions.ReleaseHeld(ids, actor, ct), ct);

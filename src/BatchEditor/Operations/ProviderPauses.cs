@@ -8,15 +8,21 @@ namespace BatchEditor.Operations;
 /// </summary>
 public sealed class ProviderPauses(NpgsqlDataSource dataSource)
 {
+    /// <param name="resumeAt">When the pause ends by itself (a spent daily budget); null until an operator resumes it.</param>
     /// <returns>False when it was already paused (the first pause and its reason stand).</returns>
-    public async Task<bool> PauseAsync(string provider, string actor, string reason, CancellationToken ct)
+    public async Task<bool> PauseAsync(string provider, string actor, string reason, CancellationToken ct, DateTimeOffset? resumeAt = null)
     {
-        await using var cmd = dataSource.CreateCommand(
-            "insert into provider_pauses (provider, paused_by, reason) values ($1, $2, $3) on conflict (provider) do nothing");
+        await using var batch = dataSource.CreateBatch();
+        batch.BatchCommands.Add(new NpgsqlBatchCommand("delete from provider_pauses where provider = $1 and resume_at <= now()") { Parameters = { new() { Value = provider } } });
+        var cmd = new NpgsqlBatchCommand(
+            "insert into provider_pauses (provider, paused_by, reason, resume_at) values ($1, $2, $3, $4) on conflict (provider) do nothing");
+        batch.BatchCommands.Add(cmd);
         cmd.Parameters.AddWithValue(provider);
         cmd.Parameters.AddWithValue(actor);
         cmd.Parameters.AddWithValue(reason);
-        return await cmd.ExecuteNonQueryAsync(ct) == 1;
+        cmd.Parameters.Add(new NpgsqlParameter { Value = (object?)resumeAt ?? DBNull.Value, NpgsqlDbType = NpgsqlTypes.NpgsqlDbType.TimestampTz });
+        await batch.ExecuteNonQueryAsync(ct);
+        return cmd.RecordsAffected == 1;
     }
 
     /// <returns>False when it was not paused.</returns>

@@ -15,6 +15,14 @@ public sealed class ProviderSettings
     /// <summary>Jobs in flight at this provider (submitting or running), cluster-wide.</summary>
     [Range(1, 10_000)] public int MaxConcurrency { get; set; } = 4;
 
+    /// <summary>Most this provider may cost per UTC day (estimates reserved at claim count); past it, it is paused until midnight.</summary>
+    [Range(0, double.MaxValue)] public decimal? DailyBudgetCredits { get; set; }
+
+    [Range(0, double.MaxValue)] public decimal? DailyBudgetUsd { get; set; }
+
+    /// <summary>When the provider reports fewer credits remaining than this, it is paused (top the account up, then resume).</summary>
+    [Range(0, double.MaxValue)] public decimal? CreditsFloor { get; set; }
+
     /// <summary>Submissions per minute, cluster-wide.</summary>
     [Range(1, 100_000)] public int RequestsPerMinute { get; set; } = 60;
 

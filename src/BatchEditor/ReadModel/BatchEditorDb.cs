@@ -29,6 +29,8 @@ public sealed class BatchEditorDb(DbContextOptions<BatchEditorDb> options) : DbC
         model.Entity<LedgerRecord>().ToTable("usage_ledger");
         model.Entity<BreakerRecord>().ToTable("provider_breakers").HasKey(b => b.Provider);
         model.Entity<PauseRecord>().ToTable("provider_pauses").HasKey(p => p.Provider);
+        // A pause past its resume time is over (the claim ignores it too; the next pause of that provider removes the row).
+        model.Entity<PauseRecord>().HasQueryFilter(p => p.ResumeAt == null || p.ResumeAt > DateTimeOffset.UtcNow);
         model.Entity<WorkerRecord>().ToTable("workers").HasKey(w => w.Name);
         // The tables' columns are snake_case: one convention instead of a HasColumnName per property.
         foreach (var entity in model.Model.GetEntityTypes())

@@ -119,6 +119,9 @@ public sealed class PauseRecord
     public string PausedBy { get; init; } = "";
     public string Reason { get; init; } = "";
     public DateTimeOffset PausedAt { get; init; }
+
+    /// <summary>When the pause ends by itself (a spent daily budget); null: until an operator resumes the provider.</summary>
+    public DateTimeOffset? ResumeAt { get; init; }
 }
 
 public sealed class WorkerRecord

@@ -78,14 +78,14 @@ public sealed class TestBed : IAsyncDisposable
     }
 
     /// <summary>Validates and imports a manifest through the same reader and importer the CLI uses.</summary>
-    public async Task<ManifestImporter.Imported> ImportAsync(string csv, string? name = null, ManifestDefaults? defaults = null, int priority = 0)
+    public async Task<ManifestImporter.Imported> ImportAsync(string csv, string? name = null, ManifestDefaults? defaults = null, int priority = 0, ManifestSettings? settings = null)
     {
         using var host = BuildHost();
         defaults ??= new ManifestDefaults(Provider: "pixeldojo");
         var parsed = host.Services.GetRequiredService<ManifestReader>().Read(new StringReader(csv), defaults);
         if (parsed.Errors.Count > 0) throw new InvalidOperationException(string.Join("\n", parsed.Errors));
         return await host.Services.GetRequiredService<ManifestImporter>().ImportAsync(
-            parsed.Rows, name, "test.csv", Guid.NewGuid().ToString(), defaults.Provider!, force: false, CancellationToken.None, new ManifestSettings(priority));
+            parsed.Rows, name, "test.csv", Guid.NewGuid().ToString(), defaults.Provider!, force: false, CancellationToken.None, settings ?? new ManifestSettings(priority));
     }
 
     /// <summary>Runs an in-process worker with --until-idle semantics and waits for it to exit.</summary>

@@ -48,14 +48,14 @@ public static class ManifestsApi
     private static async Task<Results<Created<Submitted>, UnprocessableEntity<Refused>, Conflict<Refused>, BadRequest<string>>> SubmitAsync(
         HttpRequest request, ManifestSubmission submission, CancellationToken ct,
         [FromQuery] string? provider, [FromQuery] string? model, [FromQuery] string? quality, [FromQuery] string? size,
-        [FromQuery] string? prompt, [FromQuery] string? format, [FromQuery] string? name, [FromQuery] int priority = 0, [FromQuery] bool force = false, [FromQuery] bool skipInvalid = false)
+        [FromQuery] string? prompt, [FromQuery] string? format, [FromQuery] string? name, [FromQuery] int priority = 0, [FromQuery] decimal? budgetCredits = null, [FromQuery] decimal? budgetUsd = null, [FromQuery] bool force = false, [FromQuery] bool skipInvalid = false)
     {
         if (name is not null && !ManifestImporter.IsValidName(name))
             return TypedResults.BadRequest($"name '{name}' may use only letters, digits, '.', '_' and '-'");
         var (content, source) = await ReadCsvAsync(request, ct);
         if (content is null) return TypedResults.BadRequest("send the CSV as multipart/form-data (field 'file') or as a text/csv body");
         var defaults = new ManifestDefaults(provider ?? "pixeldojo", model, quality?.ToLowerInvariant(), size, prompt, format);
-        var result = await submission.SubmitAsync(new(content, source, defaults, name, force, skipInvalid, new ManifestSettings(priority)), ct);
+        var result = await submission.SubmitAsync(new(content, source, defaults, name, force, skipInvalid, new ManifestSettings(priority, budgetCredits, budgetUsd)), ct);
         var problems = result.Errors.Select(e => e.ToString()).ToList();
         if (result.DuplicateOf is { } existing)
             return TypedResults.Conflict(new Refused(ManifestImporter.DuplicateManifestException.MessageFor(existing).Replace("--force", "force=true"), []));

@@ -1,0 +1,142 @@
+using System.Globalization;
+using BatchEditor.Items;
+using BatchEditor.Operations;
+using BatchEditor.Providers;
+using BatchEditor.Totals;
+using Npgsql;
+
+namespace BatchEditor.Budgets;
+
+/// <summary>An item picked for submission, with what its estimate needs and its manifest's budget.</summary>
+public sealed record SubmitCandidate(long Id, Guid ManifestId, string ManifestName, string Provider, EditRequest Request, decimal? BudgetCredits, decimal? BudgetUsd);
+
+/// <summary>What the claim may send, and what must stop: manifests to hold, providers to pause until midnight.</summary>
+public sealed record BudgetDecision(IReadOnlyList<(SubmitCandidate Item, CostReport Estimate)> Send, IReadOnlyDictionary<Guid, string> HoldManifests,
+    IReadOnlyDictionary<string, string> PauseProviders);
+
+/// <summary>
+/// Keeps spending inside budgets. Runs inside the submission claim, under its cluster-wide lock, so no two workers
+/// decide at once: for each picked item, what the manifest (and the provider today) has been charged, plus the
+/// estimates reserved by items still Submitting, plus this item's estimate, must stay within the budget. An item that
+/// does not fit is not sent: its manifest is held with the reason (an operator raises the budget or cancels), or its
+/// provider is paused until the next UTC midnight (a daily budget renews by itself). Estimates are the providers'
+/// published prices; a provider that bills more than its estimate can overrun a budget by that difference, which the
+/// usage report shows.
+/// </summary>
+public sealed class BudgetGuard(ProviderRegistry providers, RunningTotals totals, OperatorActions actions, ProviderPauses pauses, TimeProvider clock)
+{
+    public async Task<BudgetDecision> DecideAsync(NpgsqlConnection conn, NpgsqlTransaction tx, IReadOnlyList<SubmitCandidate> candidates, CancellationToken ct)
+    {
+        var budgeted = candidates.Where(c => c.BudgetCredits is not null || c.BudgetUsd is not null).Select(c => c.ManifestId).Distinct().ToList();
+        var sending = candidates.Select(c => c.Provider).ToHashSet();
+        var dailyCaps = providers.Configured
+            .Where(p => sending.Contains(p.Name) && (p.Settings.DailyBudgetCredits is not null || p.Settings.DailyBudgetUsd is not null))
+            .ToDictionary(p => p.Name, p => p.Settings);
+
+        var manifestSpend = budgeted.Count == 0 ? [] : await SpentAndReservedAsync(conn, tx, "manifest_id", budgeted.Cast<object>().ToArray(),
+            (await totals.SpendByManifestAsync(budgeted, ct)).ToDictionary(s => (object)s.Key, s => (s.Value.Credits, s.Value.CostUsd ?? 0)), ct);
+        var today = DateOnly.FromDateTime(clock.GetUtcNow().UtcDateTime);
+        var providerSpend = dailyCaps.Count == 0 ? [] : await SpentAndReservedAsync(conn, tx, "provider", dailyCaps.Keys.Cast<object>().ToArray(),
+            (await totals.SpendByProviderAsync(today, ct)).ToDictionary(s => (object)s.Key, s => (s.Value.Credits, s.Value.CostUsd ?? 0)), ct);
+
+        var send = new List<(SubmitCandidate, CostReport)>();
+        var hold = new Dictionary<Guid, string>();
+        var pause = new Dictionary<string, string>();
+        foreach (var item in candidates)
+        {
+            if (hold.ContainsKey(item.ManifestId) || pause.ContainsKey(item.Provider)) continue;
+            var estimate = providers.Estimate(item.Provider, item.Request);
+            if (budgeted.Contains(item.ManifestId)
+                && Exceeds(manifestSpend, item.ManifestId, estimate, item.BudgetCredits, item.BudgetUsd) is { } manifestReason)
+            {
+                hold[item.ManifestId] = $"held: manifest {item.ManifestName}'s budget {manifestReason}; raise it (batch-editor budget) and release, or cancel";
+                continue;
+            }
+            if (dailyCaps.TryGetValue(item.Provider, out var caps)
+                && Exceeds(providerSpend, item.Provider, estimate, caps.DailyBudgetCredits, caps.DailyBudgetUsd) is { } providerReason)
+            {
+                pause[item.Provider] = $"daily budget {providerReason}; resumes at 00:00 UTC";
+                continue;
+            }
+            Add(manifestSpend, item.ManifestId, estimate);
+            Add(providerSpend, item.Provider, estimate);
+            send.Add((item, estimate));
+        }
+        return new(send, hold, pause);
+    }
+
+    /// <summary>
+    /// After the claim commits: holds the Pending and Held-to-be items of manifests over budget, pauses providers whose
+    /// daily budget is spent until the next UTC midnight, and pauses providers whose reported balance is below their floor.
+    /// </summary>
+    public async Task EnforceAsync(BudgetDecision decision, string worker, CancellationToken ct)
+    {
+        foreach (var (manifest, reason) in decision.HoldManifests)
+            await actions.HoldAsync(manifest, $"budget ({worker})", ct, reason);
+        var midnight = new DateTimeOffset(clock.GetUtcNow().UtcDateTime.Date.AddDays(1), TimeSpan.Zero);
+        foreach (var (provider, reason) in decision.PauseProviders)
+            await pauses.PauseAsync(provider, $"budget ({worker})", reason, ct, resumeAt: midnight);
+    }
+
+    /// <summary>Pauses every provider whose last reported balance is below its <see cref="ProviderSettings.CreditsFloor"/>.</summary>
+    public async Task PauseProvidersBelowFloorAsync(NpgsqlDataSource dataSource, string worker, CancellationToken ct)
+    {
+        var floors = providers.Configured.Where(p => p.Settings.CreditsFloor is not null).ToDictionary(p => p.Name, p => p.Settings.CreditsFloor!.Value);
+        if (floors.Count == 0) return;
+        await using var cmd = dataSource.CreateCommand(
+            """
+            select distinct on (provider) provider, balance_after from usage_ledger
+            where provider = any($1) and balance_after is not null order by provider, created_at desc, id desc
+            """);
+        cmd.Parameters.AddWithValue(floors.Keys.ToArray());
+        var low = new List<(string Provider, decimal Balance)>();
+        await using (var r = await cmd.ExecuteReaderAsync(ct))
+            while (await r.ReadAsync(ct))
+                if (r.GetDecimal(1) < floors[r.GetString(0)]) low.Add((r.GetString(0), r.GetDecimal(1)));
+        foreach (var (provider, balance) in low)
+            await pauses.PauseAsync(provider, $"credits floor ({worker})",
+                $"{provider} reports {Fmt(balance)} credits remaining, below the floor of {Fmt(floors[provider])}; top the account up, then resume", ct);
+    }
+
+    /// <summary>Null when the estimate fits; else what would be exceeded, in words.</summary>
+    private static string? Exceeds(Dictionary<object, (decimal Credits, decimal Usd)> spend, object key, CostReport estimate, decimal? credits, decimal? usd)
+    {
+        var (spentCredits, spentUsd) = spend.GetValueOrDefault(key);
+        if (credits is { } c && spentCredits + estimate.Credits > c)
+            return $"of {Fmt(c)} credits would be exceeded ({Fmt(spentCredits)} spent or reserved, the next item {Fmt(estimate.Credits)})";
+        if (usd is { } u && estimate.CostUsd is null)
+            return $"of ${Fmt(u)} cannot be kept: the provider's estimate has no dollar figure";
+        if (usd is { } d && spentUsd + estimate.CostUsd!.Value > d)
+            return $"of ${Fmt(d)} would be exceeded (${Fmt(spentUsd)} spent or reserved, the next item ${Fmt(estimate.CostUsd.Value)})";
+        return null;
+    }
+
+    private static void Add(Dictionary<object, (decimal Credits, decimal Usd)> spend, object key, CostReport estimate)
+    {
+        if (!spend.TryGetValue(key, out var s)) return; // not budgeted
+        spend[key] = (s.Credits + estimate.Credits, s.Usd + (estimate.CostUsd ?? 0));
+    }
+
+    /// <summary>Charged so far (the running totals) plus the estimates reserved by items still Submitting, per key.</summary>
+    private static async Task<Dictionary<object, (decimal, decimal)>> SpentAndReservedAsync(NpgsqlConnection conn, NpgsqlTransaction tx, string column,
+        object[] keys, Dictionary<object, (decimal Credits, decimal Usd)> charged, CancellationToken ct)
+    {
+        var spend = keys.ToDictionary(k => k, k => charged.GetValueOrDefault(k));
+        await using var cmd = new NpgsqlCommand(
+            $"""
+            select {column}, coalesce(sum(reserved_credits), 0), coalesce(sum(reserved_usd), 0) from items
+            where state = '{nameof(ItemState.Submitting)}' and {column} = any($1) group by 1
+            """, conn, tx);
+        cmd.Parameters.Add(new NpgsqlParameter { Value = keys[0] is Guid ? keys.Cast<Guid>().ToArray() : keys.Cast<string>().ToArray() });
+        await using var r = await cmd.ExecuteReaderAsync(ct);
+        while (await r.ReadAsync(ct))
+        {
+            var key = r.GetValue(0);
+            var (c, u) = spend[key];
+            spend[key] = (c + r.GetDecimal(1), u + r.GetDecimal(2));
+        }
+        return spend;
+    }
+
+    private static string Fmt(decimal value) => value.ToString("0.####", CultureInfo.InvariantCulture);
+}
