@@ -143,6 +143,8 @@ public static class ServiceRegistration
     {
         var configured = configuration.GetSection("Worker").Get<WorkerOptions>() ?? new WorkerOptions();
         services.AddSingleton<ScheduleControl>();
+        services.AddSingleton<ScheduleStore>();
+        services.AddSingleton<ScheduleRunner>();
         services.AddQuartz(q =>
         {
             q.ConfigureScheduler(o => { o.InstanceName = configured.SchedulerName; o.GenerateInstanceId = true; });

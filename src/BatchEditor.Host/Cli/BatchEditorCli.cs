@@ -17,6 +17,7 @@ public static class BatchEditorCli
         root.Subcommands.Add(ResultsCommand.Create());
         root.Subcommands.Add(ReviewCommand.Create());
         root.Subcommands.Add(BudgetCommand.Create());
+        root.Subcommands.Add(ScheduleCommand.Create());
         foreach (var command in ManifestActionCommands.Create()) root.Subcommands.Add(command);
         return root;
     }

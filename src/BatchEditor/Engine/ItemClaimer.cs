@@ -88,7 +88,10 @@ public sealed class ItemClaimer(NpgsqlDataSource dataSource, ProviderRegistry pr
                 join (select manifest_id from (select manifest_id, items from item_state_totals where state = '{Pending}'
                                                union all
                                                select manifest_id, items from item_state_deltas where state = '{Pending}') t
-                      group by manifest_id having sum(items) > 0) p on p.manifest_id = m.id),
+                      group by manifest_id having sum(items) > 0) p on p.manifest_id = m.id
+                -- A manifest waiting for its start time or outside its submit window sends nothing now.
+                where (m.not_before is null or m.not_before <= now())
+                  and submit_window_open(m.window_start, m.window_end, m.window_time_zone)),
             -- Per provider: higher priority first; within a priority, round-robin weighted by what each manifest already
             -- has in flight there (the k-th next item of a manifest with n jobs in flight ranks n + k), so every
             -- manifest with due items gets its share of the slots and none waits behind a larger one.

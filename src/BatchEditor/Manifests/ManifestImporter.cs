@@ -32,8 +32,9 @@ public sealed partial class ManifestImporter(NpgsqlDataSource dataSource)
         var id = Guid.CreateVersion7();
         await using (var insert = new NpgsqlCommand(
             """
-            insert into manifests (id, name, content_hash, source_file, default_provider, item_count, priority, budget_credits, budget_usd)
-            values ($1, $2, $3, $4, $5, $6, $7, $8, $9)
+            insert into manifests (id, name, content_hash, source_file, default_provider, item_count, priority, budget_credits, budget_usd,
+                                   not_before, window_start, window_end, window_time_zone)
+            values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)
             """, conn, tx))
         {
             insert.Parameters.AddWithValue(id);
@@ -46,6 +47,10 @@ public sealed partial class ManifestImporter(NpgsqlDataSource dataSource)
             insert.Parameters.AddWithValue(settings.Priority);
             insert.Parameters.Add(new NpgsqlParameter { Value = (object?)settings.BudgetCredits ?? DBNull.Value, NpgsqlDbType = NpgsqlDbType.Numeric });
             insert.Parameters.Add(new NpgsqlParameter { Value = (object?)settings.BudgetUsd ?? DBNull.Value, NpgsqlDbType = NpgsqlDbType.Numeric });
+            insert.Parameters.Add(new NpgsqlParameter { Value = (object?)settings.NotBefore ?? DBNull.Value, NpgsqlDbType = NpgsqlDbType.TimestampTz });
+            insert.Parameters.Add(new NpgsqlParameter { Value = (object?)settings.Window?.Start ?? DBNull.Value, NpgsqlDbType = NpgsqlDbType.Time });
+            insert.Parameters.Add(new NpgsqlParameter { Value = (object?)settings.Window?.End ?? DBNull.Value, NpgsqlDbType = NpgsqlDbType.Time });
+            insert.Parameters.Add(new NpgsqlParameter { Value = (object?)settings.Window?.TimeZone ?? DBNull.Value, NpgsqlDbType = NpgsqlDbType.Text });
             await insert.ExecuteNonQueryAsync(ct);
         }
         await CopyItems(conn, id, rows, ct);

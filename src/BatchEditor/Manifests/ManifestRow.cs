@@ -20,9 +20,31 @@ public sealed record ManifestDefaults(string? Provider = null, string? Model = n
 /// <param name="Priority">Higher goes first when providers' slots are scarce; equal priorities share them fairly.</param>
 /// <param name="BudgetCredits">Most the manifest may cost in credits (estimates reserved at submission count).</param>
 /// <param name="BudgetUsd">Most the manifest may cost in dollars.</param>
-public sealed record ManifestSettings(int Priority = 0, decimal? BudgetCredits = null, decimal? BudgetUsd = null)
+/// <param name="NotBefore">Nothing is submitted before then (<c>submit --at</c>).</param>
+/// <param name="Window">A daily window outside which no new submission starts.</param>
+public sealed record ManifestSettings(int Priority = 0, decimal? BudgetCredits = null, decimal? BudgetUsd = null, DateTimeOffset? NotBefore = null,
+    SubmitWindow? Window = null)
 {
     public static readonly ManifestSettings Default = new();
+}
+
+/// <summary>A daily time window in a time zone (IANA or Windows id), such as 02:00-06:00 Europe/Berlin; it may pass midnight.</summary>
+public sealed record SubmitWindow(TimeOnly Start, TimeOnly End, string TimeZone)
+{
+    /// <summary>Reads "HH:mm-HH:mm"; null with <paramref name="error"/> set when it is not one.</summary>
+    public static SubmitWindow? Parse(string text, string timeZone, out string? error)
+    {
+        error = null;
+        var parts = text.Split('-', StringSplitOptions.TrimEntries);
+        if (parts.Length != 2 || !TimeOnly.TryParseExact(parts[0], "HH:mm", out var start) || !TimeOnly.TryParseExact(parts[1], "HH:mm", out var end) || start == end)
+            error = $"'{text}' is not a window such as 02:00-06:00";
+        else if (!TimeZoneInfo.TryFindSystemTimeZoneById(timeZone, out _))
+            error = $"'{timeZone}' is not a time zone this machine knows (e.g. Europe/Berlin, UTC)";
+        else return new SubmitWindow(start, end, timeZone);
+        return null;
+    }
+
+    public override string ToString() => $"{Start:HH\\:mm}-{End:HH\\:mm} {TimeZone}";
 }
 
 public sealed record ParsedManifest(IReadOnlyList<ManifestRow> Rows, IReadOnlyList<ManifestError> Errors, int RowCount);

@@ -27,6 +27,25 @@ public sealed class ScheduleControl(ISchedulerFactory schedulers)
         return [.. list.OrderBy(s => s.Group).ThenBy(s => s.Name)];
     }
 
+    /// <summary>
+    /// Creates or replaces a schedule's job and cron trigger. Misfire policy: a fire missed while no worker ran (or the
+    /// cluster was down) runs once when a worker's scheduler starts, then the trigger continues with its next fire time;
+    /// several missed nights make one run, which imports every new file.
+    /// </summary>
+    public async Task ScheduleAsync(ScheduleDefinition schedule, CancellationToken ct)
+    {
+        var scheduler = await schedulers.GetScheduler(ct);
+        var job = JobBuilder.Create<ImportScheduleJob>().WithIdentity(ImportScheduleJob.KeyOf(schedule.Name))
+            .WithDescription($"import new CSVs from {schedule.Source}").StoreDurably().Build();
+        var trigger = TriggerBuilder.Create().WithIdentity(schedule.Name, ImportScheduleJob.Group).ForJob(job)
+            .WithCronSchedule(schedule.Cron, c => c.InTimeZone(TimeZoneInfo.FindSystemTimeZoneById(schedule.TimeZone)).WithMisfireInstruction(CronTriggerMisfireInstruction.FireAndProceed))
+            .Build();
+        await scheduler.ScheduleJob(job, [trigger], new ScheduleJobOptions { Replace = true }, ct);
+    }
+
+    public async Task<bool> UnscheduleAsync(string name, CancellationToken ct) =>
+        await (await schedulers.GetScheduler(ct)).DeleteJob(ImportScheduleJob.KeyOf(name), ct);
+
     /// <returns>False when there is no such trigger.</returns>
     public async Task<bool> TriggerNowAsync(string group, string name, CancellationToken ct)
     {

@@ -1,0 +1,82 @@
+using System.CommandLine;
+using System.Globalization;
+using BatchEditor.Manifests;
+using BatchEditor.Manifests.Formats;
+
+namespace BatchEditor.Host.Cli;
+
+/// <summary>
+/// What `submit` and `schedule add` both take: defaults for rows that leave a column empty, and how the manifest runs
+/// (priority, budgets, start time, submit window). One definition, so both commands read them alike.
+/// </summary>
+public sealed class ManifestOptions
+{
+    private readonly Option<string> _provider = new("--provider") { Description = "Provider for rows that name none (pixeldojo).", DefaultValueFactory = _ => "pixeldojo" };
+    private readonly Option<string?> _model = new("--model") { Description = "Model for rows that name none (default: the provider's)." };
+    private readonly Option<string?> _quality = new("--quality") { Description = "low, medium, high or auto, for rows that name none." };
+    private readonly Option<string?> _size = new("--size") { Description = "Output size for rows that name none: 1024x1536, 2:3, auto or a provider preset." };
+    private readonly Option<string?> _prompt = new("--prompt") { Description = "Prompt for rows without one; {column} placeholders are filled from the row." };
+    private readonly Option<string?> _format = new("--format")
+    {
+        Description = $"The CSV's shape: {CatalogueFormats.Names} (a Shopify or WooCommerce product export), or auto (default: from the header).",
+    };
+    private readonly Option<int> _priority = new("--priority")
+    {
+        Description = "Higher runs first when providers' slots are scarce (default 0); manifests of equal priority share them fairly.",
+    };
+    private readonly Option<decimal?> _budgetCredits = new("--budget-credits") { Description = "Most the manifest may cost in credits; items past it are Held with the reason." };
+    private readonly Option<decimal?> _budgetUsd = new("--budget-usd") { Description = "Most the manifest may cost in dollars; items past it are Held with the reason." };
+    private readonly Option<string?> _window = new("--window") { Description = "Start new submissions only between these times each day, e.g. 02:00-06:00 (in --time-zone)." };
+    private readonly Option<string> _timeZone = new("--time-zone")
+    {
+        Description = "Time zone of --window, --at and a schedule's cron (IANA, e.g. Europe/Berlin; default: this machine's).",
+        DefaultValueFactory = _ => TimeZoneInfo.Local.Id,
+    };
+
+    public ManifestOptions() => _format.CompletionSources.Add([.. CatalogueFormats.All.Select(f => f.Name), "auto"]);
+
+    public string TimeZone(ParseResult parse) => parse.GetValue(_timeZone)!;
+
+    public void AddTo(Command command)
+    {
+        foreach (var option in new Option[] { _provider, _model, _quality, _size, _prompt, _format, _priority, _budgetCredits, _budgetUsd, _window, _timeZone })
+            command.Options.Add(option);
+        command.Validators.Add(result =>
+        {
+            if (result.GetValue(_window) is { } window && SubmitWindow.Parse(window, result.GetValue(_timeZone)!, out var error) is null)
+                result.AddError($"--window: {error}");
+        });
+    }
+
+    public ManifestDefaults Defaults(ParseResult parse) =>
+        new(parse.GetValue(_provider), parse.GetValue(_model), parse.GetValue(_quality)?.ToLowerInvariant(), parse.GetValue(_size), parse.GetValue(_prompt),
+            parse.GetValue(_format));
+
+    public ManifestSettings Settings(ParseResult parse, DateTimeOffset? notBefore = null) =>
+        new(parse.GetValue(_priority), parse.GetValue(_budgetCredits), parse.GetValue(_budgetUsd), notBefore,
+            parse.GetValue(_window) is { } window ? SubmitWindow.Parse(window, TimeZone(parse), out _) : null);
+
+    /// <summary>
+    /// <c>--at</c>: an ISO date and time (with an offset, or in <paramref name="timeZone"/>), a time of day (its next
+    /// occurrence), or <c>nightly</c> (the next 02:00).
+    /// </summary>
+    public static DateTimeOffset? ParseAt(string text, string timeZone, DateTimeOffset now, out string? error)
+    {
+        error = null;
+        var zone = TimeZoneInfo.FindSystemTimeZoneById(timeZone);
+        if (text.Equals("nightly", StringComparison.OrdinalIgnoreCase)) text = "02:00";
+        if (TimeOnly.TryParseExact(text, "HH:mm", CultureInfo.InvariantCulture, DateTimeStyles.None, out var time))
+        {
+            var local = TimeZoneInfo.ConvertTime(now, zone);
+            var at = new DateTimeOffset(local.Date + time.ToTimeSpan(), zone.GetUtcOffset(local.Date + time.ToTimeSpan()));
+            return at > now ? at : at.AddDays(1);
+        }
+        if (DateTimeOffset.TryParse(text, CultureInfo.InvariantCulture, DateTimeStyles.None, out var stamp) && HasOffset(text)) return stamp;
+        if (DateTime.TryParse(text, CultureInfo.InvariantCulture, DateTimeStyles.None, out var plain))
+            return new DateTimeOffset(plain, zone.GetUtcOffset(plain));
+        error = $"'{text}' is not a time: give HH:mm, an ISO date and time (2026-11-22T02:00), or nightly";
+        return null;
+    }
+
+    private static bool HasOffset(string text) => text.EndsWith('Z') || System.Text.RegularExpressions.Regex.IsMatch(text, @"[+-]\d\d:?\d\d$");
+}

@@ -1,0 +1,114 @@
+using System.CommandLine;
+using BatchEditor.Scheduling;
+using Microsoft.Extensions.DependencyInjection;
+using Quartz;
+
+namespace BatchEditor.Host.Cli;
+
+/// <summary><c>schedule add|list|remove|run-now|pause|resume</c>: nightly imports of every new CSV in a folder.</summary>
+public static class ScheduleCommand
+{
+    public static Command Create()
+    {
+        var command = new Command("schedule", "Nightly imports: a cron schedule that submits every new CSV in a folder, once per file content.");
+        command.Subcommands.Add(Add());
+        command.Subcommands.Add(List());
+        command.Subcommands.Add(Simple("remove", "Delete a schedule (the manifests it imported stay).", async (services, name, ct) =>
+            await services.GetRequiredService<ScheduleControl>().UnscheduleAsync(name, ct) | await services.GetRequiredService<ScheduleStore>().RemoveAsync(name, ct),
+            "removed"));
+        command.Subcommands.Add(RunNow());
+        command.Subcommands.Add(Simple("pause", "Stop a schedule from firing until resumed.", (services, name, ct) =>
+            services.GetRequiredService<ScheduleControl>().PauseAsync(ImportScheduleJob.Group, name, ct), "paused"));
+        command.Subcommands.Add(Simple("resume", "Let a paused schedule fire again (a fire missed while paused is not made up).", (services, name, ct) =>
+            services.GetRequiredService<ScheduleControl>().ResumeAsync(ImportScheduleJob.Group, name, ct), "resumed"));
+        return command;
+    }
+
+    private static Command Add()
+    {
+        var name = new Argument<string>("name") { Description = "The schedule's name (letters, digits, '.', '_', '-')." };
+        var cron = new Option<string>("--cron") { Description = "Quartz cron: seconds minutes hours day-of-month month day-of-week, e.g. \"0 0 2 * * ?\" (02:00 daily).", Required = true };
+        var source = new Option<DirectoryInfo>("--source") { Description = "The folder whose new *.csv files each fire imports.", Required = true };
+        var manifest = new ManifestOptions();
+        var command = new Command("add", "Create a schedule. A fire missed while no worker ran runs once when a worker starts.") { name, cron, source };
+        manifest.AddTo(command);
+        command.Validators.Add(result =>
+        {
+            if (result.GetValue(cron) is { } c && !CronExpression.TryParse(c, out _))
+                result.AddError($"--cron \"{c}\" is not a Quartz cron expression (6 or 7 fields: seconds minutes hours day-of-month month day-of-week [year])");
+            if (result.GetValue(name) is { } n && !Manifests.ManifestImporter.IsValidName(n))
+                result.AddError($"'{n}' may use only letters, digits, '.', '_' and '-'");
+        });
+        command.SetAction((parse, ct) => CommandHost.RunAsync(async () =>
+        {
+            var schedule = new ScheduleDefinition(parse.GetValue(name)!, parse.GetValue(cron)!, manifest.TimeZone(parse), parse.GetValue(source)!.FullName,
+                manifest.Defaults(parse), manifest.Settings(parse));
+            using var host = Build();
+            if (!await host.Services.GetRequiredService<ScheduleStore>().AddAsync(schedule, ct))
+                return CommandHost.Fail(ExitCodes.Usage, $"a schedule named '{schedule.Name}' exists; remove it first");
+            await host.Services.GetRequiredService<ScheduleControl>().ScheduleAsync(schedule, ct);
+            var next = (await host.Services.GetRequiredService<ScheduleControl>().ListAsync(ct)).FirstOrDefault(s => s.Name == schedule.Name)?.NextFire;
+            Console.WriteLine($"Schedule '{schedule.Name}' imports new CSVs from {schedule.Source} at \"{schedule.Cron}\" ({schedule.TimeZone}); next: {next?.ToLocalTime():yyyy-MM-dd HH:mm zzz}.");
+            if (!Directory.Exists(schedule.Source)) Console.WriteLine($"Note: {schedule.Source} does not exist yet; fires find nothing until it does.");
+            Console.WriteLine("Workers (`batch-editor worker`) run the fires; `batch-editor schedule run-now` imports now.");
+            return ExitCodes.Ok;
+        }));
+        return command;
+    }
+
+    private static Command List()
+    {
+        var command = new Command("list", "Schedules with their next and last fire and what the last one did.");
+        command.SetAction((parse, ct) => CommandHost.RunAsync(async () =>
+        {
+            using var host = Build();
+            var triggers = (await host.Services.GetRequiredService<ScheduleControl>().ListAsync(ct)).Where(t => t.Group == ImportScheduleJob.Group)
+                .ToDictionary(t => t.Name);
+            var schedules = await host.Services.GetRequiredService<ScheduleStore>().ListAsync(ct);
+            if (schedules.Count == 0) Console.WriteLine("No schedules. Create one with `batch-editor schedule add`.");
+            foreach (var (s, lastRun, lastResult) in schedules)
+            {
+                var trigger = triggers.GetValueOrDefault(s.Name);
+                Console.WriteLine($"{s.Name}: \"{s.Cron}\" {s.TimeZone}, source {s.Source}, {trigger?.State ?? "no trigger"}; " +
+                    $"next {trigger?.NextFire?.ToLocalTime():yyyy-MM-dd HH:mm zzz}; last {(lastRun is { } l ? $"{l.ToLocalTime():yyyy-MM-dd HH:mm}: {lastResult}" : "never")}");
+            }
+            return ExitCodes.Ok;
+        }));
+        return command;
+    }
+
+    private static Command RunNow()
+    {
+        var name = new Argument<string>("name") { Description = "The schedule's name." };
+        var command = new Command("run-now", "Import the schedule's new files now, in this process, and print what happened to each.") { name };
+        command.SetAction((parse, ct) => CommandHost.RunAsync(async () =>
+        {
+            using var host = Build();
+            var outcomes = await host.Services.GetRequiredService<ScheduleRunner>().RunAsync(parse.GetValue(name)!, ct);
+            if (outcomes is null) return CommandHost.Fail(ExitCodes.Usage, $"no schedule named '{parse.GetValue(name)}' (`batch-editor schedule list`)");
+            if (outcomes.Count == 0) Console.WriteLine("No new files.");
+            foreach (var o in outcomes) Console.WriteLine($"{o.File}: {o.Outcome}: {o.Detail}");
+            return outcomes.Any(o => o.Outcome == "refused") ? ExitCodes.InvalidManifest : ExitCodes.Ok;
+        }));
+        return command;
+    }
+
+    private static Command Simple(string verb, string description, Func<IServiceProvider, string, CancellationToken, Task<bool>> act, string done)
+    {
+        var name = new Argument<string>("name") { Description = "The schedule's name." };
+        var command = new Command(verb, description) { name };
+        command.SetAction((parse, ct) => CommandHost.RunAsync(async () =>
+        {
+            using var host = Build();
+            if (!await act(host.Services, parse.GetValue(name)!, ct))
+                return CommandHost.Fail(ExitCodes.Usage, $"no schedule named '{parse.GetValue(name)}' (`batch-editor schedule list`)");
+            Console.WriteLine($"Schedule '{parse.GetValue(name)}' {done}.");
+            return ExitCodes.Ok;
+        }));
+        return command;
+    }
+
+    /// <summary>The CLI changes Quartz's clustered store; the workers' schedulers fire.</summary>
+    private static Microsoft.Extensions.Hosting.IHost Build() =>
+        CommandHost.Build(b => BatchEditor.ServiceRegistration.AddScheduling(b.Services, b.Configuration, runJobs: false));
+}

@@ -1,0 +1,112 @@
+using BatchEditor.Engine;
+using BatchEditor.IntegrationTests.Infrastructure;
+using BatchEditor.Manifests;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+
+namespace BatchEditor.IntegrationTests;
+
+/// <summary>Nightly schedules that import a folder's new files, start times, and submit windows.</summary>
+public sealed class ScheduleTests : IDisposable
+{
+    private static readonly TimeSpan Timeout = TimeSpan.FromSeconds(60);
+    private readonly DirectoryInfo _drop = Directory.CreateTempSubdirectory("batch-editor-drop-");
+
+    public void Dispose() => _drop.Delete(recursive: true);
+
+    private const string ShopifyExport = """
+        Handle,Title,Vendor,Type,Tags,Image Src,Image Position,Variant Image
+        linen-shirt,Linen Shirt,Acme,Shirts,summer,https://img.example.com/ls-front.jpg,1,
+        linen-shirt,,,,,https://img.example.com/ls-back.jpg,2,https://img.example.com/ls-front.jpg
+        wool-cap,Wool Cap,Acme,Hats,winter,https://img.example.com/cap.jpg,1,
+        """;
+
+    [Fact]
+    public async Task A_schedule_imports_each_new_file_of_its_folder_once_and_records_what_it_refused()
+    {
+        await using var bed = await TestBed.StartAsync();
+        var env = bed.EnvironmentVariables();
+        await File.WriteAllTextAsync(Path.Combine(_drop.FullName, "products_export.csv"), ShopifyExport);
+        await File.WriteAllTextAsync(Path.Combine(_drop.FullName, "broken.csv"), "Handle,Title,Vendor,Image Src\n,No handle,Acme,https://img.example.com/x.jpg\n");
+
+        var add = await Cli.RunAsync(env, Timeout, "schedule", "add", "nightly", "--cron", "0 0 2 * * ?", "--time-zone", "Europe/Berlin",
+            "--source", _drop.FullName, "--prompt", "Put the {Title} by {Vendor} on white", "--window", "02:00-06:00", "--budget-credits", "100");
+        Assert.True(add.ExitCode == 0, add.ToString());
+        Assert.Contains("next: ", add.Stdout);
+
+        var first = await Cli.RunAsync(env, Timeout, "schedule", "run-now", "nightly");
+        Assert.Equal(ExitCodesInvalidManifest, first.ExitCode);
+        Assert.Contains("products_export.csv: imported: manifest products_export: 3 item(s)", first.Stdout);
+        Assert.Contains("broken.csv: refused: 1 problem(s), nothing imported: line 2, column Handle: is empty", first.Stdout);
+
+        // The same content under another name, and the same files again: nothing new.
+        File.Copy(Path.Combine(_drop.FullName, "products_export.csv"), Path.Combine(_drop.FullName, "products_export (1).csv"));
+        var second = await Cli.RunAsync(env, Timeout, "schedule", "run-now", "nightly");
+        Assert.Equal(0, second.ExitCode);
+        Assert.Contains("No new files.", second.Stdout);
+        Assert.Equal(1L, await bed.ScalarAsync<long>("select count(*) from manifests"));
+        Assert.Equal(["linen-shirt-1", "linen-shirt-2", "wool-cap-1"], await bed.ScalarAsync<string[]>("select array_agg(row_id order by line, row_id) from items"));
+        // The imported manifest carries the schedule's settings.
+        Assert.Equal("02:00:00-06:00:00 Europe/Berlin 100", await bed.ScalarAsync<string>(
+            "select window_start::text || '-' || window_end::text || ' ' || window_time_zone || ' ' || budget_credits::int from manifests"));
+
+        var list = await Cli.RunAsync(env, Timeout, "schedule", "list");
+        Assert.Contains("nightly: \"0 0 2 * * ?\" Europe/Berlin", list.Stdout);
+        Assert.Contains(": no new files", list.Stdout); // what the last fire did
+        Assert.Equal("imported,refused", await bed.ScalarAsync<string>("select string_agg(outcome, ',' order by outcome) from schedule_files"));
+        Assert.Equal(0, (await Cli.RunAsync(env, Timeout, "schedule", "pause", "nightly")).ExitCode);
+        Assert.Equal("PAUSED", await bed.ScalarAsync<string>("select trigger_state from qrtz_triggers where trigger_group = 'schedules'"));
+        Assert.Equal(0, (await Cli.RunAsync(env, Timeout, "schedule", "remove", "nightly")).ExitCode);
+        Assert.Equal(0L, await bed.ScalarAsync<long>("select count(*) from qrtz_triggers where trigger_group = 'schedules'"));
+    }
+
+    private const int ExitCodesInvalidManifest = 3;
+
+    [Fact]
+    public async Task A_night_missed_while_no_worker_ran_fires_once_when_a_worker_starts()
+    {
+        await using var bed = await TestBed.StartAsync();
+        await File.WriteAllTextAsync(Path.Combine(_drop.FullName, "tonight.csv"), Csv.Manifest(2));
+        var add = await Cli.RunAsync(bed.EnvironmentVariables(), Timeout, "schedule", "add", "nightly", "--cron", "0 0 2 * * ?", "--time-zone", "UTC",
+            "--source", _drop.FullName);
+        Assert.True(add.ExitCode == 0, add.ToString());
+        // As if no worker ran at last night's 02:00: the trigger's next fire is a day in the past.
+        await bed.ExecAsync("update qrtz_triggers set next_fire_time = next_fire_time - 864000000000 where trigger_group = 'schedules'");
+
+        using (var host = bed.BuildHost(worker: true))
+        {
+            await host.StartAsync();
+            await bed.WaitForAsync(async () => await bed.ScalarAsync<long>("select count(*) from items where state = 'Succeeded'") == 2, what: "the missed night's import, run");
+            await Task.Delay(TimeSpan.FromSeconds(2)); // a second fire would import nothing new, but would record a run
+            await host.StopAsync();
+        }
+        Assert.Equal(1L, await bed.ScalarAsync<long>("select count(*) from schedule_files"));
+        Assert.Equal("1 imported", await bed.ScalarAsync<string>("select last_result from schedules"));
+        // Fired once, then the trigger goes on to its next night.
+        Assert.True(await bed.ScalarAsync<bool>(
+            "select to_timestamp((next_fire_time - 621355968000000000) / 10000000.0) > now() from qrtz_triggers where trigger_group = 'schedules'"));
+    }
+
+    [Fact]
+    public async Task Nothing_is_submitted_before_a_start_time_or_outside_a_window()
+    {
+        await using var bed = await TestBed.StartAsync();
+        var now = TimeOnly.FromDateTime(DateTime.UtcNow);
+        await bed.ImportAsync(Csv.Manifest(2), name: "later", settings: new ManifestSettings(NotBefore: DateTimeOffset.UtcNow.AddHours(1)));
+        await bed.ImportAsync(Csv.Manifest(2, _ => "windowed"), name: "windowed",
+            settings: new ManifestSettings(Window: new SubmitWindow(now.AddHours(1), now.AddHours(2), "UTC")));
+        using var host = bed.BuildHost(worker: true);
+        var claimer = host.Services.GetRequiredService<ItemClaimer>();
+        Task<List<Items.ClaimedItem>> ClaimAsync() => claimer.ClaimSubmissionsAsync("w", 10, TimeSpan.FromMinutes(5), CancellationToken.None);
+
+        Assert.Empty(await ClaimAsync());
+
+        // Windows are daily and may pass midnight: one that excludes now, then one that holds it.
+        await bed.ExecAsync("update manifests set window_start = $1, window_end = $2 where name = 'windowed'", now.AddMinutes(30), now.AddMinutes(-30));
+        Assert.Empty(await ClaimAsync());
+        await bed.ExecAsync("update manifests set window_start = $1, window_end = $2 where name = 'windowed'", now.AddMinutes(30), now.AddMinutes(15));
+        Assert.Equal(["windowed", "windowed"], (await ClaimAsync()).Select(i => i.ManifestName));
+        await bed.ExecAsync("update manifests set not_before = now() - interval '1 second' where name = 'later'");
+        Assert.Equal(["later", "later"], (await ClaimAsync()).Select(i => i.ManifestName));
+    }
+}
