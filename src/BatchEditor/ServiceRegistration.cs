@@ -50,6 +50,16 @@ public static class ServiceRegistration
         services.AddOperations();
         services.AddRunningTotals(fold: false);
         services.AddBudgets();
+        services.AddWebhooks(configuration);
+        return services;
+    }
+
+    /// <summary>Completion webhooks: options, the store, and the HTTP client the sender (in workers) posts with.</summary>
+    public static IServiceCollection AddWebhooks(this IServiceCollection services, IConfiguration configuration)
+    {
+        services.AddOptions<Webhooks.WebhookOptions>().Bind(configuration.GetSection("Webhooks")).ValidateDataAnnotations();
+        services.AddSingleton<Webhooks.WebhookStore>();
+        services.AddHttpClient(Webhooks.WebhookSender.HttpClientName);
         return services;
     }
 
@@ -129,6 +139,7 @@ public static class ServiceRegistration
         services.AddHostedService<Dispatcher>();
         services.AddHostedService<NewWorkListener>();
         services.AddHostedService<WorkerHeartbeat>();
+        services.AddHostedService<Webhooks.WebhookSender>();
         services.AddRunningTotals(fold: true);
 
         services.AddScheduling(configuration, runJobs: true);

@@ -26,6 +26,7 @@ public sealed class ManifestOptions
     };
     private readonly Option<decimal?> _budgetCredits = new("--budget-credits") { Description = "Most the manifest may cost in credits; items past it are Held with the reason." };
     private readonly Option<decimal?> _budgetUsd = new("--budget-usd") { Description = "Most the manifest may cost in dollars; items past it are Held with the reason." };
+    private readonly Option<string?> _webhook = new("--webhook") { Description = "POST the manifest's summary here, signed (Webhooks__SigningSecret), when every item is final." };
     private readonly Option<string?> _window = new("--window") { Description = "Start new submissions only between these times each day, e.g. 02:00-06:00 (in --time-zone)." };
     private readonly Option<string> _timeZone = new("--time-zone")
     {
@@ -39,7 +40,7 @@ public sealed class ManifestOptions
 
     public void AddTo(Command command)
     {
-        foreach (var option in new Option[] { _provider, _model, _quality, _size, _prompt, _format, _priority, _budgetCredits, _budgetUsd, _window, _timeZone })
+        foreach (var option in new Option[] { _provider, _model, _quality, _size, _prompt, _format, _priority, _budgetCredits, _budgetUsd, _window, _timeZone, _webhook })
             command.Options.Add(option);
         command.Validators.Add(result =>
         {
@@ -54,7 +55,7 @@ public sealed class ManifestOptions
 
     public ManifestSettings Settings(ParseResult parse, DateTimeOffset? notBefore = null) =>
         new(parse.GetValue(_priority), parse.GetValue(_budgetCredits), parse.GetValue(_budgetUsd), notBefore,
-            parse.GetValue(_window) is { } window ? SubmitWindow.Parse(window, TimeZone(parse), out _) : null);
+            parse.GetValue(_window) is { } window ? SubmitWindow.Parse(window, TimeZone(parse), out _) : null, parse.GetValue(_webhook));
 
     /// <summary>
     /// <c>--at</c>: an ISO date and time (with an offset, or in <paramref name="timeZone"/>), a time of day (its next

@@ -1,6 +1,7 @@
 using System.CommandLine;
 using BatchEditor.Scheduling;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Options;
 using Quartz;
 
 namespace BatchEditor.Host.Cli;
@@ -44,6 +45,8 @@ public static class ScheduleCommand
             var schedule = new ScheduleDefinition(parse.GetValue(name)!, parse.GetValue(cron)!, manifest.TimeZone(parse), parse.GetValue(source)!.FullName,
                 manifest.Defaults(parse), manifest.Settings(parse));
             using var host = Build();
+            if (host.Services.GetRequiredService<IOptions<BatchEditor.Webhooks.WebhookOptions>>().Value.Refuse(schedule.Settings.WebhookUrl) is { } refused)
+                return CommandHost.Fail(ExitCodes.Usage, $"--webhook: {refused}");
             if (!await host.Services.GetRequiredService<ScheduleStore>().AddAsync(schedule, ct))
                 return CommandHost.Fail(ExitCodes.Usage, $"a schedule named '{schedule.Name}' exists; remove it first");
             await host.Services.GetRequiredService<ScheduleControl>().ScheduleAsync(schedule, ct);

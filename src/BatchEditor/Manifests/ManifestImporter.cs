@@ -54,6 +54,7 @@ public sealed partial class ManifestImporter(NpgsqlDataSource dataSource)
             await insert.ExecuteNonQueryAsync(ct);
         }
         await CopyItems(conn, id, rows, ct);
+        if (settings?.WebhookUrl is { } webhook) await Webhooks.WebhookStore.RegisterAsync(conn, tx, id, webhook, ct);
         await Items.NewWork.NotifyAsync(conn, tx, ct); // idle workers claim the new items at once
         await tx.CommitAsync(ct);
         return new Imported(id, name, rows.Count);

@@ -7,6 +7,8 @@ using BatchEditor.Storage.AzureBlob;
 using BatchEditor.Usage;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.AspNetCore.Mvc;
+using BatchEditor.Webhooks;
+using Microsoft.Extensions.Options;
 
 namespace BatchEditor.Host.Web.Api;
 
@@ -46,16 +48,19 @@ public static class ManifestsApi
         TypedResults.NotFound($"no manifest named '{manifest}' (GET /api/manifests lists them)");
 
     private static async Task<Results<Created<Submitted>, UnprocessableEntity<Refused>, Conflict<Refused>, BadRequest<string>>> SubmitAsync(
-        HttpRequest request, ManifestSubmission submission, CancellationToken ct,
+        HttpRequest request, ManifestSubmission submission, IOptions<WebhookOptions> webhooks, CancellationToken ct,
         [FromQuery] string? provider, [FromQuery] string? model, [FromQuery] string? quality, [FromQuery] string? size,
-        [FromQuery] string? prompt, [FromQuery] string? format, [FromQuery] string? name, [FromQuery] int priority = 0, [FromQuery] decimal? budgetCredits = null, [FromQuery] decimal? budgetUsd = null, [FromQuery] bool force = false, [FromQuery] bool skipInvalid = false)
+        [FromQuery] string? prompt, [FromQuery] string? format, [FromQuery] string? name, [FromQuery] int priority = 0,
+        [FromQuery] decimal? budgetCredits = null, [FromQuery] decimal? budgetUsd = null, [FromQuery] string? webhook = null,
+        [FromQuery] bool force = false, [FromQuery] bool skipInvalid = false)
     {
+        if (webhooks.Value.Refuse(webhook) is { } refused) return TypedResults.BadRequest(refused);
         if (name is not null && !ManifestImporter.IsValidName(name))
             return TypedResults.BadRequest($"name '{name}' may use only letters, digits, '.', '_' and '-'");
         var (content, source) = await ReadCsvAsync(request, ct);
         if (content is null) return TypedResults.BadRequest("send the CSV as multipart/form-data (field 'file') or as a text/csv body");
         var defaults = new ManifestDefaults(provider ?? "pixeldojo", model, quality?.ToLowerInvariant(), size, prompt, format);
-        var result = await submission.SubmitAsync(new(content, source, defaults, name, force, skipInvalid, new ManifestSettings(priority, budgetCredits, budgetUsd)), ct);
+        var result = await submission.SubmitAsync(new(content, source, defaults, name, force, skipInvalid, new ManifestSettings(priority, budgetCredits, budgetUsd, WebhookUrl: webhook)), ct);
         var problems = result.Errors.Select(e => e.ToString()).ToList();
         if (result.DuplicateOf is { } existing)
             return TypedResults.Conflict(new Refused(ManifestImporter.DuplicateManifestException.MessageFor(existing).Replace("--force", "force=true"), []));
