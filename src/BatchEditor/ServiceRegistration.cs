@@ -41,6 +41,7 @@ public static class ServiceRegistration
         services.AddSingleton<ManifestSubmission>();
         services.AddSingleton<ManifestQueries>();
         services.AddSingleton<LedgerQueries>();
+        services.AddSingleton<UsageReport>();
         services.AddSingleton<ResultsCsv>();
         services.AddSingleton<TransitionApplier>();
         services.AddSingleton<ItemTransitions>();

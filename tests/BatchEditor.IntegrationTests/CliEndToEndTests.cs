@@ -40,6 +40,16 @@ public class CliEndToEndTests
         Assert.True(status.ExitCode == 0, status.ToString());
         Assert.Contains("Succeeded", status.Stdout);
         Assert.Contains("credits: 40", status.Stdout);
+
+        // Where every credit went: booked beside the providers' estimate for the same items.
+        var usage = await Cli.RunAsync(env, Timeout, "usage", "--by", "manifest", "--json");
+        Assert.True(usage.ExitCode == 0, usage.ToString());
+        var row = Assert.Single(System.Text.Json.JsonDocument.Parse(usage.Stdout).RootElement.EnumerateArray());
+        Assert.Equal(("e2e", 8), (row.GetProperty("key").GetString(), row.GetProperty("items").GetInt32()));
+        Assert.Equal((40m, 40m, 0m, 0m), (row.GetProperty("estimated").GetProperty("credits").GetDecimal(), row.GetProperty("booked").GetProperty("credits").GetDecimal(),
+            row.GetProperty("bookedWithoutProviderReport").GetProperty("credits").GetDecimal(), row.GetProperty("difference").GetProperty("credits").GetDecimal()));
+        var byDay = await Cli.RunAsync(env, Timeout, "usage", "--by", "day", "--format", "csv", "--since", "1d");
+        Assert.Equal($"{DateTime.UtcNow:yyyy-MM-dd},8,40,0.4,40,0.4,0,,0,0", byDay.Stdout.Split('\n')[1].Trim());
     }
 
     [Fact]

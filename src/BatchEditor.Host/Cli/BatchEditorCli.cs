@@ -18,6 +18,7 @@ public static class BatchEditorCli
         root.Subcommands.Add(ReviewCommand.Create());
         root.Subcommands.Add(BudgetCommand.Create());
         root.Subcommands.Add(ScheduleCommand.Create());
+        root.Subcommands.Add(UsageCommand.Create());
         foreach (var command in ManifestActionCommands.Create()) root.Subcommands.Add(command);
         return root;
     }
