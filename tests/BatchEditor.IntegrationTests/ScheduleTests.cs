@@ -63,6 +63,42 @@ public sealed class ScheduleTests : IDisposable
     private const int ExitCodesInvalidManifest = 3;
 
     [Fact]
+    public async Task A_schedule_configured_once_runs_tonights_shopify_export_inside_its_window_and_budget_then_calls_the_webhook()
+    {
+        await using var bed = await TestBed.StartAsync();
+        using var receiver = new WebhookReceiver();
+        bed.Settings["Webhooks:SigningSecret"] = "whsec-nightly-secret";
+        var env = bed.EnvironmentVariables();
+        var now = DateTime.UtcNow;
+        var window = $"{now.AddHours(-1):HH:mm}-{now.AddHours(1):HH:mm}";
+        // Every two seconds stands in for 02:00: the worker's scheduler fires it, not this test.
+        var add = await Cli.RunAsync(env, Timeout, "schedule", "add", "tonight", "--cron", "0/2 * * * * ?", "--time-zone", "UTC", "--source", _drop.FullName,
+            "--prompt", "Put the {Title} by {Vendor} on a white backdrop", "--window", window, "--budget-credits", "15", "--webhook", receiver.Url);
+        Assert.True(add.ExitCode == 0, add.ToString());
+        await File.WriteAllTextAsync(Path.Combine(_drop.FullName, "products_export_1.csv"), ShopifyExport);
+
+        await using (var worker = WorkerProcess.Start(env))
+        {
+            await bed.WaitForAsync(() => Task.FromResult(!receiver.Received.IsEmpty), TimeSpan.FromSeconds(60), "the webhook");
+            await worker.TerminateAsync();
+        }
+
+        Assert.Equal(["linen-shirt-1:Succeeded", "linen-shirt-2:Succeeded", "wool-cap-1:Succeeded"],
+            await bed.ScalarAsync<string[]>("select array_agg(row_id || ':' || state order by row_id) from items"));
+        Assert.Equal("Put the Linen Shirt by Acme on a white backdrop", await bed.ScalarAsync<string>("select prompt from items where row_id = 'linen-shirt-2'"));
+        await BatchAssert.OutputsVerifiedAsync(bed, 3);
+        var (signature, body) = Assert.Single(receiver.Received);
+        Assert.True(Webhooks.WebhookSignature.Verify("whsec-nightly-secret", signature, body, DateTimeOffset.UtcNow, TimeSpan.FromMinutes(5)));
+        Assert.Contains("\"Succeeded\":3", System.Text.Encoding.UTF8.GetString(body));
+        Assert.Equal(1L, await bed.ScalarAsync<long>("select count(*) from manifests")); // later fires found nothing new
+
+        // The usage report accounts for every credit the provider charged.
+        var usage = await Cli.RunAsync(env, Timeout, "usage", "--by", "manifest", "--format", "csv");
+        Assert.Equal("products_export_1,3,15,0.15,15,0.15,0,,0,0", usage.Stdout.Split('\n')[1].Trim());
+        await BatchAssert.LedgerReconcilesAsync(bed);
+    }
+
+    [Fact]
     public async Task A_night_missed_while_no_worker_ran_fires_once_when_a_worker_starts()
     {
         await using var bed = await TestBed.StartAsync();

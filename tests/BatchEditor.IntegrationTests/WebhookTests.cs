@@ -1,6 +1,3 @@
-using System.Collections.Concurrent;
-using System.Net;
-using System.Net.Sockets;
 using System.Text.Json;
 using BatchEditor.IntegrationTests.Infrastructure;
 using BatchEditor.Manifests;
@@ -13,35 +10,9 @@ namespace BatchEditor.IntegrationTests;
 public sealed class WebhookTests : IDisposable
 {
     private const string Secret = "whsec-test-0123456789";
-    private readonly HttpListener _listener = new();
-    private readonly ConcurrentQueue<(string Signature, byte[] Body)> _received = new();
-    private readonly ConcurrentQueue<int> _answers = new();
-    private readonly string _url;
+    private readonly WebhookReceiver _receiver = new();
 
-    public WebhookTests()
-    {
-        using (var probe = new TcpListener(IPAddress.Loopback, 0))
-        {
-            probe.Start();
-            _url = $"http://127.0.0.1:{((IPEndPoint)probe.LocalEndpoint).Port}/hooks/batch/";
-        }
-        _listener.Prefixes.Add(_url);
-        _listener.Start();
-        _ = Task.Run(async () =>
-        {
-            while (_listener.IsListening)
-            {
-                var context = await _listener.GetContextAsync();
-                using var body = new MemoryStream();
-                await context.Request.InputStream.CopyToAsync(body);
-                _received.Enqueue((context.Request.Headers[WebhookSignature.Header] ?? "", body.ToArray()));
-                context.Response.StatusCode = _answers.TryDequeue(out var status) ? status : 200;
-                context.Response.Close();
-            }
-        });
-    }
-
-    public void Dispose() => _listener.Close();
+    public void Dispose() => _receiver.Dispose();
 
     private static void Configure(TestBed bed)
     {
@@ -55,11 +26,11 @@ public sealed class WebhookTests : IDisposable
         await using var bed = await TestBed.StartAsync();
         Configure(bed);
         var manifest = await bed.ImportAsync(Csv.Manifest(2) + "SKU-0003,https://img.example.com/3.jpg,[sim:fail] refused,1:1\n", name: "spring",
-            settings: new ManifestSettings(WebhookUrl: _url));
+            settings: new ManifestSettings(WebhookUrl: _receiver.Url));
 
         await bed.RunWorkerUntilIdleAsync(TimeSpan.FromSeconds(60));
 
-        var (signature, body) = Assert.Single(_received);
+        var (signature, body) = Assert.Single(_receiver.Received);
         Assert.True(WebhookSignature.Verify(Secret, signature, body, DateTimeOffset.UtcNow, TimeSpan.FromMinutes(5)), signature);
         Assert.False(WebhookSignature.Verify("another-secret", signature, body, DateTimeOffset.UtcNow, TimeSpan.FromMinutes(5)));
         Assert.False(WebhookSignature.Verify(Secret, signature, [.. body, (byte)' '], DateTimeOffset.UtcNow, TimeSpan.FromMinutes(5)));
@@ -78,9 +49,9 @@ public sealed class WebhookTests : IDisposable
     {
         await using var bed = await TestBed.StartAsync();
         Configure(bed);
-        _answers.Enqueue(500);
-        _answers.Enqueue(503);
-        await bed.ImportAsync(Csv.Manifest(1), settings: new ManifestSettings(WebhookUrl: _url));
+        _receiver.Answers.Enqueue(500);
+        _receiver.Answers.Enqueue(503);
+        await bed.ImportAsync(Csv.Manifest(1), settings: new ManifestSettings(WebhookUrl: _receiver.Url));
 
         using (var host = bed.BuildHost(worker: true))
         {
@@ -90,7 +61,7 @@ public sealed class WebhookTests : IDisposable
         }
         Assert.Equal("1:500:500 Internal Server Error,2:503:503 Service Unavailable,3:200:", await bed.ScalarAsync<string>(
             "select string_agg(attempt || ':' || status_code || ':' || coalesce(error, ''), ',' order by id) from webhook_deliveries"));
-        Assert.Equal(3, _received.Count);
-        Assert.All(_received, r => Assert.True(WebhookSignature.Verify(Secret, r.Signature, r.Body, DateTimeOffset.UtcNow, TimeSpan.FromMinutes(5))));
+        Assert.Equal(3, _receiver.Received.Count);
+        Assert.All(_receiver.Received, r => Assert.True(WebhookSignature.Verify(Secret, r.Signature, r.Body, DateTimeOffset.UtcNow, TimeSpan.FromMinutes(5))));
     }
 }
