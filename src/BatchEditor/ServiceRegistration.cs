@@ -133,6 +133,7 @@ public static class ServiceRegistration
         services.AddSingleton<LeaseKeeper>();
         services.AddSingleton<WorkSignal>();
         services.AddSingleton<WorkerExit>();
+        services.AddSingleton<ManifestsWorked>();
         services.AddSingleton<SubmitStep>();
         services.AddSingleton<PollStep>();
         services.AddSingleton<CopyStep>();

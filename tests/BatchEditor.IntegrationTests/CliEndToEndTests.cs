@@ -20,6 +20,7 @@ public class CliEndToEndTests
 
         var worker = await Cli.RunAsync(env, Timeout, "worker", "--until-idle");
         Assert.True(worker.ExitCode == 0, worker.ToString());
+        Assert.Contains("Summary:\n  e2e: 8 item(s): 8 Succeeded; 40 credits, $0.40", worker.Stdout);
 
         Assert.All(await bed.ItemsAsync(), i => Assert.Equal("Succeeded", i.State));
         var manifestId = await bed.ScalarAsync<Guid>("select id from manifests where name = 'e2e'");

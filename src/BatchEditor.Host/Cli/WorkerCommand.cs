@@ -39,8 +39,29 @@ public static class WorkerCommand
                 return CommandHost.Fail(ExitCodes.DatabaseUnavailable, $"the worker stopped: the database is not set up ({missing.MessageText}); run `batch-editor migrate` first");
             if (exit.Fatal is { } fatal)
                 return CommandHost.Fail(ExitCodes.Failed, $"the worker stopped on an unexpected error: {fatal.GetType().Name}: {fatal.Message}");
+            if (parse.GetValue(untilIdle)) await PrintSummaryAsync(host.Services, ct);
             return ExitCodes.Ok;
         }));
         return command;
+    }
+
+    /// <summary>What became of each manifest this worker took part in: items by state and what they cost.</summary>
+    private static async Task PrintSummaryAsync(IServiceProvider services, CancellationToken ct)
+    {
+        var manifests = services.GetRequiredService<ManifestsWorked>().All;
+        if (manifests.Count == 0) return;
+        var totals = services.GetRequiredService<Totals.RunningTotals>();
+        var counts = await totals.CountsByManifestAsync(manifests.Select(m => m.Id).ToList(), ct);
+        var spend = await totals.SpendByManifestAsync(manifests.Select(m => m.Id).ToList(), ct);
+        Console.WriteLine("Summary:");
+        foreach (var (id, name) in manifests)
+        {
+            var byState = counts.GetValueOrDefault(id) ?? [];
+            var money = spend.GetValueOrDefault(id) ?? Totals.Spend.None;
+            var states = string.Join(", ", Enum.GetValues<Items.ItemState>().Where(byState.ContainsKey).Select(s => $"{byState[s]} {s}"));
+            var usd = money.CostUsd is { } u ? $", ${u.ToString("0.00##", System.Globalization.CultureInfo.InvariantCulture)}" : "";
+            Console.WriteLine($"  {name}: {byState.Values.Sum()} item(s): {states}; {money.Credits.ToString("0.##", System.Globalization.CultureInfo.InvariantCulture)} credits{usd}" +
+                (money.AnyEstimated ? " (partly estimated)" : ""));
+        }
     }
 }

@@ -16,7 +16,8 @@ namespace BatchEditor.Engine;
 public sealed class Dispatcher(
     ItemClaimer claimer, SubmitStep submit, PollStep poll, CopyStep copy, ItemTransitions transitions,
     NpgsqlDataSource dataSource, ProviderRegistry providers, LeaseKeeper keeper, WorkSignal signal, WorkerExit exit,
-    IOptions<WorkerOptions> options, IHostApplicationLifetime lifetime, EngineLog log, Telemetry.BatchEditorMetrics metrics, TimeProvider clock) : BackgroundService
+    IOptions<WorkerOptions> options, IHostApplicationLifetime lifetime, EngineLog log, Telemetry.BatchEditorMetrics metrics, TimeProvider clock,
+    ManifestsWorked worked) : BackgroundService
 {
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
@@ -85,6 +86,7 @@ public sealed class Dispatcher(
             var items = await claimer.ClaimFollowUpsAsync(owner, free, lease, CancellationToken.None);
             items.AddRange(await claimer.ClaimSubmissionsAsync(owner, free - items.Count, lease, CancellationToken.None));
             if (items.Count > 0) log.Claimed(items.Count);
+            worked.Add(items);
             return (items, false);
         }
         catch (Exception e) when (e is NpgsqlException n && Persistence.DatabaseRetry.IsTransient(n) || e is TimeoutException)
