@@ -41,6 +41,9 @@ public class CliEndToEndTests
         Assert.True(status.ExitCode == 0, status.ToString());
         Assert.Contains("Succeeded", status.Stdout);
         Assert.Contains("credits: 40", status.Stdout);
+        var statusJson = await Cli.RunAsync(env, Timeout, "status", "e2e", "--json");
+        var manifest = Assert.Single(System.Text.Json.JsonDocument.Parse(statusJson.Stdout).RootElement.EnumerateArray());
+        Assert.Equal((8, 40m), (manifest.GetProperty("counts").GetProperty("Succeeded").GetInt32(), manifest.GetProperty("spend").GetProperty("credits").GetDecimal()));
 
         // Where every credit went: booked beside the providers' estimate for the same items.
         var usage = await Cli.RunAsync(env, Timeout, "usage", "--by", "manifest", "--json");

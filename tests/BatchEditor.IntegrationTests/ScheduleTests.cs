@@ -53,6 +53,9 @@ public sealed class ScheduleTests : IDisposable
         var list = await Cli.RunAsync(env, Timeout, "schedule", "list");
         Assert.Contains("nightly: \"0 0 2 * * ?\" Europe/Berlin", list.Stdout);
         Assert.Contains(": no new files", list.Stdout); // what the last fire did
+        var listed = Assert.Single(System.Text.Json.JsonDocument.Parse((await Cli.RunAsync(env, Timeout, "schedule", "list", "--json")).Stdout).RootElement.EnumerateArray());
+        Assert.Equal(("nightly", "Normal", 100m), (listed.GetProperty("name").GetString(), listed.GetProperty("state").GetString(),
+            listed.GetProperty("settings").GetProperty("budgetCredits").GetDecimal()));
         Assert.Equal("imported,refused", await bed.ScalarAsync<string>("select string_agg(outcome, ',' order by outcome) from schedule_files"));
         Assert.Equal(0, (await Cli.RunAsync(env, Timeout, "schedule", "pause", "nightly")).ExitCode);
         Assert.Equal("PAUSED", await bed.ScalarAsync<string>("select trigger_state from qrtz_triggers where trigger_group = 'schedules'"));

@@ -15,7 +15,8 @@ public static class BudgetCommand
         var credits = new Option<decimal?>("--credits") { Description = "Most the manifest may cost in credits." };
         var usd = new Option<decimal?>("--usd") { Description = "Most the manifest may cost in dollars." };
         var clear = new Option<bool>("--clear") { Description = "Remove both limits." };
-        var command = new Command("budget", "Show a manifest's budget and spend, or change it (then `release` the items it held).") { manifest, credits, usd, clear };
+        var json = JsonOutput.Option();
+        var command = new Command("budget", "Show a manifest's budget and spend, or change it (then `release` the items it held).") { manifest, credits, usd, clear, json };
         command.SetAction((parse, ct) => CommandHost.RunAsync(async () =>
         {
             using var host = CommandHost.Build();
@@ -26,6 +27,11 @@ public static class BudgetCommand
             else if (parse.GetValue(credits) is not null || parse.GetValue(usd) is not null)
                 budget = await budgets.SetAsync(info.Id, new(parse.GetValue(credits) ?? budget.Credits, parse.GetValue(usd) ?? budget.Usd), ct);
             var spend = await host.Services.GetRequiredService<RunningTotals>().SpendAsync(info.Id, ct);
+            if (parse.GetValue(json))
+            {
+                JsonOutput.Write(new { Manifest = info.Name, Budget = budget, Spent = spend });
+                return ExitCodes.Ok;
+            }
             static string F(decimal v) => v.ToString("0.####", CultureInfo.InvariantCulture);
             var limit = budget is { Credits: null, Usd: null } ? "no budget"
                 : string.Join(" and ", new[] { budget.Credits is { } c ? $"{F(c)} credits" : null, budget.Usd is { } u ? $"${F(u)}" : null }.OfType<string>());

@@ -11,7 +11,8 @@ public static class ReviewCommand
     public static Command Create()
     {
         var manifest = new Argument<string?>("manifest") { Description = "Manifest name or id (default: every manifest).", Arity = ArgumentArity.ZeroOrOne };
-        var command = new Command("review", "List items in NeedsReview with their submit attempts and any job known at the provider.") { manifest };
+        var json = JsonOutput.Option();
+        var command = new Command("review", "List items in NeedsReview with their submit attempts and any job known at the provider.") { manifest, json };
         command.Subcommands.Add(ResolveCommand());
         command.SetAction((parse, ct) => CommandHost.RunAsync(async () =>
         {
@@ -24,6 +25,13 @@ public static class ReviewCommand
             }
             var queries = host.Services.GetRequiredService<ReviewQueries>();
             var items = await queries.InStateAsync(ItemState.NeedsReview, manifestId, 500, ct);
+            if (parse.GetValue(json))
+            {
+                var attempts = new List<object>();
+                foreach (var item in items) attempts.Add(new { Item = item, Attempts = await queries.AttemptsAsync(item.Id, ct) });
+                JsonOutput.Write(attempts);
+                return ExitCodes.Ok;
+            }
             if (items.Count == 0)
             {
                 Console.WriteLine("Nothing needs review.");

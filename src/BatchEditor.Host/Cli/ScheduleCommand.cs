@@ -61,13 +61,24 @@ public static class ScheduleCommand
 
     private static Command List()
     {
-        var command = new Command("list", "Schedules with their next and last fire and what the last one did.");
+        var json = JsonOutput.Option();
+        var command = new Command("list", "Schedules with their next and last fire and what the last one did.") { json };
         command.SetAction((parse, ct) => CommandHost.RunAsync(async () =>
         {
             using var host = Build();
             var triggers = (await host.Services.GetRequiredService<ScheduleControl>().ListAsync(ct)).Where(t => t.Group == ImportScheduleJob.Group)
                 .ToDictionary(t => t.Name);
             var schedules = await host.Services.GetRequiredService<ScheduleStore>().ListAsync(ct);
+            if (parse.GetValue(json))
+            {
+                JsonOutput.Write(schedules.Select(s => new
+                {
+                    s.Schedule.Name, s.Schedule.Cron, s.Schedule.TimeZone, s.Schedule.Source, s.Schedule.Defaults, s.Schedule.Settings,
+                    State = triggers.GetValueOrDefault(s.Schedule.Name)?.State, NextFire = triggers.GetValueOrDefault(s.Schedule.Name)?.NextFire,
+                    s.LastRunAt, s.LastResult,
+                }));
+                return ExitCodes.Ok;
+            }
             if (schedules.Count == 0) Console.WriteLine("No schedules. Create one with `batch-editor schedule add`.");
             foreach (var (s, lastRun, lastResult) in schedules)
             {

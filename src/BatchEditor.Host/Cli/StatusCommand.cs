@@ -16,12 +16,29 @@ public static class StatusCommand
     {
         var manifest = new Argument<string?>("manifest") { Description = "Manifest name or id (default: the recent manifests).", Arity = ArgumentArity.ZeroOrOne };
         var watch = new Option<bool>("--watch") { Description = "Follow the manifest with a live progress bar until nothing is active." };
-        var command = new Command("status", "Items by state, credits and cost, for one manifest or the recent ones.") { manifest, watch };
+        var json = JsonOutput.Option();
+        var command = new Command("status", "Items by state, credits and cost, for one manifest or the recent ones.") { manifest, watch, json };
         command.SetAction((parse, ct) => CommandHost.RunAsync(async () =>
         {
             using var host = CommandHost.Build();
             var queries = host.Services.GetRequiredService<ManifestQueries>();
             var totals = host.Services.GetRequiredService<RunningTotals>();
+            if (parse.GetValue(json))
+            {
+                List<ManifestQueries.ManifestInfo> chosen = parse.GetValue(manifest) is { } wanted
+                    ? await CommandHost.FindManifestAsync(host, wanted, ct) is { } one ? [one] : []
+                    : await queries.RecentAsync(10, ct);
+                if (parse.GetValue(manifest) is not null && chosen.Count == 0) return ExitCodes.Usage;
+                var counts = await totals.CountsByManifestAsync(chosen.Select(m => m.Id).ToList(), ct);
+                var spend = await totals.SpendByManifestAsync(chosen.Select(m => m.Id).ToList(), ct);
+                JsonOutput.Write(chosen.Select(m => new
+                {
+                    m.Id, m.Name, m.SourceFile, Items = m.ItemCount, ImportedAt = m.CreatedAt,
+                    Counts = (counts.GetValueOrDefault(m.Id) ?? []).ToDictionary(c => c.Key.ToString(), c => c.Value),
+                    Spend = spend.GetValueOrDefault(m.Id) ?? Spend.None,
+                }));
+                return ExitCodes.Ok;
+            }
             await PrintBreakersAsync(host.Services.GetRequiredService<ProviderBreaker>(), ct);
             using (var scope = host.Services.CreateScope()) await PrintWorkersAsync(scope.ServiceProvider.GetRequiredService<WorkerQueries>(), ct);
             if (parse.GetValue(manifest) is not { } name)
