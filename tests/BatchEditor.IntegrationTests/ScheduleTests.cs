@@ -139,6 +139,8 @@ public sealed class ScheduleTests : IDisposable
         Task<List<Items.ClaimedItem>> ClaimAsync() => claimer.ClaimSubmissionsAsync("w", 10, TimeSpan.FromMinutes(5), CancellationToken.None);
 
         Assert.Empty(await ClaimAsync());
+        Assert.Matches(@"^imported; submitted only between \d\d:\d\d-\d\d:\d\d UTC$", await bed.ScalarAsync<string>("select reason from items where prompt like '%windowed%' limit 1"));
+        Assert.StartsWith("imported; submitted from ", await bed.ScalarAsync<string>("select reason from items where manifest_id = (select id from manifests where name = 'later') limit 1"));
 
         // Windows are daily and may pass midnight: one that excludes now, then one that holds it.
         await bed.ExecAsync("update manifests set window_start = $1, window_end = $2 where name = 'windowed'", now.AddMinutes(30), now.AddMinutes(-30));

@@ -53,17 +53,26 @@ public sealed partial class ManifestImporter(NpgsqlDataSource dataSource)
             insert.Parameters.Add(new NpgsqlParameter { Value = (object?)settings.Window?.TimeZone ?? DBNull.Value, NpgsqlDbType = NpgsqlDbType.Text });
             await insert.ExecuteNonQueryAsync(ct);
         }
-        await CopyItems(conn, id, rows, ct);
+        await CopyItems(conn, id, rows, WaitingReason(settings), ct);
         if (settings?.WebhookUrl is { } webhook) await Webhooks.WebhookStore.RegisterAsync(conn, tx, id, webhook, ct);
         await Items.NewWork.NotifyAsync(conn, tx, ct); // idle workers claim the new items at once
         await tx.CommitAsync(ct);
         return new Imported(id, name, rows.Count);
     }
 
-    private static async Task CopyItems(NpgsqlConnection conn, Guid manifestId, IReadOnlyList<ManifestRow> rows, CancellationToken ct)
+    /// <summary>Why a new item waits, when its manifest has a start time or a submit window (its reason until it is claimed).</summary>
+    private static string WaitingReason(ManifestSettings settings) =>
+        string.Join("; ", new[]
+        {
+            "imported",
+            settings.NotBefore is { } at ? $"submitted from {at.ToUniversalTime():yyyy-MM-dd HH:mm} UTC" : null,
+            settings.Window is { } window ? $"submitted only between {window}" : null,
+        }.OfType<string>());
+
+    private static async Task CopyItems(NpgsqlConnection conn, Guid manifestId, IReadOnlyList<ManifestRow> rows, string reason, CancellationToken ct)
     {
         await using var writer = await conn.BeginBinaryImportAsync(
-            "copy items (manifest_id, row_id, line, provider, model, prompt, image_urls, mask_url, size, quality, n, output_format, row_data) from stdin (format binary)", ct);
+            "copy items (manifest_id, row_id, line, provider, model, prompt, image_urls, mask_url, size, quality, n, output_format, row_data, reason) from stdin (format binary)", ct);
         foreach (var row in rows)
         {
             var r = row.Request;
@@ -81,6 +90,7 @@ public sealed partial class ManifestImporter(NpgsqlDataSource dataSource)
             await writer.WriteAsync(r.N, NpgsqlDbType.Integer, ct);
             await WriteNullable(writer, r.OutputFormat, ct);
             await writer.WriteAsync(JsonSerializer.Serialize(row.Extra), NpgsqlDbType.Jsonb, ct);
+            await writer.WriteAsync(reason, NpgsqlDbType.Text, ct);
         }
         await writer.CompleteAsync(ct);
     }
