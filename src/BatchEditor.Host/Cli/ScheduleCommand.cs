@@ -29,7 +29,11 @@ public static class ScheduleCommand
     {
         var name = new Argument<string>("name") { Description = "The schedule's name (letters, digits, '.', '_', '-')." };
         var cron = new Option<string>("--cron") { Description = "Quartz cron: seconds minutes hours day-of-month month day-of-week, e.g. \"0 0 2 * * ?\" (02:00 daily).", Required = true };
-        var source = new Option<DirectoryInfo>("--source") { Description = "The folder whose new *.csv files each fire imports.", Required = true };
+        var source = new Option<string>("--source")
+        {
+            Description = "Where each fire looks for new *.csv files: a folder, or blob:<container>/<prefix> in the Storage__ConnectionString account.",
+            Required = true,
+        };
         var manifest = new ManifestOptions();
         var command = new Command("add", "Create a schedule. A fire missed while no worker ran runs once when a worker starts.") { name, cron, source };
         manifest.AddTo(command);
@@ -42,7 +46,7 @@ public static class ScheduleCommand
         });
         command.SetAction((parse, ct) => CommandHost.RunAsync(async () =>
         {
-            var schedule = new ScheduleDefinition(parse.GetValue(name)!, parse.GetValue(cron)!, manifest.TimeZone(parse), parse.GetValue(source)!.FullName,
+            var schedule = new ScheduleDefinition(parse.GetValue(name)!, parse.GetValue(cron)!, manifest.TimeZone(parse), Source(parse.GetValue(source)!),
                 manifest.Defaults(parse), manifest.Settings(parse));
             using var host = Build();
             if (host.Services.GetRequiredService<IOptions<BatchEditor.Webhooks.WebhookOptions>>().Value.Refuse(schedule.Settings.WebhookUrl) is { } refused)
@@ -52,7 +56,7 @@ public static class ScheduleCommand
             await host.Services.GetRequiredService<ScheduleControl>().ScheduleAsync(schedule, ct);
             var next = (await host.Services.GetRequiredService<ScheduleControl>().ListAsync(ct)).FirstOrDefault(s => s.Name == schedule.Name)?.NextFire;
             Console.WriteLine($"Schedule '{schedule.Name}' imports new CSVs from {schedule.Source} at \"{schedule.Cron}\" ({schedule.TimeZone}); next: {next?.ToLocalTime():yyyy-MM-dd HH:mm zzz}.");
-            if (!Directory.Exists(schedule.Source)) Console.WriteLine($"Note: {schedule.Source} does not exist yet; fires find nothing until it does.");
+            if (!schedule.Source.StartsWith(ScheduleSource.BlobScheme, StringComparison.OrdinalIgnoreCase) && !Directory.Exists(schedule.Source)) Console.WriteLine($"Note: {schedule.Source} does not exist yet; fires find nothing until it does.");
             Console.WriteLine("Workers (`batch-editor worker`) run the fires; `batch-editor schedule run-now` imports now.");
             return ExitCodes.Ok;
         }));
@@ -121,6 +125,9 @@ public static class ScheduleCommand
         }));
         return command;
     }
+
+    private static string Source(string text) =>
+        text.StartsWith(ScheduleSource.BlobScheme, StringComparison.OrdinalIgnoreCase) ? text : Path.GetFullPath(text);
 
     /// <summary>The CLI changes Quartz's clustered store; the workers' schedulers fire.</summary>
     private static Microsoft.Extensions.Hosting.IHost Build() =>

@@ -1,17 +1,18 @@
 using System.Security.Cryptography;
 using BatchEditor.Manifests;
+using BatchEditor.Storage.AzureBlob;
 using Microsoft.Extensions.Logging;
 
 namespace BatchEditor.Scheduling;
 
 /// <summary>
-/// One fire of a schedule: every <c>*.csv</c> in its source folder whose content it has not seen is submitted, as
+/// One fire of a schedule: every <c>*.csv</c> in its source (<see cref="ScheduleSource"/>) whose content it has not seen is submitted, as
 /// <c>submit</c> would, with the schedule's defaults and settings; each file's outcome is recorded (imported with its
 /// manifest, refused with its problems, or a duplicate of a manifest imported otherwise). A file is imported once per
 /// content, whatever its name, and a fire interrupted between import and record finds the manifest on the next fire
 /// (the import refuses the same content twice) and records it then.
 /// </summary>
-public sealed partial class ScheduleRunner(ScheduleStore store, ManifestSubmission submission, ILogger<ScheduleRunner> logger)
+public sealed partial class ScheduleRunner(ScheduleStore store, ManifestSubmission submission, IServiceProvider services, ILogger<ScheduleRunner> logger)
 {
     public sealed record FileOutcome(string File, string Outcome, string Detail);
 
@@ -19,20 +20,24 @@ public sealed partial class ScheduleRunner(ScheduleStore store, ManifestSubmissi
     {
         if (await store.FindAsync(name, ct) is not { } schedule) return null;
         var outcomes = new List<FileOutcome>();
-        if (!Directory.Exists(schedule.Source))
+        var source = ScheduleSource.Open(schedule.Source, services);
+        IReadOnlyList<string> files;
+        try
         {
-            var missing = $"the source folder {schedule.Source} does not exist";
-            await store.RecordRunAsync(name, missing, ct);
-            LogSourceMissing(name, schedule.Source);
+            files = await source.ListAsync(ct);
+        }
+        catch (Exception e) when (e is IOException or BlobRequestException or InvalidOperationException or FormatException)
+        {
+            await store.RecordRunAsync(name, $"cannot read {source.Describe}: {e.Message}", ct);
+            LogSourceUnreadable(name, source.Describe, e.Message);
             return outcomes;
         }
-        foreach (var path in Directory.EnumerateFiles(schedule.Source, "*.csv").Order(StringComparer.Ordinal))
+        foreach (var file in files)
         {
-            var content = await File.ReadAllBytesAsync(path, ct);
+            var content = await source.ReadAsync(file, ct);
             var hash = Convert.ToHexStringLower(SHA256.HashData(content));
             if (await store.SeenAsync(name, hash, ct)) continue;
-            var file = Path.GetFileName(path);
-            var result = await submission.SubmitAsync(new ManifestSubmission.Request(content, path, schedule.Defaults, Settings: schedule.Settings), ct);
+            var result = await submission.SubmitAsync(new ManifestSubmission.Request(content, file, schedule.Defaults, Settings: schedule.Settings), ct);
             var (outcome, manifest, detail) = result switch
             {
                 { Imported: { } imported } => ("imported", (Guid?)imported.Id, $"manifest {imported.Name}: {imported.Items} item(s)"),
@@ -48,8 +53,8 @@ public sealed partial class ScheduleRunner(ScheduleStore store, ManifestSubmissi
         return outcomes;
     }
 
-    [LoggerMessage(LogLevel.Warning, "Schedule {Schedule}: the source folder {Source} does not exist; nothing imported")]
-    private partial void LogSourceMissing(string schedule, string source);
+    [LoggerMessage(LogLevel.Warning, "Schedule {Schedule}: cannot read {Source} ({Reason}); nothing imported")]
+    private partial void LogSourceUnreadable(string schedule, string source, string reason);
 
     [LoggerMessage(LogLevel.Information, "Schedule {Schedule}: {File} {Outcome}: {Detail}")]
     private partial void LogFile(string schedule, string file, string outcome, string detail);

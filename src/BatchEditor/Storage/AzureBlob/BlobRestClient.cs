@@ -60,6 +60,31 @@ public sealed class BlobRestClient(HttpClient http, BlobAccount account, TimeSpa
     private static string? ErrorCode(HttpResponseMessage response) =>
         response.Headers.TryGetValues("x-ms-error-code", out var codes) ? codes.First() : null;
 
+    /// <summary>List Blobs: the names of the container's blobs that start with <paramref name="prefix"/>, every page.</summary>
+    public async Task<List<string>> ListBlobsAsync(string container, string prefix, CancellationToken ct)
+    {
+        var names = new List<string>();
+        string? marker = null;
+        do
+        {
+            var query = $"restype=container&comp=list&prefix={Uri.EscapeDataString(prefix)}" + (marker is null ? "" : $"&marker={Uri.EscapeDataString(marker)}");
+            using var response = await SendAsync(() => new HttpRequestMessage(HttpMethod.Get, account.BlobUri(container, query: query)), ct);
+            await EnsureSuccessAsync(response, $"list container '{container}'", ct);
+            var xml = System.Xml.Linq.XDocument.Parse(await response.Content.ReadAsStringAsync(ct));
+            names.AddRange(xml.Descendants("Blob").Select(b => (string?)b.Element("Name")).OfType<string>());
+            marker = (string?)xml.Root?.Element("NextMarker") is { Length: > 0 } next ? next : null;
+        } while (marker is not null);
+        return names;
+    }
+
+    /// <summary>Get Blob: the whole content (for small files such as manifests).</summary>
+    public async Task<byte[]> GetBlobAsync(string container, string blob, CancellationToken ct)
+    {
+        using var response = await SendAsync(() => new HttpRequestMessage(HttpMethod.Get, account.BlobUri(container, blob)), ct);
+        await EnsureSuccessAsync(response, $"read '{blob}'", ct);
+        return await response.Content.ReadAsByteArrayAsync(ct);
+    }
+
     /// <summary>HEAD of a blob; null when it does not exist.</summary>
     public async Task<BlobProperties?> GetPropertiesAsync(string container, string blob, CancellationToken ct)
     {

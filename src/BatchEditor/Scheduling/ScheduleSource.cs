@@ -1,0 +1,51 @@
+using BatchEditor.Storage.AzureBlob;
+using Microsoft.Extensions.DependencyInjection;
+
+namespace BatchEditor.Scheduling;
+
+/// <summary>
+/// Where a schedule finds its files: a folder, or <c>blob:&lt;container&gt;/&lt;prefix&gt;</c> in the Azure Blob account of
+/// <c>Storage__ConnectionString</c>. Only <c>.csv</c> files (blobs) are read, in name order.
+/// </summary>
+public abstract class ScheduleSource
+{
+    public const string BlobScheme = "blob:";
+
+    public abstract string Describe { get; }
+
+    /// <summary>The CSV files' names, in order; throws when the source cannot be read.</summary>
+    public abstract Task<IReadOnlyList<string>> ListAsync(CancellationToken ct);
+
+    public abstract Task<byte[]> ReadAsync(string name, CancellationToken ct);
+
+    public static ScheduleSource Open(string source, IServiceProvider services) =>
+        source.StartsWith(BlobScheme, StringComparison.OrdinalIgnoreCase)
+            ? new BlobSource(services.GetRequiredService<BlobRestClient>(), source[BlobScheme.Length..])
+            : new FolderSource(source);
+
+    private sealed class FolderSource(string folder) : ScheduleSource
+    {
+        public override string Describe => folder;
+
+        public override Task<IReadOnlyList<string>> ListAsync(CancellationToken ct) =>
+            Task.FromResult<IReadOnlyList<string>>(Directory.Exists(folder)
+                ? [.. Directory.EnumerateFiles(folder, "*.csv").Select(Path.GetFileName).OfType<string>().Order(StringComparer.Ordinal)]
+                : throw new DirectoryNotFoundException($"the source folder {folder} does not exist"));
+
+        public override Task<byte[]> ReadAsync(string name, CancellationToken ct) => File.ReadAllBytesAsync(Path.Combine(folder, name), ct);
+    }
+
+    private sealed class BlobSource(BlobRestClient client, string path) : ScheduleSource
+    {
+        private readonly string _container = path.Split('/', 2)[0];
+        private readonly string _prefix = path.Contains('/') ? path.Split('/', 2)[1] : "";
+
+        public override string Describe => $"{BlobScheme}{_container}/{_prefix}";
+
+        public override async Task<IReadOnlyList<string>> ListAsync(CancellationToken ct) =>
+            [.. (await client.ListBlobsAsync(_container, _prefix, ct))
+                .Where(n => n.EndsWith(".csv", StringComparison.OrdinalIgnoreCase) && !n[_prefix.Length..].Contains('/')).Order(StringComparer.Ordinal)];
+
+        public override Task<byte[]> ReadAsync(string name, CancellationToken ct) => client.GetBlobAsync(_container, name, ct);
+    }
+}
