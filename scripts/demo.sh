@@ -31,6 +31,7 @@ wait_for_port 127.0.0.1 "$sim_port" 30
 export ConnectionStrings__BatchEditor="Host=127.0.0.1;Port=$pg_port;Username=postgres;Database=batch_editor"
 export Storage__Root="$data/outputs"
 export Worker__IdlePollInterval=00:00:00.250
+export Downloads__AllowPrivateNetworks=true # the simulator serves its outputs from this machine
 # Every provider points at the simulator, which speaks each one's protocol under its own path.
 sim="http://127.0.0.1:$sim_port"
 export Providers__PixelDojo__BaseUrl="$sim/pixeldojo/api/v1" Providers__PixelDojo__CreditPriceUsd=0.01

@@ -60,7 +60,8 @@ public static class ServiceRegistration
     {
         services.AddOptions<Webhooks.WebhookOptions>().Bind(configuration.GetSection("Webhooks")).ValidateDataAnnotations();
         services.AddSingleton<Webhooks.WebhookStore>();
-        services.AddHttpClient(Webhooks.WebhookSender.HttpClientName);
+        services.AddHttpClient(Webhooks.WebhookSender.HttpClientName)
+            .ConfigurePrimaryHttpMessageHandler(sp => sp.GetRequiredService<Downloads.OutboundGuard>().CreateHandler([]));
         return services;
     }
 
@@ -120,7 +121,8 @@ public static class ServiceRegistration
             ? sp.GetRequiredService<AzureBlobStore>()
             : sp.GetRequiredService<FileSystemBlobStore>());
         services.AddSingleton<OutputCopier>();
-        services.AddHttpClient(OutputCopier.HttpClientName, http => http.Timeout = TimeSpan.FromMinutes(4));
+        services.AddHttpClient(OutputCopier.HttpClientName, http => http.Timeout = TimeSpan.FromMinutes(4))
+            .ConfigurePrimaryHttpMessageHandler(sp => sp.GetRequiredService<Downloads.OutboundGuard>().CreateHandler([]));
         return services;
     }
 

@@ -27,7 +27,7 @@ public sealed class BoundedDownload : IDisposable
         total.CancelAfter(options.TotalTimeout);
         try
         {
-            var response = await http.GetAsync(url, HttpCompletionOption.ResponseHeadersRead, total.Token);
+            var response = await FollowAsync(http, url, options.MaxRedirects, total.Token);
             return new BoundedDownload(response, total, options, what);
         }
         catch (OperationCanceledException) when (!ct.IsCancellationRequested)
@@ -39,6 +39,25 @@ public sealed class BoundedDownload : IDisposable
         {
             total.Dispose();
             throw;
+        }
+    }
+
+    /// <summary>
+    /// GET, following redirects by hand (the guarded handlers follow none): each hop is a new request, so its address is
+    /// checked when it connects; only http(s) targets, at most <paramref name="maxRedirects"/> hops.
+    /// </summary>
+    private static async Task<HttpResponseMessage> FollowAsync(HttpClient http, string url, int maxRedirects, CancellationToken ct)
+    {
+        var target = new Uri(url);
+        for (var hop = 0; ; hop++)
+        {
+            if (target.Scheme != Uri.UriSchemeHttp && target.Scheme != Uri.UriSchemeHttps)
+                throw new OutboundRefusedException($"refused to follow a redirect to {target.Scheme}: only http and https are fetched");
+            var response = await http.GetAsync(target, HttpCompletionOption.ResponseHeadersRead, ct);
+            if ((int)response.StatusCode is not (301 or 302 or 303 or 307 or 308) || response.Headers.Location is not { } location) return response;
+            response.Dispose();
+            if (hop >= maxRedirects) throw new OutboundRefusedException($"more than {maxRedirects} redirects from {new Uri(url).Host}");
+            target = location.IsAbsoluteUri ? location : new Uri(target, location);
         }
     }
 

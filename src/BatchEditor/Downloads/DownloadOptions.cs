@@ -12,4 +12,10 @@ public sealed class DownloadOptions
 
     /// <summary>A download that delivers no byte for this long is abandoned (and retried where that is safe).</summary>
     public TimeSpan IdleTimeout { get; set; } = TimeSpan.FromSeconds(30);
+
+    /// <summary>Let the worker fetch from loopback, private and link-local addresses (see <see cref="OutboundGuard"/>).</summary>
+    public bool AllowPrivateNetworks { get; set; }
+
+    /// <summary>Redirects followed per download, each hop checked.</summary>
+    public int MaxRedirects { get; set; } = 5;
 }

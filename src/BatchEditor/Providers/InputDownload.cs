@@ -36,6 +36,10 @@ public static class InputDownload
                 await destination.WriteAsync(buffer.AsMemory(0, read), ct);
             }
         }
+        catch (Exception e) when (OutboundGuard.RefusalIn(e) is { } refused)
+        {
+            throw new InputDownloadException($"{what} was not downloaded: {refused.Message}", retryable: false);
+        }
         catch (Exception e) when (e is HttpRequestException or IOException or DownloadTimeoutException)
         {
             throw new InputDownloadException($"{what} could not be downloaded from {Host(url)}: {e.Message}", retryable: true);

@@ -20,6 +20,11 @@ public static class ProviderHttp
             using var response = await http.SendAsync(message, sendToken);
             return read(response, await response.Content.ReadAsStringAsync(sendToken));
         }
+        catch (Exception e) when (Downloads.OutboundGuard.RefusalIn(e) is { } refused)
+        {
+            // Refused before any byte left: nothing can have been billed, and retrying would be refused again.
+            return new SubmitOutcome.Rejected(refused.Message, null, Retryable: false, null);
+        }
         catch (Exception e) when (e is HttpRequestException or OperationCanceledException)
         {
             return HttpOutcomes.SubmitFault(e, provider, sendToken);
@@ -33,6 +38,10 @@ public static class ProviderHttp
         {
             using var response = await http.SendAsync(message, ct);
             return await read(response, await response.Content.ReadAsStringAsync(ct));
+        }
+        catch (Exception e) when (Downloads.OutboundGuard.RefusalIn(e) is { } refused)
+        {
+            return new PollOutcome.Failed($"{provider}'s status or result URL was not fetched: {refused.Message}", Refunded: false);
         }
         catch (Exception e) when (e is HttpRequestException || (e is OperationCanceledException && !ct.IsCancellationRequested))
         {

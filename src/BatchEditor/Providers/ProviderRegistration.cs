@@ -36,9 +36,13 @@ public static class ProviderRegistration
                 .ValidateDataAnnotations()
                 .ValidateOnStart();
             services.AddHttpClient(entry.Name, (sp, http) =>
-                http.Timeout = sp.GetRequiredService<IOptionsMonitor<ProviderSettings>>().Get(entry.Name).RequestTimeout);
+                    http.Timeout = sp.GetRequiredService<IOptionsMonitor<ProviderSettings>>().Get(entry.Name).RequestTimeout)
+                .ConfigurePrimaryHttpMessageHandler(sp => sp.GetRequiredService<OutboundGuard>()
+                    .CreateHandler([ScopedCredentials.Authority(sp.GetRequiredService<IOptionsMonitor<ProviderSettings>>().Get(entry.Name).BaseUrl)]))
+                .AddHttpMessageHandler(sp => new ScopedCredentials(sp.GetRequiredService<IOptionsMonitor<ProviderSettings>>().Get(entry.Name).BaseUrl));
         }
         services.AddOptions<DownloadOptions>().Bind(configuration.GetSection("Downloads")).ValidateOnStart();
+        services.AddSingleton<OutboundGuard>();
         services.AddSingleton<ProviderRegistry>();
         return services;
     }

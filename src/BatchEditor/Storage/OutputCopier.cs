@@ -73,6 +73,10 @@ public sealed class OutputCopier(IHttpClientFactory httpClients, IBlobStore stor
         var what = $"output {output.Ordinal + 1}";
         BoundedDownload download;
         try { download = await BoundedDownload.GetAsync(httpClients.CreateClient(HttpClientName), output.SourceUrl, downloads.Value, what, ct); }
+        catch (Exception e) when (OutboundGuard.RefusalIn(e) is { } refused)
+        {
+            throw new OutputDownloadException($"{what} was not downloaded: {refused.Message}", transient: false, e);
+        }
         catch (Exception e) when (e is HttpRequestException or DownloadTimeoutException)
         {
             throw new OutputDownloadException($"{what} could not be downloaded: {e.Message}{(e.InnerException is { } inner ? $" ({inner.Message})" : "")}", transient: true, e);

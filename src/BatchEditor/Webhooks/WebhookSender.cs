@@ -101,7 +101,7 @@ public sealed partial class WebhookSender(WebhookStore store, RunningTotals tota
         }
         catch (Exception e) when (e is HttpRequestException or OperationCanceledException or InvalidOperationException && !ct.IsCancellationRequested)
         {
-            error = e is OperationCanceledException ? $"no answer within {opts.Timeout.TotalSeconds:0} s" : e.Message;
+            error = e is OperationCanceledException ? $"no answer within {opts.Timeout.TotalSeconds:0} s" : Downloads.OutboundGuard.RefusalIn(e)?.Message ?? e.Message;
         }
         var delivered = error is null;
         DateTimeOffset? retryAt = delivered || attempt >= opts.MaxAttempts ? null

@@ -27,6 +27,8 @@ public sealed class TestBed : IAsyncDisposable
             ["ConnectionStrings:BatchEditor"] = connectionString,
             ["Storage:Root"] = storageRoot,
             ["Providers:PixelDojo:CreditPriceUsd"] = "0.01",
+            // The simulator serves its outputs from loopback.
+            ["Downloads:AllowPrivateNetworks"] = "true",
             ["Worker:IdlePollInterval"] = "00:00:00.100",
             ["Worker:FirstRetryDelay"] = "00:00:00.100",
             ["Database:IdleInTransactionTimeout"] = "00:00:05",
