@@ -42,7 +42,7 @@ public static class ServiceRegistration
         services.AddSingleton<ManifestQueries>();
         services.AddSingleton<LedgerQueries>();
         services.AddSingleton<UsageReport>();
-        services.AddSingleton<ResultsCsv>();
+        services.AddSingleton<ResultsExport>();
         services.AddSingleton<TransitionApplier>();
         services.AddSingleton<ItemTransitions>();
         services.AddSingleton<Leases>();

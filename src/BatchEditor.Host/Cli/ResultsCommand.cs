@@ -18,7 +18,13 @@ public static class ResultsCommand
             Description = "Add read-only links (Azure Blob SAS) valid this long, e.g. 24h, 90m, 7d.",
             CustomParser = result => Duration(result.Tokens[0].Value) ?? ParseError(result, result.Tokens[0].Value),
         };
-        var command = new Command("results", "Export one CSV row per item: id, state, reason, output locations, credits, cost.") { manifest, output, signed };
+        var format = new Option<string>("--format") { Description = "csv (default) or json.", DefaultValueFactory = _ => "csv" };
+        format.AcceptOnlyFromAmong("csv", "json");
+        var json = JsonOutput.Option();
+        var command = new Command("results", "Export one row per item (CSV or JSON): id, state, reason, output locations, credits, cost.")
+        {
+            manifest, output, signed, format, json,
+        };
         command.SetAction((parse, ct) => CommandHost.RunAsync(async () =>
         {
             using var host = CommandHost.Build();
@@ -31,9 +37,13 @@ public static class ResultsCommand
             var expiresAt = DateTimeOffset.UtcNow + (validFor ?? TimeSpan.Zero);
 
             var file = parse.GetValue(output);
+            file?.Directory?.Create();
             await using var stream = file is null ? Console.OpenStandardOutput() : file.Create();
             var sign = validFor is null ? null : (Func<string, string>)(l => ((AzureBlobStore)store).SignedUrl(l, expiresAt));
-            var count = await host.Services.GetRequiredService<ResultsCsv>().WriteAsync(stream, info.Id, sign, expiresAt, ct);
+            var export = host.Services.GetRequiredService<ResultsExport>();
+            var count = parse.GetValue(json) || parse.GetValue(format) == "json"
+                ? await export.WriteJsonAsync(stream, info.Id, sign, ct)
+                : await export.WriteCsvAsync(stream, info.Id, sign, expiresAt, ct);
             if (file is not null) Console.WriteLine($"Wrote {count} row(s) to {file.FullName}");
             return ExitCodes.Ok;
         }));

@@ -91,15 +91,18 @@ public static class ManifestsApi
         return TypedResults.Ok(await search.PageAsync(new ItemFilter(info.Id, state, provider, q), after ?? 0, limit ?? 50, ct));
     }
 
-    private static async Task<IResult> ResultsAsync(string manifest, ManifestQueries manifests, ResultsCsv csv, IBlobStore store, HttpResponse response,
-        TimeSpan? signedFor, CancellationToken ct)
+    private static async Task<IResult> ResultsAsync(string manifest, ManifestQueries manifests, ResultsExport export, IBlobStore store, HttpResponse response,
+        TimeSpan? signedFor, string? format, CancellationToken ct)
     {
         if (await manifests.FindAsync(manifest, ct) is not { } info) return NotFound(manifest);
         if (signedFor is not null && store is not AzureBlobStore) return TypedResults.BadRequest($"signedFor needs Azure Blob storage; outputs are in {store.Kind} storage");
         var until = DateTimeOffset.UtcNow + (signedFor ?? TimeSpan.Zero);
-        response.ContentType = "text/csv; charset=utf-8";
-        response.Headers.ContentDisposition = $"attachment; filename=\"{info.Name}-results.csv\"";
-        await csv.WriteAsync(response.Body, info.Id, signedFor is null ? null : l => ((AzureBlobStore)store).SignedUrl(l, until), until, ct);
+        Func<string, string>? sign = signedFor is null ? null : l => ((AzureBlobStore)store).SignedUrl(l, until);
+        var json = string.Equals(format, "json", StringComparison.OrdinalIgnoreCase);
+        response.ContentType = json ? "application/json; charset=utf-8" : "text/csv; charset=utf-8";
+        response.Headers.ContentDisposition = $"attachment; filename=\"{info.Name}-results.{(json ? "json" : "csv")}\"";
+        if (json) await export.WriteJsonAsync(response.Body, info.Id, sign, ct);
+        else await export.WriteCsvAsync(response.Body, info.Id, sign, until, ct);
         return TypedResults.Empty;
     }
 
