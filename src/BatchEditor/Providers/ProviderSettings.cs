@@ -51,4 +51,7 @@ public sealed class ProviderSettings
     public bool IsConfigured => !string.IsNullOrWhiteSpace(ApiKey);
 
     public decimal? ToUsd(decimal credits) => CreditPriceUsd is { } price ? credits * price : null;
+
+    /// <summary>Never the API key.</summary>
+    public override string ToString() => $"Provider({BaseUrl}, key {(IsConfigured ? "set" : "unset")}, max {MaxConcurrency} in flight)";
 }

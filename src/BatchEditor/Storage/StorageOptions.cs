@@ -36,4 +36,7 @@ public sealed class StorageOptions : IValidatableObject
         if (Kind == AzureBlob && (Container.Length is < 3 or > 63 || !Container.All(c => char.IsAsciiLetterLower(c) || char.IsAsciiDigit(c) || c == '-')))
             yield return new($"Storage__Container '{Container}' is not a valid container name (3–63 lower-case letters, digits and hyphens)", [nameof(Container)]);
     }
+
+    /// <summary>Never the connection string: it holds the account key or a SAS.</summary>
+    public override string ToString() => $"Storage({Kind}, {(Kind == AzureBlob ? $"container {Container}" : $"root {Root}")})";
 }

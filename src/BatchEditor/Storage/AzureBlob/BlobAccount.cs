@@ -9,6 +9,9 @@ public sealed record BlobAccount(string Name, Uri Endpoint, byte[]? Key, string?
     public const string DevelopmentStorage =
         "DefaultEndpointsProtocol=http;AccountName=devstoreaccount1;AccountKey=Eby8vdM02xNOcqFlqUwJPLlmEtlCDXJ1OUzFT50uSRZ6IFsuFq2UVErCz4I6tq/K1SZFPTOtr/KBHBeksoGMGw==;BlobEndpoint=http://127.0.0.1:10000/devstoreaccount1;";
 
+    /// <summary>Never the key or the SAS: an account may end up in a log line or an exception message.</summary>
+    public override string ToString() => $"{Name} at {Endpoint} ({(Key is not null ? "account key" : Sas is not null ? "SAS" : "anonymous")})";
+
     /// <summary>Parses a connection string; the message of the exception names what is missing or malformed.</summary>
     public static BlobAccount Parse(string connectionString)
     {
