@@ -38,13 +38,14 @@ public static class SubmitCommand
                 return CommandHost.Fail(ExitCodes.Usage, $"--webhook: {refused}");
             var defaults = manifest.Defaults(parse);
             var result = await host.Services.GetRequiredService<ManifestSubmission>().SubmitAsync(new ManifestSubmission.Request(
-                await File.ReadAllBytesAsync(path.FullName, ct), path.FullName, defaults, manifestName, parse.GetValue(force), parse.GetValue(skipInvalid),
+                () => File.OpenRead(path.FullName), path.FullName, defaults, manifestName, parse.GetValue(force), parse.GetValue(skipInvalid),
                 manifest.Settings(parse, notBefore)), ct);
 
             if (result.Errors.Count > 0)
             {
-                Console.Error.WriteLine($"{path.Name}: {result.Errors.Count} problem(s) in {result.RowCount} row(s):");
+                Console.Error.WriteLine($"{path.Name}: {result.ProblemCount} problem(s) in {result.RowCount} row(s):");
                 foreach (var error in result.Errors) Console.Error.WriteLine($"  {error}");
+                if (result.ProblemCount > result.Errors.Count) Console.Error.WriteLine($"  … and {result.ProblemCount - result.Errors.Count} more");
                 if (result.Imported is null)
                 {
                     Console.Error.WriteLine("Nothing was imported. Fix the file, or use --skip-invalid to import the valid rows.");

@@ -20,7 +20,18 @@ public sealed partial class ManifestImporter(NpgsqlDataSource dataSource)
         public string Existing { get; } = existing;
     }
 
+    /// <summary>Imports rows already read and checked (all of them, or the exception says why not).</summary>
     public async Task<Imported> ImportAsync(IReadOnlyList<ManifestRow> rows, string? requestedName, string sourceFile,
+        string contentHash, string defaultProvider, bool force, CancellationToken ct, ManifestSettings? settings = null) =>
+        await ImportAsync(rows, new ReadReport(), skipInvalid: false, requestedName, sourceFile, contentHash, defaultProvider, force, ct, settings)
+        ?? throw new InvalidOperationException("no rows to import");
+
+    /// <summary>
+    /// Imports rows as they stream from the reader, copying each into the transaction as it comes. When the reader reports
+    /// a problem (and <paramref name="skipInvalid"/> is off) the copy is abandoned and the reading goes on only to collect
+    /// the problems; the transaction is rolled back and null returned, so a manifest is imported whole or not at all.
+    /// </summary>
+    public async Task<Imported?> ImportAsync(IEnumerable<ManifestRow> rows, ReadReport report, bool skipInvalid, string? requestedName, string sourceFile,
         string contentHash, string defaultProvider, bool force, CancellationToken ct, ManifestSettings? settings = null)
     {
         await using var conn = await dataSource.OpenConnectionAsync(ct);
@@ -42,7 +53,7 @@ public sealed partial class ManifestImporter(NpgsqlDataSource dataSource)
             insert.Parameters.AddWithValue(contentHash);
             insert.Parameters.AddWithValue(Path.GetFileName(sourceFile));
             insert.Parameters.AddWithValue(defaultProvider);
-            insert.Parameters.AddWithValue(rows.Count);
+            insert.Parameters.AddWithValue(0); // counted as the rows stream in
             settings ??= ManifestSettings.Default;
             insert.Parameters.AddWithValue(settings.Priority);
             insert.Parameters.Add(new NpgsqlParameter { Value = (object?)settings.BudgetCredits ?? DBNull.Value, NpgsqlDbType = NpgsqlDbType.Numeric });
@@ -53,11 +64,22 @@ public sealed partial class ManifestImporter(NpgsqlDataSource dataSource)
             insert.Parameters.Add(new NpgsqlParameter { Value = (object?)settings.Window?.TimeZone ?? DBNull.Value, NpgsqlDbType = NpgsqlDbType.Text });
             await insert.ExecuteNonQueryAsync(ct);
         }
-        await CopyItems(conn, id, rows, WaitingReason(settings), ct);
+        var count = await CopyItemsAsync(conn, id, rows, report, skipInvalid, WaitingReason(settings), ct);
+        if (count == 0 || (report.Count > 0 && !skipInvalid))
+        {
+            await tx.RollbackAsync(CancellationToken.None);
+            return null;
+        }
+        await using (var counted = new NpgsqlCommand("update manifests set item_count = $2 where id = $1", conn, tx))
+        {
+            counted.Parameters.AddWithValue(id);
+            counted.Parameters.AddWithValue(count);
+            await counted.ExecuteNonQueryAsync(ct);
+        }
         if (settings?.WebhookUrl is { } webhook) await Webhooks.WebhookStore.RegisterAsync(conn, tx, id, webhook, ct);
         await Items.NewWork.NotifyAsync(conn, tx, ct); // idle workers claim the new items at once
         await tx.CommitAsync(ct);
-        return new Imported(id, name, rows.Count);
+        return new Imported(id, name, count);
     }
 
     /// <summary>Why a new item waits, when its manifest has a start time or a submit window (its reason until it is claimed).</summary>
@@ -69,30 +91,55 @@ public sealed partial class ManifestImporter(NpgsqlDataSource dataSource)
             settings.Window is { } window ? $"submitted only between {window}" : null,
         }.OfType<string>());
 
-    private static async Task CopyItems(NpgsqlConnection conn, Guid manifestId, IReadOnlyList<ManifestRow> rows, string reason, CancellationToken ct)
+    /// <returns>How many rows were copied (the copy is abandoned at the first problem unless <paramref name="skipInvalid"/>).</returns>
+    private static async Task<int> CopyItemsAsync(NpgsqlConnection conn, Guid manifestId, IEnumerable<ManifestRow> rows, ReadReport report,
+        bool skipInvalid, string reason, CancellationToken ct)
     {
-        await using var writer = await conn.BeginBinaryImportAsync(
+        var writer = await conn.BeginBinaryImportAsync(
             "copy items (manifest_id, row_id, line, provider, model, prompt, image_urls, mask_url, size, quality, n, output_format, row_data, reason) from stdin (format binary)", ct);
-        foreach (var row in rows)
+        var count = 0;
+        using var each = rows.GetEnumerator();
+        try
         {
-            var r = row.Request;
-            await writer.StartRowAsync(ct);
-            await writer.WriteAsync(manifestId, NpgsqlDbType.Uuid, ct);
-            await writer.WriteAsync(r.RowId, NpgsqlDbType.Text, ct);
-            await writer.WriteAsync(row.Line, NpgsqlDbType.Integer, ct);
-            await writer.WriteAsync(row.Provider, NpgsqlDbType.Text, ct);
-            await writer.WriteAsync(r.Model, NpgsqlDbType.Text, ct);
-            await writer.WriteAsync(r.Prompt, NpgsqlDbType.Text, ct);
-            await writer.WriteAsync(r.ImageUrls.ToArray(), NpgsqlDbType.Array | NpgsqlDbType.Text, ct);
-            await WriteNullable(writer, r.MaskUrl, ct);
-            await WriteNullable(writer, r.Size, ct);
-            await WriteNullable(writer, r.Quality, ct);
-            await writer.WriteAsync(r.N, NpgsqlDbType.Integer, ct);
-            await WriteNullable(writer, r.OutputFormat, ct);
-            await writer.WriteAsync(JsonSerializer.Serialize(row.Extra), NpgsqlDbType.Jsonb, ct);
-            await writer.WriteAsync(reason, NpgsqlDbType.Text, ct);
+            while (each.MoveNext())
+            {
+                if (report.Count > 0 && !skipInvalid) break;
+                await WriteRowAsync(writer, manifestId, each.Current, reason, ct);
+                count++;
+            }
+            if (report.Count > 0 && !skipInvalid)
+            {
+                await writer.DisposeAsync(); // without Complete: the server discards the copy
+                while (each.MoveNext()) { } // read on, to report every problem in the file
+                return 0;
+            }
+            await writer.CompleteAsync(ct);
+            return count;
         }
-        await writer.CompleteAsync(ct);
+        finally
+        {
+            await writer.DisposeAsync();
+        }
+    }
+
+    private static async Task WriteRowAsync(NpgsqlBinaryImporter writer, Guid manifestId, ManifestRow row, string reason, CancellationToken ct)
+    {
+        var r = row.Request;
+        await writer.StartRowAsync(ct);
+        await writer.WriteAsync(manifestId, NpgsqlDbType.Uuid, ct);
+        await writer.WriteAsync(r.RowId, NpgsqlDbType.Text, ct);
+        await writer.WriteAsync(row.Line, NpgsqlDbType.Integer, ct);
+        await writer.WriteAsync(row.Provider, NpgsqlDbType.Text, ct);
+        await writer.WriteAsync(r.Model, NpgsqlDbType.Text, ct);
+        await writer.WriteAsync(r.Prompt, NpgsqlDbType.Text, ct);
+        await writer.WriteAsync(r.ImageUrls.ToArray(), NpgsqlDbType.Array | NpgsqlDbType.Text, ct);
+        await WriteNullable(writer, r.MaskUrl, ct);
+        await WriteNullable(writer, r.Size, ct);
+        await WriteNullable(writer, r.Quality, ct);
+        await writer.WriteAsync(r.N, NpgsqlDbType.Integer, ct);
+        await WriteNullable(writer, r.OutputFormat, ct);
+        await writer.WriteAsync(JsonSerializer.Serialize(row.Extra), NpgsqlDbType.Jsonb, ct);
+        await writer.WriteAsync(reason, NpgsqlDbType.Text, ct);
     }
 
     private static Task WriteNullable(NpgsqlBinaryImporter writer, string? value, CancellationToken ct) =>

@@ -15,15 +15,26 @@ public sealed class ManifestReader(ProviderRegistry providers)
     private const int MaxPromptLength = 32_000;
     private static readonly string[] Qualities = ["low", "medium", "high", "auto"];
 
+    /// <summary>Reads the whole file into memory (tests, small files); every problem is kept.</summary>
     public ParsedManifest Read(TextReader text, ManifestDefaults defaults)
     {
-        var errors = new List<ManifestError>();
+        var report = new ReadReport(int.MaxValue);
+        var rows = Stream(text, defaults, report).ToList();
+        return new ParsedManifest(rows, report.Errors, report.RowCount);
+    }
+
+    /// <summary>
+    /// The valid rows, one at a time as the file is read (an import copies each as it comes, so memory does not grow
+    /// with the file); every problem goes to <paramref name="report"/>. Row ids are remembered to refuse duplicates.
+    /// </summary>
+    public IEnumerable<ManifestRow> Stream(TextReader text, ManifestDefaults defaults, ReadReport report)
+    {
         var options = new CsvReaderOptions
         {
             HasHeader = true,
             TrackLineNumbers = true,
             TrimWhitespace = true,
-            OnMalformedRecord = m => errors.Add(new ManifestError((int)m.LineNumber, null, $"malformed CSV ({m.Reason})")),
+            OnMalformedRecord = m => report.Add(new ManifestError((int)m.LineNumber, null, $"malformed CSV ({m.Reason})")),
         };
         using var csv = CsvReader.Create(text, options, leaveOpen: true);
         csv.ReadHeader();
@@ -31,23 +42,21 @@ public sealed class ManifestReader(ProviderRegistry providers)
         var template = defaults.PromptTemplate is { } t ? new PromptTemplate(t) : null;
         if (CatalogueFormats.Find(defaults.Format, headers) is not { } format)
         {
-            errors.Add(new ManifestError(1, null, $"'{defaults.Format}' is not a format BatchEditor reads ({CatalogueFormats.Names}, or auto)"));
-            return new ParsedManifest([], errors, 0);
+            report.Add(new ManifestError(1, null, $"'{defaults.Format}' is not a format BatchEditor reads ({CatalogueFormats.Names}, or auto)"));
+            yield break;
         }
-        if (!CheckHeader(headers, format, template, errors)) return new ParsedManifest([], errors, 0);
+        if (!CheckHeader(headers, format, template, report)) yield break;
 
-        var rows = new List<ManifestRow>();
         var seenIds = new Dictionary<string, int>(StringComparer.Ordinal);
-        var count = 0;
         IEnumerable<SourceRow> Records()
         {
             while (csv.Read())
             {
-                count++;
+                report.RowCount++;
                 var line = (int)csv.LineNumber;
                 if (csv.FieldCount != headers.Length)
                 {
-                    errors.Add(new ManifestError(line, null, $"has {csv.FieldCount} fields but the header has {headers.Length}"));
+                    report.Add(new ManifestError(line, null, $"has {csv.FieldCount} fields but the header has {headers.Length}"));
                     continue;
                 }
                 var cells = new Dictionary<string, string>(headers.Length, StringComparer.Ordinal);
@@ -55,25 +64,26 @@ public sealed class ManifestReader(ProviderRegistry providers)
                 yield return new SourceRow(line, cells);
             }
         }
-        foreach (var source in format.Expand(Records(), errors))
+        var valid = 0;
+        foreach (var source in format.Expand(Records(), report))
         {
             var line = source.Line;
-            var row = ReadRow(line, source.Cells, defaults, template, errors);
+            var row = ReadRow(line, source.Cells, defaults, template, report);
             if (row is null) continue;
             if (seenIds.TryGetValue(row.Request.RowId, out var first))
-                errors.Add(new ManifestError(line, Id, $"'{row.Request.RowId}' is already used on line {first}; ids must be unique"));
-            else
             {
-                seenIds[row.Request.RowId] = line;
-                rows.Add(row);
+                report.Add(new ManifestError(line, Id, $"'{row.Request.RowId}' is already used on line {first}; ids must be unique"));
+                continue;
             }
+            seenIds[row.Request.RowId] = line;
+            valid++;
+            yield return row;
         }
-        if (count == 0 && errors.Count == 0) errors.Add(new ManifestError(1, null, "the manifest has a header but no rows"));
-        else if (rows.Count == 0 && errors.Count == 0) errors.Add(new ManifestError(1, null, $"no row of the {format.Name} export has an image to edit"));
-        return new ParsedManifest(rows, errors, count);
+        if (report.RowCount == 0 && report.Count == 0) report.Add(new ManifestError(1, null, "the manifest has a header but no rows"));
+        else if (valid == 0 && report.Count == 0) report.Add(new ManifestError(1, null, $"no row of the {format.Name} export has an image to edit"));
     }
 
-    private static bool CheckHeader(string[] headers, CatalogueFormat format, PromptTemplate? template, List<ManifestError> errors)
+    private static bool CheckHeader(string[] headers, CatalogueFormat format, PromptTemplate? template, ReadReport errors)
     {
         var before = errors.Count;
         var kind = format == CatalogueFormats.Generic ? "the manifest" : $"the {format.Name} export";
@@ -91,7 +101,7 @@ public sealed class ManifestReader(ProviderRegistry providers)
         return errors.Count == before;
     }
 
-    private ManifestRow? ReadRow(int line, IReadOnlyDictionary<string, string> cells, ManifestDefaults defaults, PromptTemplate? template, List<ManifestError> errors)
+    private ManifestRow? ReadRow(int line, IReadOnlyDictionary<string, string> cells, ManifestDefaults defaults, PromptTemplate? template, ReadReport errors)
     {
         var before = errors.Count;
         void Error(string column, string message) => errors.Add(new ManifestError(line, column, message));

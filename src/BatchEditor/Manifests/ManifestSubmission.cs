@@ -4,33 +4,42 @@ using System.Text;
 namespace BatchEditor.Manifests;
 
 /// <summary>
-/// Submitting a manifest, as the CLI's <c>submit</c> and the HTTP API both do it: read and validate every row, then
-/// import all of them in one transaction, or none (unless <see cref="Request.SkipInvalid"/>). A file imported before is
-/// refused unless forced, by content hash.
+/// Submitting a manifest, as the CLI's <c>submit</c>, the HTTP API and schedules do it: the file streams through the
+/// reader into one transaction, row by row, so memory does not grow with the file; any problem rolls everything back
+/// (unless <see cref="Request.SkipInvalid"/>), and every problem is counted, the first <see cref="ReadReport.DefaultKept"/>
+/// kept with line and column. A file imported before is refused unless forced, by content hash.
 /// </summary>
 public sealed class ManifestSubmission(ManifestReader reader, ManifestImporter importer)
 {
-    public sealed record Request(byte[] Content, string SourceName, ManifestDefaults Defaults, string? Name = null, bool Force = false,
-        bool SkipInvalid = false, ManifestSettings? Settings = null);
+    /// <param name="Open">Opens the file from its start (it is read twice: once for its hash, once to import it).</param>
+    public sealed record Request(Func<Stream> Open, string SourceName, ManifestDefaults Defaults, string? Name = null, bool Force = false,
+        bool SkipInvalid = false, ManifestSettings? Settings = null)
+    {
+        public static Request FromBytes(byte[] content, string sourceName, ManifestDefaults defaults, string? name = null, bool force = false,
+            bool skipInvalid = false, ManifestSettings? settings = null) =>
+            new(() => new MemoryStream(content, writable: false), sourceName, defaults, name, force, skipInvalid, settings);
+    }
 
     /// <param name="Imported">Null when nothing was imported (see <see cref="Errors"/> or <see cref="DuplicateOf"/>).</param>
-    public sealed record Result(ManifestImporter.Imported? Imported, IReadOnlyList<ManifestError> Errors, int RowCount, string? DuplicateOf);
+    /// <param name="Errors">The first problems; <paramref name="ProblemCount"/> counts them all.</param>
+    public sealed record Result(ManifestImporter.Imported? Imported, IReadOnlyList<ManifestError> Errors, int RowCount, string? DuplicateOf, int ProblemCount = 0);
 
     public async Task<Result> SubmitAsync(Request request, CancellationToken ct)
     {
-        using var text = new StreamReader(new MemoryStream(request.Content), Encoding.UTF8, detectEncodingFromByteOrderMarks: true);
-        var parsed = reader.Read(text, request.Defaults);
-        if (parsed.Errors.Count > 0 && (!request.SkipInvalid || parsed.Rows.Count == 0))
-            return new(null, parsed.Errors, parsed.RowCount, null);
+        string hash;
+        await using (var content = request.Open()) hash = Convert.ToHexStringLower(await SHA256.HashDataAsync(content, ct));
+        await using var stream = request.Open();
+        using var text = new StreamReader(stream, Encoding.UTF8, detectEncodingFromByteOrderMarks: true);
+        var report = new ReadReport();
         try
         {
-            var hash = Convert.ToHexStringLower(SHA256.HashData(request.Content));
-            var imported = await importer.ImportAsync(parsed.Rows, request.Name, request.SourceName, hash, request.Defaults.Provider!, request.Force, ct, request.Settings);
-            return new(imported, parsed.Errors, parsed.RowCount, null);
+            var imported = await importer.ImportAsync(reader.Stream(text, request.Defaults, report), report, request.SkipInvalid, request.Name,
+                request.SourceName, hash, request.Defaults.Provider!, request.Force, ct, request.Settings);
+            return new(imported, report.Errors, report.RowCount, null, report.Count);
         }
         catch (ManifestImporter.DuplicateManifestException e)
         {
-            return new(null, [], parsed.RowCount, e.Existing);
+            return new(null, [], 0, e.Existing);
         }
     }
 }

@@ -37,12 +37,12 @@ public sealed partial class ScheduleRunner(ScheduleStore store, ManifestSubmissi
             var content = await source.ReadAsync(file, ct);
             var hash = Convert.ToHexStringLower(SHA256.HashData(content));
             if (await store.SeenAsync(name, hash, ct)) continue;
-            var result = await submission.SubmitAsync(new ManifestSubmission.Request(content, file, schedule.Defaults, Settings: schedule.Settings), ct);
+            var result = await submission.SubmitAsync(ManifestSubmission.Request.FromBytes(content, file, schedule.Defaults, settings: schedule.Settings), ct);
             var (outcome, manifest, detail) = result switch
             {
                 { Imported: { } imported } => ("imported", (Guid?)imported.Id, $"manifest {imported.Name}: {imported.Items} item(s)"),
                 { DuplicateOf: { } existing } => ("duplicate", null, $"already imported as manifest {existing}"),
-                _ => ("refused", null, $"{result.Errors.Count} problem(s), nothing imported: " + string.Join("; ", result.Errors.Take(5))),
+                _ => ("refused", null, $"{result.ProblemCount} problem(s), nothing imported: " + string.Join("; ", result.Errors.Take(5))),
             };
             await store.RecordFileAsync(name, file, hash, outcome, manifest, detail, ct);
             LogFile(name, file, outcome, detail);

@@ -60,7 +60,8 @@ public static class ManifestsApi
         var (content, source) = await ReadCsvAsync(request, ct);
         if (content is null) return TypedResults.BadRequest("send the CSV as multipart/form-data (field 'file') or as a text/csv body");
         var defaults = new ManifestDefaults(provider ?? "pixeldojo", model, quality?.ToLowerInvariant(), size, prompt, format);
-        var result = await submission.SubmitAsync(new(content, source, defaults, name, force, skipInvalid, new ManifestSettings(priority, budgetCredits, budgetUsd, WebhookUrl: webhook)), ct);
+        var result = await submission.SubmitAsync(ManifestSubmission.Request.FromBytes(content, source, defaults, name, force, skipInvalid,
+            new ManifestSettings(priority, budgetCredits, budgetUsd, WebhookUrl: webhook)), ct);
         var problems = result.Errors.Select(e => e.ToString()).ToList();
         if (result.DuplicateOf is { } existing)
             return TypedResults.Conflict(new Refused(ManifestImporter.DuplicateManifestException.MessageFor(existing).Replace("--force", "force=true"), []));

@@ -24,7 +24,7 @@ public abstract class CatalogueFormat
     public abstract bool Detects(IReadOnlyCollection<string> headers);
 
     /// <summary>The manifest rows the records make, in file order; a problem is reported by the record's line.</summary>
-    public abstract IEnumerable<SourceRow> Expand(IEnumerable<SourceRow> records, List<ManifestError> errors);
+    public abstract IEnumerable<SourceRow> Expand(IEnumerable<SourceRow> records, ReadReport errors);
 }
 
 public static class CatalogueFormats
@@ -47,5 +47,5 @@ public sealed class GenericFormat : CatalogueFormat
     public override string Name => "generic";
     public override IReadOnlyList<string[]> Requires => [[ManifestColumns.Id], [ManifestColumns.ImageUrl]];
     public override bool Detects(IReadOnlyCollection<string> headers) => true;
-    public override IEnumerable<SourceRow> Expand(IEnumerable<SourceRow> records, List<ManifestError> errors) => records;
+    public override IEnumerable<SourceRow> Expand(IEnumerable<SourceRow> records, ReadReport errors) => records;
 }

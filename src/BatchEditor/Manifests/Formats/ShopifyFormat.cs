@@ -16,7 +16,7 @@ public sealed class ShopifyFormat : CatalogueFormat
     public override IReadOnlyList<string[]> Requires => [[Handle], [ImageSrc, VariantImage]];
     public override bool Detects(IReadOnlyCollection<string> headers) => headers.Contains(Handle) && (headers.Contains(ImageSrc) || headers.Contains(VariantImage));
 
-    public override IEnumerable<SourceRow> Expand(IEnumerable<SourceRow> records, List<ManifestError> errors)
+    public override IEnumerable<SourceRow> Expand(IEnumerable<SourceRow> records, ReadReport errors)
     {
         var products = new List<List<SourceRow>>();
         var byHandle = new Dictionary<string, List<SourceRow>>(StringComparer.Ordinal);
@@ -33,7 +33,7 @@ public sealed class ShopifyFormat : CatalogueFormat
         return products.SelectMany(rows => Images(rows, errors));
     }
 
-    private static IEnumerable<SourceRow> Images(List<SourceRow> rows, List<ManifestError> errors)
+    private static IEnumerable<SourceRow> Images(List<SourceRow> rows, ReadReport errors)
     {
         var product = rows[0];
         var images = new List<(int Position, string Url, int Line)>();

@@ -16,7 +16,7 @@ public sealed class WooCommerceFormat : CatalogueFormat
     public override bool Detects(IReadOnlyCollection<string> headers) =>
         headers.Contains(Images) && headers.Contains(ProductName) && (headers.Contains(Sku) || headers.Contains(ProductId)) && !headers.Contains(ManifestColumns.ImageUrl);
 
-    public override IEnumerable<SourceRow> Expand(IEnumerable<SourceRow> records, List<ManifestError> errors)
+    public override IEnumerable<SourceRow> Expand(IEnumerable<SourceRow> records, ReadReport errors)
     {
         foreach (var record in records)
         {
