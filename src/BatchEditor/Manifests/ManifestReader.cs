@@ -15,6 +15,9 @@ public sealed class ManifestReader(ProviderRegistry providers)
     private const int MaxPromptLength = 32_000;
     private static readonly string[] Qualities = ["low", "medium", "high", "auto"];
 
+    /// <summary>The longest record read (a field of 1 MB is far beyond any prompt or URL list, and bounds memory).</summary>
+    public const int MaxRecordBytes = 1024 * 1024;
+
     /// <summary>Reads the whole file into memory (tests, small files); every problem is kept.</summary>
     public ParsedManifest Read(TextReader text, ManifestDefaults defaults)
     {
@@ -35,9 +38,28 @@ public sealed class ManifestReader(ProviderRegistry providers)
             TrackLineNumbers = true,
             TrimWhitespace = true,
             OnMalformedRecord = m => report.Add(new ManifestError((int)m.LineNumber, null, $"malformed CSV ({m.Reason})")),
+            MaxRecordSize = MaxRecordBytes,
         };
         using var csv = CsvReader.Create(text, options, leaveOpen: true);
-        csv.ReadHeader();
+        // Reading may fail on hostile input (a record that never ends, bytes that are not text): one problem, named by line.
+        bool Safely(Func<bool> read)
+        {
+            try
+            {
+                return read();
+            }
+            catch (CsvFormatException e)
+            {
+                report.Add(new ManifestError((int)csv.LineNumber + 1, null, $"a record longer than {MaxRecordBytes / 1024 / 1024} MB (a quote that is never closed?): {e.Message}"));
+                return false;
+            }
+        }
+        bool Next() => Safely(csv.Read);
+        if (!Safely(() => { csv.ReadHeader(); return csv.Headers.Count > 0; }))
+        {
+            if (report.Count == 0) report.Add(new ManifestError(1, null, "the file is empty; a manifest starts with a header line (id,image_url,prompt)"));
+            yield break;
+        }
         var headers = csv.Headers.Select(PromptTemplate.Normalize).ToArray();
         var template = defaults.PromptTemplate is { } t ? new PromptTemplate(t) : null;
         if (CatalogueFormats.Find(defaults.Format, headers) is not { } format)
@@ -50,7 +72,7 @@ public sealed class ManifestReader(ProviderRegistry providers)
         var seenIds = new Dictionary<string, int>(StringComparer.Ordinal);
         IEnumerable<SourceRow> Records()
         {
-            while (csv.Read())
+            while (Next())
             {
                 report.RowCount++;
                 var line = (int)csv.LineNumber;
@@ -105,11 +127,15 @@ public sealed class ManifestReader(ProviderRegistry providers)
     {
         var before = errors.Count;
         void Error(string column, string message) => errors.Add(new ManifestError(line, column, message));
+        foreach (var (column, value) in cells.Where(c => c.Value.Contains('\uFFFD')))
+            Error(column, "holds bytes that are not UTF-8 text; save the file as UTF-8 (or UTF-16 with a byte order mark)");
+        if (errors.Count > before) return null;
         string? Cell(string column) => cells.TryGetValue(column, out var v) && v.Length > 0 ? v : null;
 
         var id = Cell(Id);
         if (id is null) Error(Id, "is empty; every row needs an id");
-        else if (id is "." or ".." || id.Any(char.IsControl) || id.Length > 200) Error(Id, $"'{id}' cannot name a file (no control characters, '.' or '..', at most 200 characters)");
+        else if (id is "." or ".." || id.Any(char.IsControl) || id.Length > 200 || Uri.EscapeDataString(id).Length > MaxEscapedId)
+            Error(Id, $"'{Shorten(id)}' cannot name a file (no control characters, '.' or '..', at most 200 characters and {MaxEscapedId} once escaped for a file name)");
 
         var urls = (Cell(ImageUrl) ?? "").Split(UrlSeparator, StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries);
         if (urls.Length == 0) Error(ImageUrl, "is empty; give at least one image URL");
@@ -146,6 +172,11 @@ public sealed class ManifestReader(ProviderRegistry providers)
         var extra = cells.Where(c => !Known.Contains(c.Key)).ToDictionary(c => c.Key, c => c.Value);
         return new ManifestRow(line, provider.Name, request, extra);
     }
+
+    /// <summary>A row id becomes one escaped file or blob name segment; most file systems allow 255 bytes.</summary>
+    private const int MaxEscapedId = 240;
+
+    private static string Shorten(string text) => text.Length <= 40 ? text : text[..40] + "…";
 
     private static bool IsHttpUrl(string text) =>
         Uri.TryCreate(text, UriKind.Absolute, out var uri) && (uri.Scheme == Uri.UriSchemeHttp || uri.Scheme == Uri.UriSchemeHttps);

@@ -1,5 +1,4 @@
 using System.Security.Cryptography;
-using System.Text;
 
 namespace BatchEditor.Manifests;
 
@@ -29,7 +28,7 @@ public sealed class ManifestSubmission(ManifestReader reader, ManifestImporter i
         string hash;
         await using (var content = request.Open()) hash = Convert.ToHexStringLower(await SHA256.HashDataAsync(content, ct));
         await using var stream = request.Open();
-        using var text = new StreamReader(stream, Encoding.UTF8, detectEncodingFromByteOrderMarks: true);
+        using var text = ManifestText.Open(stream);
         var report = new ReadReport();
         try
         {
