@@ -39,4 +39,36 @@ public class PngMaskTests
         Assert.Contains("no alpha channel", error.Message);
         Assert.Contains("not a PNG", Assert.Throws<InvalidDataException>(() => MaskConversion.TransparentToWhite("GIF89a"u8)).Message);
     }
+
+    [Theory]
+    [InlineData(100_000, 100_000, "larger than masks may be")]
+    [InlineData(8192, 8192, "larger than masks may be")] // 256 MB as RGBA
+    [InlineData(-5, 10, "larger than masks may be")]
+    public void A_header_claiming_a_huge_image_is_refused_before_anything_is_allocated(int width, int height, string reason)
+    {
+        var header = new byte[13];
+        System.Buffers.Binary.BinaryPrimitives.WriteInt32BigEndian(header, width);
+        System.Buffers.Binary.BinaryPrimitives.WriteInt32BigEndian(header.AsSpan(4), height);
+        header[8] = 8;
+        header[9] = Png.Rgba;
+        using var png = new MemoryStream();
+        png.Write([0x89, 0x50, 0x4E, 0x47, 0x0D, 0x0A, 0x1A, 0x0A]);
+        Png.WriteChunk(png, "IHDR"u8, header);
+        Png.WriteChunk(png, "IEND"u8, []);
+        var before = GC.GetAllocatedBytesForCurrentThread();
+
+        var e = Assert.Throws<InvalidDataException>(() => Png.Decode(png.ToArray()));
+
+        Assert.Contains(reason, e.Message);
+        Assert.True(GC.GetAllocatedBytesForCurrentThread() - before < 1024 * 1024, "refused without allocating the image");
+    }
+
+    [Fact]
+    public void A_header_chunk_of_the_wrong_length_is_refused()
+    {
+        using var png = new MemoryStream();
+        png.Write([0x89, 0x50, 0x4E, 0x47, 0x0D, 0x0A, 0x1A, 0x0A]);
+        Png.WriteChunk(png, "IHDR"u8, [0, 0, 1]);
+        Assert.Contains("wrong length", Assert.Throws<InvalidDataException>(() => Png.Decode(png.ToArray())).Message);
+    }
 }

@@ -42,6 +42,12 @@ public static class Png
         return png.ToArray();
     }
 
+    /// <summary>The largest side of an image this decoder reads (gpt-image edits take at most 3840 pixels a side).</summary>
+    public const int MaxSide = 8192;
+
+    /// <summary>The most memory one decoded image may take.</summary>
+    public const long MaxDecodedBytes = 64L * 1024 * 1024;
+
     /// <exception cref="InvalidDataException">Not a PNG, or a kind this decoder does not read (the message says which).</exception>
     public static Image Decode(ReadOnlySpan<byte> png)
     {
@@ -57,11 +63,14 @@ public static class Png
             var data = png.Slice(at + 8, length);
             if (type.SequenceEqual("IHDR"u8))
             {
+                if (length != 13) throw new InvalidDataException("PNG header chunk has the wrong length");
                 (width, height, colourType) = (BinaryPrimitives.ReadInt32BigEndian(data), BinaryPrimitives.ReadInt32BigEndian(data[4..]), data[9]);
                 if (data[8] != 8) throw new InvalidDataException($"{data[8]}-bit PNGs are not supported (8-bit only)");
                 if (data[12] != 0) throw new InvalidDataException("interlaced PNGs are not supported");
                 if (colourType is not (Grey or Rgb or GreyAlpha or Rgba)) throw new InvalidDataException($"PNG colour type {colourType} is not supported");
-                if ((long)width * height > 64L * 1024 * 1024) throw new InvalidDataException($"a {width}x{height} PNG is too large");
+                // Checked before anything is allocated: a few bytes of header must not make the worker allocate gigabytes.
+                if (width <= 0 || height <= 0 || width > MaxSide || height > MaxSide || (long)width * height * Channels(colourType) > MaxDecodedBytes)
+                    throw new InvalidDataException($"a {width}x{height} PNG is larger than masks may be ({MaxSide} pixels a side, {MaxDecodedBytes / 1024 / 1024} MB decoded)");
             }
             else if (type.SequenceEqual("IDAT"u8)) idat.Write(data);
             else if (type.SequenceEqual("IEND"u8)) break;
