@@ -102,6 +102,19 @@ public sealed class OutboundGuardTests : IDisposable
     }
 
     [Fact]
+    public async Task A_key_is_never_sent_over_plain_http_beyond_loopback()
+    {
+        await using var bed = await TestBed.StartAsync();
+        bed.Settings["Providers:PixelDojo:BaseUrl"] = "http://192.0.2.10:8080/api/v1"; // TEST-NET-1: nothing answers there, and nothing is tried
+        using var host = bed.BuildHost();
+        var http = host.Services.GetRequiredService<IHttpClientFactory>().CreateClient("pixeldojo");
+
+        using var request = ProviderHttp.Request(HttpMethod.Get, "http://192.0.2.10:8080/api/v1/jobs/1", "Bearer", "pixeldojo-secret-key");
+        var e = await Assert.ThrowsAsync<HttpRequestException>(() => http.SendAsync(request));
+        Assert.Equal("refused to send the API key over plain http to 192.0.2.10; use https in the provider's BaseUrl", OutboundGuard.RefusalIn(e)!.Message);
+    }
+
+    [Fact]
     public async Task Output_urls_on_a_private_network_fail_the_item_with_the_reason_and_the_provider_is_still_reached()
     {
         await using var bed = await TestBed.StartAsync();

@@ -113,3 +113,17 @@ public class PrimitivesTests
             ValueTask.FromException<int>(new IOException("connection reset"));
     }
 }
+
+public class ReasonExcerptTests
+{
+    [Fact]
+    public void What_a_provider_or_another_host_answered_is_quoted_as_one_short_clean_line_and_html_is_not_quoted()
+    {
+        Assert.Equal("(empty body)", Providers.HttpOutcomes.Excerpt("  "));
+        Assert.Equal("bad prompt: too long", Providers.HttpOutcomes.Excerpt("bad prompt:\r\n\t too\u0007 long"));
+        Assert.Equal(201, Providers.HttpOutcomes.Excerpt(new string('x', 5000)).Length);
+        Assert.Equal("(a 59-character HTML page, not quoted)",
+            Providers.HttpOutcomes.Excerpt("<!DOCTYPE html><html><body>502 Bad Gateway</body></html>   "));
+        Assert.Equal("content policy: nudity", Providers.HttpOutcomes.ErrorText("{\"error\":\"content policy: nudity\"}"));
+    }
+}

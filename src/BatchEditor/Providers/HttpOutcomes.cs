@@ -26,9 +26,20 @@ public static class HttpOutcomes
         return wait is null ? null : wait < TimeSpan.Zero ? TimeSpan.Zero : wait > MaxRetryAfter ? MaxRetryAfter : wait;
     }
 
-    /// <summary>The start of an answer, for reasons that quote what the provider said.</summary>
-    public static string Excerpt(string? text) =>
-        string.IsNullOrWhiteSpace(text) ? "(empty body)" : text.Length > 300 ? text[..300] + "…" : text;
+    /// <summary>
+    /// What an answer said, fit for an item's reason (shown on the dashboard, exported to spreadsheets): one line, no
+    /// control characters, at most 200 characters; a page of markup (an HTML error page from a proxy or an arbitrary host)
+    /// is described, not quoted.
+    /// </summary>
+    public static string Excerpt(string? text)
+    {
+        if (string.IsNullOrWhiteSpace(text)) return "(empty body)";
+        var clean = string.Join(' ', text.Split((char[]?)null, StringSplitOptions.RemoveEmptyEntries)
+            .Select(word => new string(word.Where(c => !char.IsControl(c)).ToArray())));
+        if (System.Text.RegularExpressions.Regex.IsMatch(clean, @"<\s*(html|body|head|!doctype|div|p|h1|title)\b", System.Text.RegularExpressions.RegexOptions.IgnoreCase))
+            return $"(a {text.Length}-character HTML page, not quoted)";
+        return clean.Length > 200 ? clean[..200] + "…" : clean;
+    }
 
     /// <summary>A submit that threw instead of answering.</summary>
     public static SubmitOutcome SubmitFault(Exception error, string provider, CancellationToken ct) => error switch
@@ -73,7 +84,7 @@ public static class HttpOutcomes
             using var doc = JsonDocument.Parse(body);
             foreach (var name in (string[])["error", "message", "detail"])
                 if (doc.RootElement.ValueKind == JsonValueKind.Object && doc.RootElement.TryGetProperty(name, out var v))
-                    return v.ValueKind == JsonValueKind.String ? v.GetString()! : v.ToString();
+                    return Excerpt(v.ValueKind == JsonValueKind.String ? v.GetString()! : v.ToString());
         }
         catch (JsonException) { }
         return Excerpt(body);
