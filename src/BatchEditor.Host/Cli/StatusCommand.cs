@@ -43,7 +43,9 @@ public static class StatusCommand
             using (var scope = host.Services.CreateScope()) await PrintWorkersAsync(scope.ServiceProvider.GetRequiredService<WorkerQueries>(), ct);
             if (parse.GetValue(manifest) is not { } name)
             {
-                foreach (var m in await queries.RecentAsync(10, ct)) await PrintAsync(totals, m, ct);
+                var recent = await queries.RecentAsync(10, ct);
+                if (recent.Count == 0) Console.WriteLine("No manifests yet. Submit one with `batch-editor submit <file.csv>`.");
+                foreach (var m in recent) await PrintAsync(totals, m, ct);
                 return ExitCodes.Ok;
             }
             if (await CommandHost.FindManifestAsync(host, name, ct) is not { } info) return ExitCodes.Usage;
