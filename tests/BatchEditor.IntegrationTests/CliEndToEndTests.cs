@@ -119,6 +119,21 @@ public class CliEndToEndTests
         Assert.Equal(2L, await bed.ScalarAsync<long>("select count(distinct actor) from item_history"));
     }
 
+    [Fact]
+    public async Task Until_idle_stops_and_names_the_key_when_the_items_left_need_a_provider_without_one()
+    {
+        await using var bed = await TestBed.StartAsync();
+        var env = bed.EnvironmentVariables();
+        Assert.Equal(0, (await Cli.RunAsync(env, Timeout, "submit", WriteTemp(Csv.Manifest(2)), "--provider", "wavespeed", "--name", "ws")).ExitCode);
+        env.Remove("Providers__WaveSpeed__ApiKey");
+
+        var worker = await Cli.RunAsync(env, Timeout, "worker", "--until-idle");
+
+        Assert.Equal(2, worker.ExitCode);
+        Assert.Contains("items wait for providers that have no API key here: 2 for wavespeed (set Providers__WaveSpeed__ApiKey)", worker.Stderr);
+        Assert.Equal(0, bed.Sim.State.TotalSubmits);
+    }
+
     private static string WriteTemp(string content)
     {
         var path = Path.Combine(Directory.CreateTempSubdirectory("batch-editor-csv-").FullName, "manifest.csv");

@@ -9,4 +9,7 @@ public static class ExitCodes
     public const int InvalidManifest = 3;
     public const int DuplicateManifest = 4;
     public const int DatabaseUnavailable = 5;
+
+    /// <summary>`worker --until-idle` finished, but not every item of the manifests it worked on Succeeded.</summary>
+    public const int Unfinished = 6;
 }

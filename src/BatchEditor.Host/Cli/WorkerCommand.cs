@@ -32,6 +32,9 @@ public static class WorkerCommand
                 : CommandHost.Build(builder => builder.Services.AddBatchEditorWorker(builder.Configuration, overrides), LogLevel.Information);
             await host.Services.GetRequiredService<IBlobStore>().EnsureReadyAsync(ct);
             var exit = host.Services.GetRequiredService<WorkerExit>();
+            if (!host.Services.GetRequiredService<Providers.ProviderRegistry>().Configured.Any())
+                Console.Error.WriteLine("warning: no provider has an API key here, so nothing can be submitted or polled; set Providers__<Name>__ApiKey " +
+                    "(e.g. Providers__PixelDojo__ApiKey), or run `bash scripts/demo.sh` for the simulator");
             var started = await HostRunner.RunAsync(host, parse.GetValue(dashboard) ? WebHost.CheckListening : null, ct);
             if (started != ExitCodes.Ok) return started;
             // The host stops cleanly whatever made it stop: a dispatcher that died must not look like a finished batch.
@@ -39,17 +42,20 @@ public static class WorkerCommand
                 return CommandHost.Fail(ExitCodes.DatabaseUnavailable, $"the worker stopped: the database is not set up ({missing.MessageText}); run `batch-editor migrate` first");
             if (exit.Fatal is { } fatal)
                 return CommandHost.Fail(ExitCodes.Failed, $"the worker stopped on an unexpected error: {fatal.GetType().Name}: {fatal.Message}");
-            if (parse.GetValue(untilIdle)) await PrintSummaryAsync(host.Services, ct);
-            return ExitCodes.Ok;
+            if (!parse.GetValue(untilIdle)) return ExitCodes.Ok;
+            var allSucceeded = await PrintSummaryAsync(host.Services, ct);
+            if (exit.StuckReason is { } stuck) return CommandHost.Fail(ExitCodes.Usage, $"the worker stopped: {stuck}");
+            return allSucceeded ? ExitCodes.Ok : ExitCodes.Unfinished;
         }));
         return command;
     }
 
     /// <summary>What became of each manifest this worker took part in: items by state and what they cost.</summary>
-    private static async Task PrintSummaryAsync(IServiceProvider services, CancellationToken ct)
+    /// <returns>Whether every item of those manifests Succeeded.</returns>
+    private static async Task<bool> PrintSummaryAsync(IServiceProvider services, CancellationToken ct)
     {
         var manifests = services.GetRequiredService<ManifestsWorked>().All;
-        if (manifests.Count == 0) return;
+        if (manifests.Count == 0) return true;
         var totals = services.GetRequiredService<Totals.RunningTotals>();
         var counts = await totals.CountsByManifestAsync(manifests.Select(m => m.Id).ToList(), ct);
         var spend = await totals.SpendByManifestAsync(manifests.Select(m => m.Id).ToList(), ct);
@@ -63,5 +69,9 @@ public static class WorkerCommand
             Console.WriteLine($"  {name}: {byState.Values.Sum()} item(s): {states}; {money.Credits.ToString("0.##", System.Globalization.CultureInfo.InvariantCulture)} credits{usd}" +
                 (money.AnyEstimated ? " (partly estimated)" : ""));
         }
+        var unfinished = counts.Values.Sum(c => c.Where(s => s.Key != Items.ItemState.Succeeded).Sum(s => s.Value));
+        if (unfinished > 0)
+            Console.WriteLine($"{unfinished} item(s) did not succeed (exit {ExitCodes.Unfinished}): `batch-editor status`, `review` and `retry` say what to do.");
+        return unfinished == 0;
     }
 }

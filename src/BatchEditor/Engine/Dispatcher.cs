@@ -151,11 +151,29 @@ public sealed class Dispatcher(
         catch (Exception e) { log.StepFailed(e, "release", item.Id, item.RowId); }
     }
 
+    /// <summary>
+    /// Whether items this worker can move are still active. Active items of providers that have no API key here cannot
+    /// be: `--until-idle` stops instead of waiting for them forever, and says which providers and keys they need.
+    /// </summary>
     private async Task<bool> AnyActiveAsync(CancellationToken ct)
     {
-        await using var cmd = dataSource.CreateCommand("select exists (select 1 from items where state = any($1))");
-        cmd.Parameters.AddWithValue(ItemStates.Names(ItemStates.Active));
-        try { return (bool)(await cmd.ExecuteScalarAsync(ct))!; }
+        var configured = providers.Configured.Select(p => p.Name).ToArray();
+        try
+        {
+            await using (var cmd = dataSource.CreateCommand("select exists (select 1 from items where state = any($1) and provider = any($2))"))
+            {
+                cmd.Parameters.AddWithValue(ItemStates.Names(ItemStates.Active));
+                cmd.Parameters.AddWithValue(configured);
+                if ((bool)(await cmd.ExecuteScalarAsync(ct))!) return true;
+            }
+            await using var stuck = dataSource.CreateCommand("select provider, count(*) from items where state = any($1) group by provider order by provider");
+            stuck.Parameters.AddWithValue(ItemStates.Names(ItemStates.Active));
+            var waiting = new List<string>();
+            await using (var r = await stuck.ExecuteReaderAsync(ct))
+                while (await r.ReadAsync(ct)) waiting.Add($"{r.GetInt64(1)} for {r.GetString(0)} (set {ProviderRegistry.KeyVariable(r.GetString(0))})");
+            if (waiting.Count > 0) exit.Stuck($"items wait for providers that have no API key here: {string.Join(", ", waiting)}");
+            return false;
+        }
         catch (Exception e) when (e is OperationCanceledException or NpgsqlException) { return true; } // unknown: keep going
     }
 }

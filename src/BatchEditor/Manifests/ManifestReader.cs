@@ -152,7 +152,7 @@ public sealed class ManifestReader(ProviderRegistry providers)
         IImageEditProvider? provider = null;
         if (providerName is null) Error(Provider, "is empty and no --provider was given");
         else if (!providers.IsKnown(providerName)) Error(Provider, $"'{providerName}' is not a provider BatchEditor knows ({string.Join(", ", providers.Names)})");
-        else if (!providers.TryGet(providerName, out provider, out _)) Error(Provider, $"'{providerName}' has no API key configured (Providers__…__ApiKey)");
+        else if (!providers.TryGet(providerName, out provider, out _)) Error(Provider, $"'{providerName}' has no API key configured ({ProviderRegistry.KeyVariable(providerName)})");
 
         var quality = (Cell(Quality) ?? defaults.Quality)?.ToLowerInvariant();
         if (quality is not null && !Qualities.Contains(quality)) Error(Quality, $"'{quality}' is not low, medium, high or auto");

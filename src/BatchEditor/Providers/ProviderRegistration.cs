@@ -68,6 +68,10 @@ public sealed class ProviderRegistry
 
     public bool IsKnown(string name) => _providers.ContainsKey(name);
 
+    /// <summary>The environment variable that gives <paramref name="name"/> its key, e.g. Providers__WaveSpeed__ApiKey.</summary>
+    public static string KeyVariable(string name) =>
+        $"Providers__{ProviderRegistration.All.FirstOrDefault(e => e.Name.Equals(name, StringComparison.OrdinalIgnoreCase))?.Section ?? name}__ApiKey";
+
     /// <summary>What a request is expected to cost at a known provider, whether or not this process has its key.</summary>
     public CostReport Estimate(string name, EditRequest request) =>
         _providers.TryGetValue(name, out var entry) ? entry.Provider.Estimate(request) : new CostReport(0, null, Estimated: true, null, $"unknown provider '{name}'");
