@@ -2,6 +2,7 @@
 # Quick start: a real batch on the embedded defaults — a private PostgreSQL cluster in .data/, file-system
 # storage in .data/outputs, and the provider simulator standing in for the provider.
 #   bash scripts/demo.sh [provider]      (pixeldojo, gptimageapi, gmicloud, wavespeed, fal or openai; default pixeldojo)
+#   bash scripts/demo.sh stop            stops the demo's PostgreSQL (it is left running so `status`, `web` … can use it)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 source scripts/lib.sh
@@ -15,6 +16,11 @@ ensure_postgres
 # The postgres user must reach the cluster folder; home folders are often closed to it.
 pg_dir=$data/pg
 if [ "$(id -u)" = 0 ] && ! runuser -u postgres -- test -x "$root" 2>/dev/null; then pg_dir=/var/tmp/batch-editor-demo-pg; fi
+if [ "$provider" = stop ]; then
+  stop_private_postgres "$pg_dir"
+  echo "The demo's PostgreSQL ($pg_dir) is stopped; its data stays in $pg_dir (delete .data/ to start afresh)."
+  exit 0
+fi
 echo "==> PostgreSQL: private cluster in $pg_dir on port $pg_port"
 start_private_postgres "$pg_dir" "$pg_port"
 
@@ -66,3 +72,5 @@ cli results "$name" -o "$data/results-$name.csv"
 echo
 # Outputs are filed under the manifest's id (a name may be reused; an id never is).
 echo "Outputs are in $data/outputs/$manifest_id/; per-item results (with each output's path) in $data/results-$name.csv"
+echo "The demo's PostgreSQL keeps running on port $pg_port (ConnectionStrings__BatchEditor=\"Host=127.0.0.1;Port=$pg_port;Username=postgres;Database=batch_editor\");"
+echo "stop it with: bash scripts/demo.sh stop"
