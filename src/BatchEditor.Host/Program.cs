@@ -1,5 +1,8 @@
 using BatchEditor.Host.Cli;
 
+// Output into a file or a pipe gets plain text: no colour codes, no wrapping at 80 columns.
+if (Console.IsOutputRedirected) Spectre.Console.AnsiConsole.Console = RedirectedConsole.Create();
+
 // Each command builds only the services it needs (see Cli/CommandHost.cs).
 var parsed = BatchEditorCli.Build().Parse(args);
 var exitCode = await parsed.InvokeAsync();

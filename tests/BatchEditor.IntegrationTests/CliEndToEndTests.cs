@@ -20,7 +20,7 @@ public class CliEndToEndTests
 
         var worker = await Cli.RunAsync(env, Timeout, "worker", "--until-idle");
         Assert.True(worker.ExitCode == 0, worker.ToString());
-        Assert.Contains("Summary:\n  e2e: 8 item(s): 8 Succeeded; 40 credits, $0.40", worker.Stdout);
+        Assert.Contains("Summary:\n  e2e: 8 item(s): 8 Succeeded; 40 credits, $0.40\n", worker.Stdout); // reported by the provider: not estimated
 
         Assert.All(await bed.ItemsAsync(), i => Assert.Equal("Succeeded", i.State));
         var manifestId = await bed.ScalarAsync<Guid>("select id from manifests where name = 'e2e'");
@@ -40,7 +40,7 @@ public class CliEndToEndTests
         var status = await Cli.RunAsync(env, Timeout, "status", "e2e");
         Assert.True(status.ExitCode == 0, status.ToString());
         Assert.Contains("Succeeded", status.Stdout);
-        Assert.Contains("credits: 40", status.Stdout);
+        Assert.Contains("cost: 40 credits, $0.40; refunded 0 credits", status.Stdout);
         var statusJson = await Cli.RunAsync(env, Timeout, "status", "e2e", "--json");
         var manifest = Assert.Single(System.Text.Json.JsonDocument.Parse(statusJson.Stdout).RootElement.EnumerateArray());
         Assert.Equal((8, 40m), (manifest.GetProperty("counts").GetProperty("Succeeded").GetInt32(), manifest.GetProperty("spend").GetProperty("credits").GetDecimal()));
@@ -132,6 +132,23 @@ public class CliEndToEndTests
         Assert.Equal(2, worker.ExitCode);
         Assert.Contains("items wait for providers that have no API key here: 2 for wavespeed (set Providers__WaveSpeed__ApiKey)", worker.Stderr);
         Assert.Equal(0, bed.Sim.State.TotalSubmits);
+    }
+
+    [Fact]
+    public async Task A_cost_that_is_our_estimate_says_so_wherever_it_is_shown()
+    {
+        await using var bed = await TestBed.StartAsync();
+        var env = bed.EnvironmentVariables();
+        Assert.Equal(0, (await Cli.RunAsync(env, Timeout, "submit", WriteTemp(Csv.Manifest(2)), "--provider", "wavespeed", "--name", "ws")).ExitCode);
+
+        var worker = await Cli.RunAsync(env, Timeout, "worker", "--until-idle");
+        var status = await Cli.RunAsync(env, Timeout, "status", "ws");
+        var budget = await Cli.RunAsync(env, Timeout, "budget", "ws");
+
+        Assert.True(worker.ExitCode == 0, worker.ToString());
+        foreach (var output in new[] { worker.Stdout, status.Stdout, budget.Stdout })
+            Assert.Contains("(estimated in part: a provider reported no cost for some items)", output);
+        Assert.DoesNotContain("\u001b[", status.Stdout); // redirected output: no colour codes, no wrapping that splits a line
     }
 
     private static string WriteTemp(string content)

@@ -35,8 +35,7 @@ public static class BudgetCommand
             static string F(decimal v) => v.ToString("0.####", CultureInfo.InvariantCulture);
             var limit = budget is { Credits: null, Usd: null } ? "no budget"
                 : string.Join(" and ", new[] { budget.Credits is { } c ? $"{F(c)} credits" : null, budget.Usd is { } u ? $"${F(u)}" : null }.OfType<string>());
-            Console.WriteLine($"{info.Name}: {limit}; spent {F(spend.Credits)} credits{(spend.CostUsd is { } d ? $", ${F(d)}" : "")}" +
-                (spend.AnyEstimated ? " (partly estimated)" : ""));
+            Console.WriteLine($"{info.Name}: {limit}; spent {SpendText.Of(spend)}");
             return ExitCodes.Ok;
         }));
         return command;

@@ -65,9 +65,7 @@ public static class StatusCommand
         foreach (var state in Enum.GetValues<ItemState>().Where(counts.ContainsKey))
             table.AddRow(state.ToString(), counts[state].ToString(CultureInfo.InvariantCulture));
         AnsiConsole.Write(table);
-        var usd = spend.CostUsd is { } c ? $", ${c.ToString("0.00##", CultureInfo.InvariantCulture)}" : "";
-        var estimated = spend.EstimatedCredits != 0 ? $" ({spend.EstimatedCredits.ToString("0.##", CultureInfo.InvariantCulture)} estimated)" : "";
-        AnsiConsole.MarkupLine($"credits: {spend.Credits.ToString("0.##", CultureInfo.InvariantCulture)}{Markup.Escape(usd)}{estimated}; refunded {spend.RefundedCredits.ToString("0.##", CultureInfo.InvariantCulture)}");
+        AnsiConsole.MarkupLine($"cost: {Markup.Escape(SpendText.Of(spend))}; refunded {spend.RefundedCredits.ToString("0.##", CultureInfo.InvariantCulture)} credits");
     }
 
     /// <summary>Providers whose circuit breaker is open (no submits) or counting failures.</summary>

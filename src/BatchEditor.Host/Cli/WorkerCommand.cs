@@ -65,9 +65,7 @@ public static class WorkerCommand
             var byState = counts.GetValueOrDefault(id) ?? [];
             var money = spend.GetValueOrDefault(id) ?? Totals.Spend.None;
             var states = string.Join(", ", Enum.GetValues<Items.ItemState>().Where(byState.ContainsKey).Select(s => $"{byState[s]} {s}"));
-            var usd = money.CostUsd is { } u ? $", ${u.ToString("0.00##", System.Globalization.CultureInfo.InvariantCulture)}" : "";
-            Console.WriteLine($"  {name}: {byState.Values.Sum()} item(s): {states}; {money.Credits.ToString("0.##", System.Globalization.CultureInfo.InvariantCulture)} credits{usd}" +
-                (money.AnyEstimated ? " (partly estimated)" : ""));
+            Console.WriteLine($"  {name}: {byState.Values.Sum()} item(s): {states}; {SpendText.Of(money)}");
         }
         var unfinished = counts.Values.Sum(c => c.Where(s => s.Key != Items.ItemState.Succeeded).Sum(s => s.Value));
         if (unfinished > 0)
