@@ -174,7 +174,11 @@ public static class ServiceRegistration
             q.AddTrigger(t => t.ForJob(RescueLeasesJob.Key).WithIdentity("rescue-leases", "maintenance")
                 .StartNow().WithSimpleSchedule(s => s.WithInterval(configured.RescueInterval).RepeatForever()));
         });
-        if (runJobs) services.AddQuartzHostedService(o => o.WaitForJobsToComplete = true);
+        if (runJobs)
+        {
+            services.AddHostedService<SchedulerRecordCleanup>(); // before Quartz's service, so it stops after it
+            services.AddQuartzHostedService(o => o.WaitForJobsToComplete = true);
+        }
         return services;
     }
 
