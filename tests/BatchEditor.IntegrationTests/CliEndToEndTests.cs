@@ -157,6 +157,30 @@ public class CliEndToEndTests
         Assert.DoesNotContain("\u001b[", status.Stdout); // redirected output: no colour codes, no wrapping that splits a line
     }
 
+    [Fact]
+    public async Task A_worker_that_cannot_use_its_database_says_why_in_one_line_and_exits_5()
+    {
+        await using var bed = await TestBed.StartAsync();
+        var env = bed.EnvironmentVariables();
+        var empty = new Npgsql.NpgsqlConnectionStringBuilder(bed.ConnectionString).Database + "_empty";
+        await bed.ExecAsync($"create database \"{empty}\"");
+        var unmigrated = new Npgsql.NpgsqlConnectionStringBuilder(bed.ConnectionString) { Database = empty }.ConnectionString;
+        var unreachable = new Npgsql.NpgsqlConnectionStringBuilder(bed.ConnectionString) { Port = 1, Timeout = 3 }.ConnectionString;
+
+        foreach (var (connection, message) in new[]
+                 {
+                     (unmigrated, "the database is not set up"),
+                     (unreachable, "cannot reach PostgreSQL (ConnectionStrings__BatchEditor)"),
+                 })
+        {
+            var worker = await Cli.RunAsync(new Dictionary<string, string>(env) { ["ConnectionStrings__BatchEditor"] = connection }, Timeout, "worker", "--until-idle");
+            Assert.True(worker.ExitCode == 5, worker.ToString());
+            Assert.Contains(message, worker.Stderr);
+            Assert.DoesNotContain("Quartz", worker.Stdout + worker.Stderr);
+            Assert.True(worker.Stderr.Split('\n', StringSplitOptions.RemoveEmptyEntries).Length <= 2, worker.Stderr);
+        }
+    }
+
     private static string WriteTemp(string content)
     {
         var path = Path.Combine(Directory.CreateTempSubdirectory("batch-editor-csv-").FullName, "manifest.csv");
