@@ -3,8 +3,12 @@ using BatchEditor.IntegrationTests.Infrastructure;
 namespace BatchEditor.IntegrationTests;
 
 /// <summary>The real `batch-editor` binary as separate processes against real PostgreSQL and the simulator.</summary>
-public class CliEndToEndTests
+public sealed class CliEndToEndTests : IDisposable
 {
+    private readonly DirectoryInfo _csvs = Directory.CreateTempSubdirectory("batch-editor-csv-");
+
+    public void Dispose() => _csvs.Delete(recursive: true);
+
     private static readonly TimeSpan Timeout = TimeSpan.FromSeconds(120);
 
     [Fact]
@@ -181,9 +185,9 @@ public class CliEndToEndTests
         }
     }
 
-    private static string WriteTemp(string content)
+    private string WriteTemp(string content)
     {
-        var path = Path.Combine(Directory.CreateTempSubdirectory("batch-editor-csv-").FullName, "manifest.csv");
+        var path = Path.Combine(_csvs.FullName, $"manifest-{Guid.NewGuid():N}.csv");
         File.WriteAllText(path, content);
         return path;
     }

@@ -23,12 +23,16 @@ public sealed partial class AzuriteServer : IAsyncDisposable
 
     public static Task<AzuriteServer> Shared => SharedServer.Value;
 
-    /// <summary>Runs node ("$0" is Azurite's main.js); SIGTERM is passed on; exits with node, or stops it when PARENT exits.</summary>
+    /// <summary>
+    /// Runs node ("$0" is Azurite's main.js); SIGTERM is passed on; exits with node, or stops it when PARENT exits and
+    /// then deletes its data folder (LOCATION), so no test run leaves Azurite data behind however it ends.
+    /// </summary>
     private const string Watchdog = """
         node "$0" "$@" & child=$!
         trap 'kill -TERM $child 2>/dev/null; wait $child; exit 0' TERM
         while kill -0 PARENT 2>/dev/null && kill -0 $child 2>/dev/null; do sleep 1 & wait $!; done
         kill -TERM $child 2>/dev/null; wait $child
+        if ! kill -0 PARENT 2>/dev/null; then rm -rf 'LOCATION'; fi
         """;
 
     public static async Task<AzuriteServer> StartAsync()
@@ -46,7 +50,8 @@ public sealed partial class AzuriteServer : IAsyncDisposable
         // Through a small bash watchdog: node is stopped when this test host goes away, however it ends.
         var info = new ProcessStartInfo("bash")
         {
-            ArgumentList = { "-c", Watchdog.Replace("PARENT", Environment.ProcessId.ToString(System.Globalization.CultureInfo.InvariantCulture), StringComparison.Ordinal),
+            ArgumentList = { "-c", Watchdog.Replace("PARENT", Environment.ProcessId.ToString(System.Globalization.CultureInfo.InvariantCulture), StringComparison.Ordinal)
+                    .Replace("LOCATION", _location, StringComparison.Ordinal),
                 main, "--blobHost", "127.0.0.1", "--blobPort", Port.ToString(System.Globalization.CultureInfo.InvariantCulture),
                 "--location", _location, "--skipApiVersionCheck", "--disableTelemetry", "--loose" },
             RedirectStandardOutput = true,
