@@ -13,7 +13,7 @@ report=TestResults/fault-report.txt
 rm -f "$report"
 status=0
 tmp=${TMPDIR:-/tmp}
-leftovers() { ls -d "$tmp"/batch-editor-* "$tmp"/azurite-* "$tmp"/be-fs-* 2>/dev/null | sort; }
+leftovers() { ls -d "$tmp"/batch-editor-* "$tmp"/azurite-* "$tmp"/be-fs-* 2>/dev/null | sort || true; } # ls fails when none match
 before=$(leftovers)
 dotnet test BatchEditor.sln -c Release --nologo "$@" || status=$?
 # A test run leaves nothing behind in the temp folder: clusters and Azurite data are removed by their watchdogs once

@@ -45,6 +45,9 @@ public sealed class CliEndToEndTests : IDisposable
         Assert.True(status.ExitCode == 0, status.ToString());
         Assert.Contains("Succeeded", status.Stdout);
         Assert.Contains("cost: 40 credits, $0.40; refunded 0 credits", status.Stdout);
+        var list = await Cli.RunAsync(env, Timeout, "manifests");
+        Assert.Matches(@"│ e2e\s+│ \d{4}-\d\d-\d\d \d\d:\d\d\s+│\s+8 │\s+8 │\s+8 │ 40 credits, \$0\.40\s+│", list.Stdout);
+        Assert.Contains("no manifest named 'nope' (`batch-editor manifests` lists them)", (await Cli.RunAsync(env, Timeout, "status", "nope")).Stderr);
         var statusJson = await Cli.RunAsync(env, Timeout, "status", "e2e", "--json");
         var manifest = Assert.Single(System.Text.Json.JsonDocument.Parse(statusJson.Stdout).RootElement.EnumerateArray());
         Assert.Equal((8, 40m), (manifest.GetProperty("counts").GetProperty("Succeeded").GetInt32(), manifest.GetProperty("spend").GetProperty("credits").GetDecimal()));

@@ -14,6 +14,7 @@ public static class BatchEditorCli
         root.Subcommands.Add(WorkerCommand.Create());
         root.Subcommands.Add(WebCommand.Create());
         root.Subcommands.Add(StatusCommand.Create());
+        root.Subcommands.Add(ManifestsCommand.Create());
         root.Subcommands.Add(ResultsCommand.Create());
         root.Subcommands.Add(ReviewCommand.Create());
         root.Subcommands.Add(BudgetCommand.Create());

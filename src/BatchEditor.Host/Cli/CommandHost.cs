@@ -69,7 +69,7 @@ public static class CommandHost
     public static async Task<ManifestQueries.ManifestInfo?> FindManifestAsync(IHost host, string nameOrId, CancellationToken ct)
     {
         var info = await host.Services.GetRequiredService<ManifestQueries>().FindAsync(nameOrId, ct);
-        if (info is null) Fail(ExitCodes.Usage, $"no manifest named '{nameOrId}' (`batch-editor status` lists them)");
+        if (info is null) Fail(ExitCodes.Usage, $"no manifest named '{nameOrId}' (`batch-editor manifests` lists them)");
         return info;
     }
 
