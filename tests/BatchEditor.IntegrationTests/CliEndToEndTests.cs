@@ -90,6 +90,17 @@ public sealed class CliEndToEndTests : IDisposable
     }
 
     [Fact]
+    public async Task A_problem_with_the_command_line_is_reported_once_as_such()
+    {
+        await using var bed = await TestBed.StartAsync();
+        var unknown = await Cli.RunAsync(bed.EnvironmentVariables(), Timeout, "submit", WriteTemp(Csv.Manifest(500)), "--provider", "dalle9");
+        Assert.Equal(2, unknown.ExitCode);
+        Assert.Equal("error: --provider 'dalle9' is not a provider BatchEditor knows (pixeldojo, gptimageapi, gmicloud, wavespeed, fal, openai)",
+            unknown.Stderr.Trim());
+        Assert.Equal(0L, await bed.ScalarAsync<long>("select count(*) from manifests"));
+    }
+
+    [Fact]
     public async Task The_same_file_twice_is_refused_with_exit_4_unless_forced()
     {
         await using var bed = await TestBed.StartAsync();

@@ -79,8 +79,15 @@ public class ManifestReaderTests
         var unknown = Read("id,image_url,prompt,provider\nA,https://a.example/a.jpg,ok,dalle9\n");
         Assert.Contains("'dalle9' is not a provider BatchEditor knows", Assert.Single(unknown.Errors).Message);
 
-        var unconfigured = Read("id,image_url,prompt\nA,https://a.example/a.jpg,ok\n", null, ("Providers:PixelDojo:ApiKey", ""));
-        Assert.Contains("has no API key configured", Assert.Single(unconfigured.Errors).Message);
+        // A default every row would use: one problem about the command line, not one per row.
+        var unconfigured = Read("id,image_url,prompt\nA,https://a.example/a.jpg,ok\nB,https://a.example/b.jpg,ok\n", null, ("Providers:PixelDojo:ApiKey", ""));
+        Assert.Equal("--provider pixeldojo has no API key configured here (set Providers__PixelDojo__ApiKey)", Assert.Single(unconfigured.Errors).ToString());
+        var unknownDefault = Read("id,image_url,prompt\nA,https://a.example/a.jpg,ok\nB,https://a.example/b.jpg,ok\n", new ManifestDefaults(Provider: "dalle9"));
+        Assert.True(Assert.Single(unknownDefault.Errors).AboutTheCommand);
+        Assert.StartsWith("--provider 'dalle9' is not a provider BatchEditor knows", unknownDefault.Errors[0].ToString());
+        // A provider column that names one without a key is a row problem: other rows may name another.
+        var row = Read("id,image_url,prompt,provider\nA,https://a.example/a.jpg,ok,pixeldojo\n", null, ("Providers:PixelDojo:ApiKey", ""));
+        Assert.Equal("line 2, column provider: 'pixeldojo' has no API key configured (Providers__PixelDojo__ApiKey)", Assert.Single(row.Errors).ToString());
     }
 
     [Fact]

@@ -41,6 +41,8 @@ public static class SubmitCommand
                 () => File.OpenRead(path.FullName), path.FullName, defaults, manifestName, parse.GetValue(force), parse.GetValue(skipInvalid),
                 manifest.Settings(parse, notBefore)), ct);
 
+            if (result.Errors is [{ AboutTheCommand: true } command])
+                return CommandHost.Fail(ExitCodes.Usage, command.Message);
             if (result.Errors.Count > 0)
             {
                 Console.Error.WriteLine($"{path.Name}: {result.ProblemCount} problem(s) in {result.RowCount} row(s):");

@@ -68,6 +68,11 @@ public sealed class ManifestReader(ProviderRegistry providers)
             yield break;
         }
         if (!CheckHeader(headers, format, template, report)) yield break;
+        if (!headers.Contains(Provider) && DefaultProviderProblem(defaults.Provider) is { } problem)
+        {
+            report.Add(new ManifestError(0, null, problem)); // every row would say it: said once, about the command line
+            yield break;
+        }
 
         var seenIds = new Dictionary<string, int>(StringComparer.Ordinal);
         IEnumerable<SourceRow> Records()
@@ -172,6 +177,16 @@ public sealed class ManifestReader(ProviderRegistry providers)
         var extra = cells.Where(c => !Known.Contains(c.Key)).ToDictionary(c => c.Key, c => c.Value);
         return new ManifestRow(line, provider.Name, request, extra);
     }
+
+    /// <summary>Why the provider every row falls back to cannot take them (unknown, or no key here); null when it can.</summary>
+    private string? DefaultProviderProblem(string? name) =>
+        name?.ToLowerInvariant() switch
+        {
+            null => "the file has no provider column and no --provider was given",
+            var p when !providers.IsKnown(p) => $"--provider '{p}' is not a provider BatchEditor knows ({string.Join(", ", providers.Names)})",
+            var p when !providers.TryGet(p, out _, out _) => $"--provider {p} has no API key configured here (set {ProviderRegistry.KeyVariable(p)})",
+            _ => null,
+        };
 
     /// <summary>A row id becomes one escaped file or blob name segment; most file systems allow 255 bytes.</summary>
     private const int MaxEscapedId = 240;

@@ -5,10 +5,16 @@ namespace BatchEditor.Manifests;
 /// <summary>A validated manifest row, with every default applied: what becomes one item.</summary>
 public sealed record ManifestRow(int Line, string Provider, EditRequest Request, IReadOnlyDictionary<string, string> Extra);
 
-/// <summary>A problem with the manifest, named by line and column as a spreadsheet user would find it.</summary>
+/// <summary>
+/// A problem with the manifest, named by line and column as a spreadsheet user would find it; line 0 is a problem with
+/// the command (a default that every row would use), reported once.
+/// </summary>
 public sealed record ManifestError(int Line, string? Column, string Message)
 {
-    public override string ToString() => Column is null ? $"line {Line}: {Message}" : $"line {Line}, column {Column}: {Message}";
+    public bool AboutTheCommand => Line == 0;
+
+    public override string ToString() =>
+        AboutTheCommand ? Message : Column is null ? $"line {Line}: {Message}" : $"line {Line}, column {Column}: {Message}";
 }
 
 /// <summary>Manifest-wide settings from the command line: defaults for rows that leave a column empty.</summary>

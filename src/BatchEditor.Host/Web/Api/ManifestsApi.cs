@@ -65,8 +65,9 @@ public static class ManifestsApi
         var problems = result.Errors.Select(e => e.ToString()).ToList();
         if (result.DuplicateOf is { } existing)
             return TypedResults.Conflict(new Refused(ManifestImporter.DuplicateManifestException.MessageFor(existing).Replace("--force", "force=true"), []));
+        if (result.Errors is [{ AboutTheCommand: true } command]) return TypedResults.BadRequest(command.Message);
         if (result.Imported is not { } imported)
-            return TypedResults.UnprocessableEntity(new Refused($"{problems.Count} problem(s) in {result.RowCount} row(s); nothing was imported", problems));
+            return TypedResults.UnprocessableEntity(new Refused($"{result.ProblemCount} problem(s) in {result.RowCount} row(s); nothing was imported", problems));
         return TypedResults.Created($"/api/manifests/{imported.Id}", new Submitted(imported.Id, imported.Name, imported.Items, problems));
     }
 
