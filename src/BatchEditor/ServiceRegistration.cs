@@ -144,6 +144,7 @@ public static class ServiceRegistration
         services.AddHostedService<NewWorkListener>();
         services.AddHostedService<WorkerHeartbeat>();
         services.AddHostedService<Webhooks.WebhookSender>();
+        services.AddHostedService<ProgressReporter>();
         services.AddRunningTotals(fold: true);
 
         services.AddScheduling(configuration, runJobs: true);

@@ -101,6 +101,28 @@ public sealed class CliEndToEndTests : IDisposable
     }
 
     [Fact]
+    public async Task The_worker_logs_each_state_change_that_matters_and_a_progress_line_per_manifest_as_json_if_asked()
+    {
+        await using var bed = await TestBed.StartAsync(new ProviderSim.SimulatorOptions { JobLatency = TimeSpan.FromSeconds(1) });
+        var env = bed.EnvironmentVariables();
+        env["Logging__LogLevel__Default"] = "Information";
+        env["Logging__Console__FormatterName"] = "json";
+        env["Worker__ProgressInterval"] = "00:00:00.500";
+        Assert.Equal(0, (await Cli.RunAsync(env, Timeout, "submit", WriteTemp(Csv.Manifest(3) + "SKU-0004,https://img.example.com/4.jpg,[sim:fail] no,1:1\n"),
+            "--name", "logged")).ExitCode);
+
+        var worker = await Cli.RunAsync(env, Timeout, "worker", "--until-idle");
+
+        Assert.Equal(6, worker.ExitCode);
+        var lines = worker.Stdout.Split('\n').Where(l => l.StartsWith('{')).Select(l => System.Text.Json.JsonDocument.Parse(l).RootElement).ToList();
+        var failed = Assert.Single(lines, l => l.GetProperty("EventId").GetInt32() == 100 && l.GetProperty("State").GetProperty("ToState").GetString() == "Failed");
+        Assert.Equal("Warning", failed.GetProperty("LogLevel").GetString());
+        Assert.Equal("pixeldojo", failed.GetProperty("State").GetProperty("Provider").GetString());
+        Assert.True(failed.GetProperty("State").GetProperty("ItemId").GetInt64() > 0);
+        Assert.Contains(lines, l => l.GetProperty("EventId").GetInt32() == 200 && l.GetProperty("State").GetProperty("Manifest").GetString() == "logged");
+    }
+
+    [Fact]
     public async Task The_same_file_twice_is_refused_with_exit_4_unless_forced()
     {
         await using var bed = await TestBed.StartAsync();

@@ -17,6 +17,9 @@ public sealed class WorkerOptions
     /// <summary>Longest sleep between claims when there is nothing to do (new work also wakes the dispatcher).</summary>
     public TimeSpan IdlePollInterval { get; set; } = TimeSpan.FromSeconds(1);
 
+    /// <summary>How often a progress line is logged for each manifest the worker is working on.</summary>
+    public TimeSpan ProgressInterval { get; set; } = TimeSpan.FromSeconds(30);
+
     /// <summary>How often the rescuer (a clustered Quartz job) looks for lapsed leases.</summary>
     public TimeSpan RescueInterval { get; set; } = TimeSpan.FromSeconds(15);
 

@@ -1,4 +1,5 @@
 using BatchEditor.Persistence;
+using Microsoft.Extensions.Logging;
 using Npgsql;
 
 namespace BatchEditor.Items;
@@ -9,7 +10,7 @@ namespace BatchEditor.Items;
 /// outputs, the attempt record and, when work became due, a wake-up for idle workers. Transient database faults are
 /// retried (<see cref="DatabaseRetry"/>).
 /// </summary>
-public sealed class TransitionApplier(NpgsqlDataSource dataSource, Telemetry.BatchEditorMetrics metrics)
+public sealed partial class TransitionApplier(NpgsqlDataSource dataSource, Telemetry.BatchEditorMetrics metrics, ILogger<TransitionApplier> logger)
 {
     /// <summary>Applies <paramref name="t"/>; returns the items that moved (none when the guard no longer matched).</summary>
     internal async Task<List<TransitionSql.Moved>> ApplyAsync(Transition t, CancellationToken ct) =>
@@ -37,8 +38,38 @@ public sealed class TransitionApplier(NpgsqlDataSource dataSource, Telemetry.Bat
         if (t.WakesWorkers) await NewWork.NotifyAsync(conn, tx, ct);
         await tx.CommitAsync(ct);
         foreach (var m in moved) metrics.Transitioned(t.To.ToString(), m.Provider);
+        Log(t, moved);
         if (moved is [var one])
             foreach (var e in t.Ledger.OfType<LedgerEntry>()) metrics.Booked(one.Provider, e.Kind, e.Estimated, e.Credits, e.CostUsd);
         return moved;
     }
+
+    /// <summary>
+    /// Every state change, as a structured log line (item, manifest, provider, states, reason): the ones that need a
+    /// person or explain a delay (failed, expired, review, held, cancelled, sent back to wait) at Warning or Information,
+    /// the routine ones at Debug. A bulk operator action is one line.
+    /// </summary>
+    private void Log(Transition t, List<TransitionSql.Moved> moved)
+    {
+        if (moved.Count > 1)
+        {
+            LogBulk(moved.Count, t.To, t.Actor, t.Reason);
+            return;
+        }
+        var m = moved[0];
+        var level = t.To switch
+        {
+            ItemState.Failed or ItemState.Expired or ItemState.NeedsReview => LogLevel.Warning,
+            ItemState.Held or ItemState.Cancelled => LogLevel.Information,
+            ItemState.Pending when m.FromState is not (nameof(ItemState.Pending) or nameof(ItemState.Held)) => LogLevel.Information, // a retry
+            _ => LogLevel.Debug,
+        };
+        LogMove(level, m.Id, m.ManifestId, m.Provider, m.FromState, t.To, t.Reason);
+    }
+
+    [LoggerMessage(EventId = 100, Message = "Item {ItemId} (manifest {ManifestId}, {Provider}): {FromState} -> {ToState}: {Reason}")]
+    private partial void LogMove(LogLevel level, long itemId, Guid manifestId, string provider, string fromState, ItemState toState, string reason);
+
+    [LoggerMessage(EventId = 101, Level = LogLevel.Information, Message = "{Count} items -> {ToState} by {Actor}: {Reason}")]
+    private partial void LogBulk(int count, ItemState toState, string actor, string reason);
 }
