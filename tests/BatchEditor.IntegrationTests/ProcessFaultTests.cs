@@ -147,11 +147,12 @@ public class ProcessFaultTests(ITestOutputHelper output)
         bed.Settings["Worker:ShutdownGrace"] = "00:00:10";
         await bed.ImportAsync(Csv.Manifest(12));
         var env = bed.EnvironmentVariables();
-        await using var worker = WorkerProcess.Start(env, "--concurrency", "4");
+        await using var worker = WorkerProcess.Start(new Dictionary<string, string>(env) { ["Logging__LogLevel__Default"] = "Information" }, "--concurrency", "4");
         await bed.WaitForAsync(() => bed.ScalarAsync<bool>("select count(*) >= 4 from items where state = 'Running'"), what: "jobs running");
 
         await worker.TerminateAsync();
         Assert.Equal(0, await worker.WaitForExitAsync(TimeSpan.FromSeconds(20)));
+        Assert.Contains("SIGTERM received: finishing the steps in flight, then stopping", worker.Output); // not a silent stop
         Assert.Equal(0L, await bed.ScalarAsync<long>("select count(*) from items where lease_token is not null or state = 'Submitting'"));
 
         Assert.Equal(0, (await Cli.RunAsync(env, Timeout, "worker", "--until-idle")).ExitCode);
