@@ -78,24 +78,15 @@ public sealed class BudgetGuard(ProviderRegistry providers, RunningTotals totals
             await pauses.PauseAsync(provider, $"budget ({worker})", reason, ct, resumeAt: midnight);
     }
 
-    /// <summary>Pauses every provider whose last reported balance is below its <see cref="ProviderSettings.CreditsFloor"/>.</summary>
-    public async Task PauseProvidersBelowFloorAsync(NpgsqlDataSource dataSource, string worker, CancellationToken ct)
+    /// <summary>
+    /// Called where a provider reports its balance (a submit's or a completed poll's cost): below the provider's
+    /// <see cref="ProviderSettings.CreditsFloor"/>, the provider is paused cluster-wide until an operator resumes it.
+    /// </summary>
+    public async Task PauseIfBelowFloorAsync(string provider, ProviderSettings settings, CostReport? reported, string worker, CancellationToken ct)
     {
-        var floors = providers.Configured.Where(p => p.Settings.CreditsFloor is not null).ToDictionary(p => p.Name, p => p.Settings.CreditsFloor!.Value);
-        if (floors.Count == 0) return;
-        await using var cmd = dataSource.CreateCommand(
-            """
-            select distinct on (provider) provider, balance_after from usage_ledger
-            where provider = any($1) and balance_after is not null order by provider, created_at desc, id desc
-            """);
-        cmd.Parameters.AddWithValue(floors.Keys.ToArray());
-        var low = new List<(string Provider, decimal Balance)>();
-        await using (var r = await cmd.ExecuteReaderAsync(ct))
-            while (await r.ReadAsync(ct))
-                if (r.GetDecimal(1) < floors[r.GetString(0)]) low.Add((r.GetString(0), r.GetDecimal(1)));
-        foreach (var (provider, balance) in low)
-            await pauses.PauseAsync(provider, $"credits floor ({worker})",
-                $"{provider} reports {Fmt(balance)} credits remaining, below the floor of {Fmt(floors[provider])}; top the account up, then resume", ct);
+        if (settings.CreditsFloor is not { } floor || reported?.BalanceAfter is not { } balance || balance >= floor) return;
+        await pauses.PauseAsync(provider, $"credits floor ({worker})",
+            $"{provider} reports {Fmt(balance)} credits remaining, below the floor of {Fmt(floor)}; top the account up, then resume", ct);
     }
 
     /// <summary>Null when the estimate fits; else what would be exceeded, in words.</summary>

@@ -50,7 +50,6 @@ public sealed class ItemClaimer(NpgsqlDataSource dataSource, ProviderRegistry pr
         var configured = providers.Configured.ToList();
         if (configured.Count == 0 || max <= 0) return [];
 
-        await budgets.PauseProvidersBelowFloorAsync(dataSource, owner, ct);
         await using var conn = await dataSource.OpenConnectionAsync(ct);
         await using var tx = await conn.BeginTransactionAsync(ct);
         await using (var lockCmd = new NpgsqlCommand($"select pg_advisory_xact_lock({SubmitClaimLockKey})", conn, tx))

@@ -6,7 +6,7 @@ using BatchEditor.Usage;
 namespace BatchEditor.Engine;
 
 /// <summary>Running → Running (poll later) | Copying | Failed. Scheduled through next_run_at, never a sleeping thread.</summary>
-public sealed class PollStep(ProviderRegistry providers, ItemTransitions transitions, LedgerQueries ledger,
+public sealed class PollStep(ProviderRegistry providers, ItemTransitions transitions, LedgerQueries ledger, Budgets.BudgetGuard budgets,
     IOptions<WorkerOptions> options, Telemetry.BatchEditorMetrics metrics, TimeProvider clock)
 {
     public async Task RunAsync(ClaimedItem item, string owner, CancellationToken ct)
@@ -41,6 +41,7 @@ public sealed class PollStep(ProviderRegistry providers, ItemTransitions transit
             case PollOutcome.Completed completed:
                 var adjustment = completed.Cost is { } reported ? await AdjustmentAsync(item, reported, ct) : null;
                 await transitions.JobCompleted(item, owner, completed, adjustment, ct);
+                await budgets.PauseIfBelowFloorAsync(item.Provider, settings, completed.Cost, owner, ct);
                 break;
             case PollOutcome.Failed failed:
                 var refund = failed.Refunded ? await RefundAsync(item, failed.Reason, ct) : null;

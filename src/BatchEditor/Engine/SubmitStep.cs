@@ -10,7 +10,7 @@ namespace BatchEditor.Engine;
 /// after the item was taken from this worker is recorded for adoption, never dropped.
 /// </summary>
 public sealed class SubmitStep(ProviderRegistry providers, Leases leases, ItemTransitions transitions, ProviderBreaker breaker,
-    IOptions<WorkerOptions> options, EngineLog log, Telemetry.BatchEditorMetrics metrics, TimeProvider clock)
+    Budgets.BudgetGuard budgets, IOptions<WorkerOptions> options, EngineLog log, Telemetry.BatchEditorMetrics metrics, TimeProvider clock)
 {
     /// <param name="ct">Cancelled when the lease is lost or the worker stops: stops the preparation, never a request in flight.</param>
     /// <param name="hardStop">Cancelled only when the shutdown grace is over: the one thing that abandons a request in flight.</param>
@@ -45,6 +45,8 @@ public sealed class SubmitStep(ProviderRegistry providers, Leases leases, ItemTr
         // From here the outcome must be written whatever happens to the worker: the provider may have acted on it.
         if (!await RecordAsync(item, owner, provider, settings, outcome, CancellationToken.None))
             await KeepLateAnswerAsync(item, owner, outcome);
+        var reported = outcome switch { SubmitOutcome.Accepted a => a.Cost, SubmitOutcome.Completed c => c.Cost, _ => null };
+        await budgets.PauseIfBelowFloorAsync(item.Provider, settings, reported, owner, CancellationToken.None);
     }
 
     private async Task<bool> RecordAsync(ClaimedItem item, string owner, IImageEditProvider provider, ProviderSettings settings, SubmitOutcome outcome, CancellationToken ct)
