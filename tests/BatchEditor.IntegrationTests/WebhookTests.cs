@@ -64,4 +64,18 @@ public sealed class WebhookTests : IDisposable
         Assert.Equal(3, _receiver.Received.Count);
         Assert.All(_receiver.Received, r => Assert.True(WebhookSignature.Verify(Secret, r.Signature, r.Body, DateTimeOffset.UtcNow, TimeSpan.FromMinutes(5))));
     }
+
+    [Fact]
+    public async Task A_webhook_without_a_signing_secret_is_refused_before_anything_is_imported()
+    {
+        await using var bed = await TestBed.StartAsync();
+        var csv = Path.Combine(bed.StorageRoot, "hooked.csv");
+        await File.WriteAllTextAsync(csv, Csv.Manifest(2));
+
+        var submit = await Cli.RunAsync(bed.EnvironmentVariables(), TimeSpan.FromSeconds(60), "submit", csv, "--webhook", _receiver.Url);
+
+        Assert.Equal(2, submit.ExitCode);
+        Assert.Equal("error: a webhook needs Webhooks__SigningSecret, the key its deliveries are signed with", submit.Stderr.Trim());
+        Assert.Equal(0L, await bed.ScalarAsync<long>("select count(*) from manifests"));
+    }
 }

@@ -1,8 +1,6 @@
 using System.CommandLine;
 using BatchEditor.Manifests;
-using BatchEditor.Webhooks;
 using Microsoft.Extensions.DependencyInjection;
-using Microsoft.Extensions.Options;
 
 namespace BatchEditor.Host.Cli;
 
@@ -34,8 +32,6 @@ public static class SubmitCommand
                 return CommandHost.Fail(ExitCodes.Usage, $"--at: {atError}");
 
             using var host = CommandHost.Build();
-            if (host.Services.GetRequiredService<IOptions<WebhookOptions>>().Value.Refuse(manifest.Settings(parse).WebhookUrl) is { } refused)
-                return CommandHost.Fail(ExitCodes.Usage, $"--webhook: {refused}");
             var defaults = manifest.Defaults(parse);
             var result = await host.Services.GetRequiredService<ManifestSubmission>().SubmitAsync(new ManifestSubmission.Request(
                 () => File.OpenRead(path.FullName), path.FullName, defaults, manifestName, parse.GetValue(force), parse.GetValue(skipInvalid),

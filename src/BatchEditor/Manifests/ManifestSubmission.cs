@@ -1,4 +1,6 @@
 using System.Security.Cryptography;
+using BatchEditor.Webhooks;
+using Microsoft.Extensions.Options;
 
 namespace BatchEditor.Manifests;
 
@@ -8,7 +10,7 @@ namespace BatchEditor.Manifests;
 /// (unless <see cref="Request.SkipInvalid"/>), and every problem is counted, the first <see cref="ReadReport.DefaultKept"/>
 /// kept with line and column. A file imported before is refused unless forced, by content hash.
 /// </summary>
-public sealed class ManifestSubmission(ManifestReader reader, ManifestImporter importer)
+public sealed class ManifestSubmission(ManifestReader reader, ManifestImporter importer, IOptions<WebhookOptions> webhooks)
 {
     /// <param name="Open">Opens the file from its start (it is read twice: once for its hash, once to import it).</param>
     public sealed record Request(Func<Stream> Open, string SourceName, ManifestDefaults Defaults, string? Name = null, bool Force = false,
@@ -25,6 +27,7 @@ public sealed class ManifestSubmission(ManifestReader reader, ManifestImporter i
 
     public async Task<Result> SubmitAsync(Request request, CancellationToken ct)
     {
+        if (webhooks.Value.Refuse(request.Settings?.WebhookUrl) is { } refused) return new(null, [new ManifestError(0, null, refused)], 0, null, 1);
         string hash;
         await using (var content = request.Open()) hash = Convert.ToHexStringLower(await SHA256.HashDataAsync(content, ct));
         await using var stream = request.Open();

@@ -7,8 +7,7 @@ using BatchEditor.Storage.AzureBlob;
 using BatchEditor.Usage;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.AspNetCore.Mvc;
-using BatchEditor.Webhooks;
-using Microsoft.Extensions.Options;
+
 
 namespace BatchEditor.Host.Web.Api;
 
@@ -48,13 +47,12 @@ public static class ManifestsApi
         TypedResults.NotFound($"no manifest named '{manifest}' (GET /api/manifests lists them)");
 
     private static async Task<Results<Created<Submitted>, UnprocessableEntity<Refused>, Conflict<Refused>, BadRequest<string>>> SubmitAsync(
-        HttpRequest request, ManifestSubmission submission, IOptions<WebhookOptions> webhooks, CancellationToken ct,
+        HttpRequest request, ManifestSubmission submission, CancellationToken ct,
         [FromQuery] string? provider, [FromQuery] string? model, [FromQuery] string? quality, [FromQuery] string? size,
         [FromQuery] string? prompt, [FromQuery] string? format, [FromQuery] string? name, [FromQuery] int priority = 0,
         [FromQuery] decimal? budgetCredits = null, [FromQuery] decimal? budgetUsd = null, [FromQuery] string? webhook = null,
         [FromQuery] bool force = false, [FromQuery] bool skipInvalid = false)
     {
-        if (webhooks.Value.Refuse(webhook) is { } refused) return TypedResults.BadRequest(refused);
         if (name is not null && !ManifestImporter.IsValidName(name))
             return TypedResults.BadRequest($"name '{name}' may use only letters, digits, '.', '_' and '-'");
         var (content, source) = await ReadCsvAsync(request, ct);
