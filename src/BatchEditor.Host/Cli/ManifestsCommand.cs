@@ -20,36 +20,25 @@ public static class ManifestsCommand
         {
             using var host = CommandHost.Build();
             var manifests = await host.Services.GetRequiredService<ManifestQueries>().RecentAsync(Math.Clamp(parse.GetValue(limit), 1, 10_000), ct);
-            var totals = host.Services.GetRequiredService<RunningTotals>();
-            var ids = manifests.Select(m => m.Id).ToList();
-            var counts = await totals.CountsByManifestAsync(ids, ct);
-            var spend = await totals.SpendByManifestAsync(ids, ct);
+            var states = await ManifestState.LoadAsync(host.Services.GetRequiredService<RunningTotals>(), manifests, ct);
             if (parse.GetValue(json))
             {
-                JsonOutput.Write(manifests.Select(m => new
-                {
-                    m.Id, m.Name, m.SourceFile, Items = m.ItemCount, ImportedAt = m.CreatedAt,
-                    Counts = (counts.GetValueOrDefault(m.Id) ?? []).ToDictionary(c => c.Key.ToString(), c => c.Value),
-                    Spend = spend.GetValueOrDefault(m.Id) ?? Spend.None,
-                }));
+                JsonOutput.Write(states.Select(s => s.ToJson()));
                 return ExitCodes.Ok;
             }
-            if (manifests.Count == 0)
+            if (states.Count == 0)
             {
                 Console.WriteLine("No manifests yet. Submit one with `batch-editor submit <file.csv>`.");
                 return ExitCodes.Ok;
             }
             var table = new Table().AddColumn("manifest").AddColumn("imported (UTC)").AddColumn(new TableColumn("items").RightAligned())
                 .AddColumn(new TableColumn("done").RightAligned()).AddColumn(new TableColumn("succeeded").RightAligned()).AddColumn("cost");
-            foreach (var m in manifests)
-            {
-                var byState = counts.GetValueOrDefault(m.Id) ?? [];
+            foreach (var (m, byState, spend) in states)
                 table.AddRow(Markup.Escape(m.Name), m.CreatedAt.ToString("yyyy-MM-dd HH:mm", CultureInfo.InvariantCulture),
                     m.ItemCount.ToString(CultureInfo.InvariantCulture),
                     ItemStates.Final.Sum(s => byState.GetValueOrDefault(s)).ToString(CultureInfo.InvariantCulture),
                     byState.GetValueOrDefault(ItemState.Succeeded).ToString(CultureInfo.InvariantCulture),
-                    Markup.Escape(SpendText.Of(spend.GetValueOrDefault(m.Id) ?? Spend.None)));
-            }
+                    Markup.Escape(SpendText.Of(spend)));
             AnsiConsole.Write(table);
             return ExitCodes.Ok;
         }));

@@ -23,47 +23,36 @@ public static class StatusCommand
             using var host = CommandHost.Build();
             var queries = host.Services.GetRequiredService<ManifestQueries>();
             var totals = host.Services.GetRequiredService<RunningTotals>();
+            List<ManifestQueries.ManifestInfo> chosen;
+            if (parse.GetValue(manifest) is { } name)
+            {
+                if (await CommandHost.FindManifestAsync(host, name, ct) is not { } info) return ExitCodes.Usage;
+                if (parse.GetValue(watch) && !parse.GetValue(json) && AnsiConsole.Profile.Capabilities.Interactive) await WatchAsync(totals, info, ct);
+                chosen = [info];
+            }
+            else chosen = await queries.RecentAsync(10, ct);
+            var states = await ManifestState.LoadAsync(totals, chosen, ct);
             if (parse.GetValue(json))
             {
-                List<ManifestQueries.ManifestInfo> chosen = parse.GetValue(manifest) is { } wanted
-                    ? await CommandHost.FindManifestAsync(host, wanted, ct) is { } one ? [one] : []
-                    : await queries.RecentAsync(10, ct);
-                if (parse.GetValue(manifest) is not null && chosen.Count == 0) return ExitCodes.Usage;
-                var counts = await totals.CountsByManifestAsync(chosen.Select(m => m.Id).ToList(), ct);
-                var spend = await totals.SpendByManifestAsync(chosen.Select(m => m.Id).ToList(), ct);
-                JsonOutput.Write(chosen.Select(m => new
-                {
-                    m.Id, m.Name, m.SourceFile, Items = m.ItemCount, ImportedAt = m.CreatedAt,
-                    Counts = (counts.GetValueOrDefault(m.Id) ?? []).ToDictionary(c => c.Key.ToString(), c => c.Value),
-                    Spend = spend.GetValueOrDefault(m.Id) ?? Spend.None,
-                }));
+                JsonOutput.Write(states.Select(s => s.ToJson()));
                 return ExitCodes.Ok;
             }
             await PrintBreakersAsync(host.Services.GetRequiredService<ProviderBreaker>(), ct);
             using (var scope = host.Services.CreateScope()) await PrintWorkersAsync(scope.ServiceProvider.GetRequiredService<WorkerQueries>(), ct);
-            if (parse.GetValue(manifest) is not { } name)
-            {
-                var recent = await queries.RecentAsync(10, ct);
-                if (recent.Count == 0) Console.WriteLine("No manifests yet. Submit one with `batch-editor submit <file.csv>`.");
-                foreach (var m in recent) await PrintAsync(totals, m, ct);
-                return ExitCodes.Ok;
-            }
-            if (await CommandHost.FindManifestAsync(host, name, ct) is not { } info) return ExitCodes.Usage;
-            if (parse.GetValue(watch) && AnsiConsole.Profile.Capabilities.Interactive) await WatchAsync(totals, info, ct);
-            await PrintAsync(totals, info, ct);
+            if (states.Count == 0) Console.WriteLine("No manifests yet. Submit one with `batch-editor submit <file.csv>`.");
+            foreach (var state in states) Print(state);
             return ExitCodes.Ok;
         }));
         return command;
     }
 
-    private static async Task PrintAsync(RunningTotals totals, ManifestQueries.ManifestInfo info, CancellationToken ct)
+    private static void Print(ManifestState state)
     {
-        var counts = await totals.CountsAsync(info.Id, ct);
-        var spend = await totals.SpendAsync(info.Id, ct);
+        var (info, counts, spend) = state;
         AnsiConsole.MarkupLine($"[bold]{Markup.Escape(info.Name)}[/]: {info.ItemCount} items from {Markup.Escape(info.SourceFile)}, imported {info.CreatedAt:yyyy-MM-dd HH:mm} UTC");
         var table = new Table().AddColumn("state").AddColumn(new TableColumn("items").RightAligned());
-        foreach (var state in Enum.GetValues<ItemState>().Where(counts.ContainsKey))
-            table.AddRow(state.ToString(), counts[state].ToString(CultureInfo.InvariantCulture));
+        foreach (var s in Enum.GetValues<ItemState>().Where(counts.ContainsKey))
+            table.AddRow(s.ToString(), counts[s].ToString(CultureInfo.InvariantCulture));
         AnsiConsole.Write(table);
         AnsiConsole.MarkupLine($"cost: {Markup.Escape(SpendText.Of(spend))}; refunded {spend.RefundedCredits.ToString("0.##", CultureInfo.InvariantCulture)} credits");
     }
