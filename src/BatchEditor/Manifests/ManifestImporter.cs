@@ -95,31 +95,25 @@ public sealed partial class ManifestImporter(NpgsqlDataSource dataSource)
     private static async Task<int> CopyItemsAsync(NpgsqlConnection conn, Guid manifestId, IEnumerable<ManifestRow> rows, ReadReport report,
         bool skipInvalid, string reason, CancellationToken ct)
     {
-        var writer = await conn.BeginBinaryImportAsync(
-            "copy items (manifest_id, row_id, line, provider, model, prompt, image_urls, mask_url, size, quality, n, output_format, row_data, reason) from stdin (format binary)", ct);
+        bool Abandoned() => report.Count > 0 && !skipInvalid;
         var count = 0;
         using var each = rows.GetEnumerator();
-        try
+        await using (var writer = await conn.BeginBinaryImportAsync(
+            "copy items (manifest_id, row_id, line, provider, model, prompt, image_urls, mask_url, size, quality, n, output_format, row_data, reason) from stdin (format binary)", ct))
         {
-            while (each.MoveNext())
+            while (each.MoveNext() && !Abandoned())
             {
-                if (report.Count > 0 && !skipInvalid) break;
                 await WriteRowAsync(writer, manifestId, each.Current, reason, ct);
                 count++;
             }
-            if (report.Count > 0 && !skipInvalid)
+            if (!Abandoned())
             {
-                await writer.DisposeAsync(); // without Complete: the server discards the copy
-                while (each.MoveNext()) { } // read on, to report every problem in the file
-                return 0;
+                await writer.CompleteAsync(ct);
+                return count;
             }
-            await writer.CompleteAsync(ct);
-            return count;
-        }
-        finally
-        {
-            await writer.DisposeAsync();
-        }
+        } // disposed without Complete: the server discards the copy
+        while (each.MoveNext()) { } // read on, to count every problem in the file
+        return 0;
     }
 
     private static async Task WriteRowAsync(NpgsqlBinaryImporter writer, Guid manifestId, ManifestRow row, string reason, CancellationToken ct)
