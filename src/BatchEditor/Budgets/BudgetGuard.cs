@@ -33,11 +33,11 @@ public sealed class BudgetGuard(ProviderRegistry providers, RunningTotals totals
             .Where(p => sending.Contains(p.Name) && (p.Settings.DailyBudgetCredits is not null || p.Settings.DailyBudgetUsd is not null))
             .ToDictionary(p => p.Name, p => p.Settings);
 
-        var manifestSpend = budgeted.Count == 0 ? [] : await SpentAndReservedAsync(conn, tx, "manifest_id", budgeted.Cast<object>().ToArray(),
-            (await totals.SpendByManifestAsync(budgeted, ct)).ToDictionary(s => (object)s.Key, s => (s.Value.Credits, s.Value.CostUsd ?? 0)), ct);
+        var manifestSpend = budgeted.Count == 0 ? []
+            : await SpentAndReservedAsync(conn, tx, "manifest_id", budgeted, await totals.SpendByManifestAsync(budgeted, ct), ct);
         var today = DateOnly.FromDateTime(clock.GetUtcNow().UtcDateTime);
-        var providerSpend = dailyCaps.Count == 0 ? [] : await SpentAndReservedAsync(conn, tx, "provider", dailyCaps.Keys.Cast<object>().ToArray(),
-            (await totals.SpendByProviderAsync(today, ct)).ToDictionary(s => (object)s.Key, s => (s.Value.Credits, s.Value.CostUsd ?? 0)), ct);
+        var providerSpend = dailyCaps.Count == 0 ? []
+            : await SpentAndReservedAsync(conn, tx, "provider", [.. dailyCaps.Keys], await totals.SpendByProviderAsync(today, ct), ct);
 
         var send = new List<(SubmitCandidate, CostReport)>();
         var hold = new Dictionary<Guid, string>();
@@ -90,7 +90,8 @@ public sealed class BudgetGuard(ProviderRegistry providers, RunningTotals totals
     }
 
     /// <summary>Null when the estimate fits; else what would be exceeded, in words.</summary>
-    private static string? Exceeds(Dictionary<object, (decimal Credits, decimal Usd)> spend, object key, CostReport estimate, decimal? credits, decimal? usd)
+    private static string? Exceeds<TKey>(Dictionary<TKey, (decimal Credits, decimal Usd)> spend, TKey key, CostReport estimate, decimal? credits, decimal? usd)
+        where TKey : notnull
     {
         var (spentCredits, spentUsd) = spend.GetValueOrDefault(key);
         if (credits is { } c && spentCredits + estimate.Credits > c)
@@ -102,27 +103,27 @@ public sealed class BudgetGuard(ProviderRegistry providers, RunningTotals totals
         return null;
     }
 
-    private static void Add(Dictionary<object, (decimal Credits, decimal Usd)> spend, object key, CostReport estimate)
+    private static void Add<TKey>(Dictionary<TKey, (decimal Credits, decimal Usd)> spend, TKey key, CostReport estimate) where TKey : notnull
     {
         if (!spend.TryGetValue(key, out var s)) return; // not budgeted
         spend[key] = (s.Credits + estimate.Credits, s.Usd + (estimate.CostUsd ?? 0));
     }
 
     /// <summary>Charged so far (the running totals) plus the estimates reserved by items still Submitting, per key.</summary>
-    private static async Task<Dictionary<object, (decimal, decimal)>> SpentAndReservedAsync(NpgsqlConnection conn, NpgsqlTransaction tx, string column,
-        object[] keys, Dictionary<object, (decimal Credits, decimal Usd)> charged, CancellationToken ct)
+    private static async Task<Dictionary<TKey, (decimal Credits, decimal Usd)>> SpentAndReservedAsync<TKey>(NpgsqlConnection conn, NpgsqlTransaction tx,
+        string column, List<TKey> keys, Dictionary<TKey, Spend> charged, CancellationToken ct) where TKey : notnull
     {
-        var spend = keys.ToDictionary(k => k, k => charged.GetValueOrDefault(k));
+        var spend = keys.ToDictionary(k => k, k => charged.TryGetValue(k, out var s) ? (s.Credits, s.CostUsd ?? 0) : (0m, 0m));
         await using var cmd = new NpgsqlCommand(
             $"""
             select {column}, coalesce(sum(reserved_credits), 0), coalesce(sum(reserved_usd), 0) from items
             where state = '{nameof(ItemState.Submitting)}' and {column} = any($1) group by 1
             """, conn, tx);
-        cmd.Parameters.Add(new NpgsqlParameter { Value = keys[0] is Guid ? keys.Cast<Guid>().ToArray() : keys.Cast<string>().ToArray() });
+        cmd.Parameters.Add(new NpgsqlParameter { Value = keys.ToArray() });
         await using var r = await cmd.ExecuteReaderAsync(ct);
         while (await r.ReadAsync(ct))
         {
-            var key = r.GetValue(0);
+            var key = r.GetFieldValue<TKey>(0);
             var (c, u) = spend[key];
             spend[key] = (c + r.GetDecimal(1), u + r.GetDecimal(2));
         }
