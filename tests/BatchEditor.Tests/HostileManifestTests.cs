@@ -60,10 +60,13 @@ public class HostileManifestTests
     [Fact]
     public void A_field_larger_than_a_megabyte_is_refused_with_a_clear_message()
     {
-        var huge = new string('x', ManifestReader.MaxRecordBytes + 10);
-        var parsed = Read($"id,image_url,prompt\nA,https://a.example/a.jpg,\"{huge}\"\n");
-        Assert.Contains(parsed.Errors, e => e.Message.Contains("longer than 1 MB", StringComparison.Ordinal) || e.Message.Contains("characters; the limit", StringComparison.Ordinal));
-        Assert.Empty(parsed.Rows);
+        // A record that outgrows the reader's buffer: stopped at the limit, before it is held whole.
+        var huge = Read($"id,image_url,prompt,notes\nA,https://a.example/a.jpg,grey,\"{new string('x', 3 * ManifestReader.MaxRecordBytes)}\"\n");
+        Assert.StartsWith("line 2: a record longer than 1 MB (a quote that is never closed?)", Assert.Single(huge.Errors).ToString());
+        Assert.Empty(huge.Rows);
+        // A long prompt that fits the reader is refused by the prompt's own limit.
+        var prompt = Read($"id,image_url,prompt\nA,https://a.example/a.jpg,\"{new string('x', ManifestReader.MaxRecordBytes / 2)}\"\n");
+        Assert.Equal("line 2, column prompt: is 524288 characters; the limit is 32000", Assert.Single(prompt.Errors).ToString());
     }
 
     [Fact]
