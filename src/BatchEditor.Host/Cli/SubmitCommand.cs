@@ -33,9 +33,10 @@ public static class SubmitCommand
 
             using var host = CommandHost.Build();
             var defaults = manifest.Defaults(parse);
+            var settings = manifest.Settings(parse, notBefore);
             var result = await host.Services.GetRequiredService<ManifestSubmission>().SubmitAsync(new ManifestSubmission.Request(
                 () => File.OpenRead(path.FullName), path.FullName, defaults, manifestName, parse.GetValue(force), parse.GetValue(skipInvalid),
-                manifest.Settings(parse, notBefore)), ct);
+                settings), ct);
 
             if (result.Errors is [{ AboutTheCommand: true } command])
                 return CommandHost.Fail(ExitCodes.Usage, command.Message);
@@ -55,7 +56,6 @@ public static class SubmitCommand
                 return CommandHost.Fail(ExitCodes.DuplicateManifest, ManifestImporter.DuplicateManifestException.MessageFor(existing));
             var imported = result.Imported!;
             Console.WriteLine($"Imported {imported.Items} item(s) as manifest '{imported.Name}' ({imported.Id}).");
-            var settings = manifest.Settings(parse, notBefore);
             if (settings.NotBefore is { } start) Console.WriteLine($"Nothing is submitted before {start:yyyy-MM-dd HH:mm zzz}.");
             if (settings.Window is { } window) Console.WriteLine($"New submissions start only between {window}.");
             Console.WriteLine($"Run `batch-editor worker` to process them; `batch-editor status {imported.Name}` to follow.");

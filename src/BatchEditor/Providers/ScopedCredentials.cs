@@ -31,5 +31,9 @@ public sealed class ScopedCredentials(string baseUrl) : DelegatingHandler
     private static bool IsLoopback(Uri uri) => uri.IsLoopback || (IPAddress.TryParse(uri.Host, out var ip) && IPAddress.IsLoopback(ip));
 
     /// <summary>"host:port" of a configured URL, as <see cref="OutboundGuard"/> trusts it.</summary>
-    public static string Authority(string url) => new Uri(url) is var u ? $"{u.Host}:{u.Port}" : "";
+    public static string Authority(string url)
+    {
+        var uri = new Uri(url);
+        return $"{uri.Host}:{uri.Port}";
+    }
 }
