@@ -11,8 +11,8 @@ ensure_postgres() {
   pg_bin >/dev/null
 }
 
-# Installs Node.js through apt when missing, then Azurite (the Azure Blob emulator, pinned in package-lock.json)
-# into node_modules with `npm ci` unless that exact lock is already installed.
+# Installs Node.js through apt when missing, then the test tools pinned in package-lock.json (Azurite, the Azure Blob
+# emulator; the Kubernetes schema check's packages) into node_modules with `npm ci` unless that exact lock is installed.
 ensure_azurite() {
   if ! command -v node >/dev/null 2>&1 || ! command -v npm >/dev/null 2>&1; then
     echo "Node.js not found; installing it with apt (nodejs npm)…"
@@ -23,9 +23,19 @@ ensure_azurite() {
   local stamp
   stamp=$(sha256sum package-lock.json | cut -d' ' -f1)
   if [ "$(cat node_modules/.installed-lock 2>/dev/null)" != "$stamp" ]; then
-    echo "Installing Azurite from package-lock.json (npm ci)…"
+    echo "Installing Azurite and the schema check from package-lock.json (npm ci)…"
     npm ci --no-audit --no-fund --loglevel=error
     echo "$stamp" > node_modules/.installed-lock
+  fi
+}
+
+# Installs Debian's docker-compose (1.29) when missing: it checks docker-compose.yml without a Docker engine.
+ensure_docker_compose() {
+  if ! command -v docker-compose >/dev/null 2>&1; then
+    echo "docker-compose not found; installing it with apt (docker-compose)…"
+    export DEBIAN_FRONTEND=noninteractive
+    sudo_if_needed apt-get update -qq
+    sudo_if_needed apt-get install -y -qq docker-compose >/dev/null
   fi
 }
 

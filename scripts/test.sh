@@ -1,12 +1,14 @@
 #!/usr/bin/env bash
 # Quick start: run every test. Installs what the tests need when missing (PostgreSQL server binaries, Node.js and
-# Azurite); the tests start their own throwaway PostgreSQL clusters, Azurite and provider simulator.
+# Azurite, Chromium, docker-compose); checks the deployment files, then runs the tests, which start their own
+# throwaway PostgreSQL clusters, Azurite and provider simulator.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 source scripts/lib.sh
 ensure_postgres
 ensure_azurite
 ensure_chromium
+bash scripts/check-deploy.sh
 export BATCHEDITOR_CHROMIUM=${BATCHEDITOR_CHROMIUM:-$(command -v chromium)}
 export BATCHEDITOR_PG_BIN=${BATCHEDITOR_PG_BIN:-$(pg_bin)}
 report=TestResults/fault-report.txt
