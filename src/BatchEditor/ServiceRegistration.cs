@@ -138,6 +138,7 @@ public static class ServiceRegistration
         services.AddSingleton<ManifestsWorked>();
         services.AddSingleton<SubmitStep>();
         services.AddSingleton<PollStep>();
+        services.AddSingleton<Engine.Polling.JobLatencies>();
         services.AddSingleton<CopyStep>();
         services.AddSingleton<LeaseRescuer>();
         services.AddHostedService<Dispatcher>();

@@ -67,8 +67,11 @@ public sealed class Dispatcher(
                 lifetime.StopApplication();
                 break;
             }
-            // The database is away: wait longer each time (up to 5 s) instead of hammering it.
-            var wait = failed ? Backoff.Exponential(claimFailures, TimeSpan.FromMilliseconds(200), TimeSpan.FromSeconds(5)) : opts.IdlePollInterval;
+            // The database is away: wait longer each time (up to 5 s) instead of hammering it. Otherwise sleep until the next
+            // poll or copy falls due (a slot must not idle for the rest of an interval), a step ends or new work is announced.
+            var wait = failed ? Backoff.Exponential(claimFailures, TimeSpan.FromMilliseconds(200), TimeSpan.FromSeconds(5))
+                : running.Count >= opts.Concurrency ? opts.IdlePollInterval // no slot: a finishing step wakes the loop
+                : await UntilNextFollowUpAsync(opts.IdlePollInterval, stoppingToken);
             await signal.WaitAsync(wait, stoppingToken);
         }
 
@@ -77,6 +80,20 @@ public sealed class Dispatcher(
         await Task.WhenAll(running);
         await heartbeatStop.CancelAsync();
         await heartbeat;
+    }
+
+    private static readonly TimeSpan MinimumSleep = TimeSpan.FromMilliseconds(20);
+
+    private async Task<TimeSpan> UntilNextFollowUpAsync(TimeSpan longest, CancellationToken ct)
+    {
+        try
+        {
+            if (await claimer.NextFollowUpAsync(ct) is not { } due) return longest;
+            // Just past the due time; never less than 20 ms, so an item due but held elsewhere cannot make the loop spin.
+            var until = due - clock.GetUtcNow() + TimeSpan.FromMilliseconds(5);
+            return until < MinimumSleep ? MinimumSleep : until < longest ? until : longest;
+        }
+        catch (Exception e) when (e is NpgsqlException or TimeoutException) { return longest; } // the next claim reports it
     }
 
     private async Task<(List<ClaimedItem> Items, bool Failed)> ClaimAsync(string owner, int free, TimeSpan lease)

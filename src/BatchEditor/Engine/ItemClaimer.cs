@@ -41,6 +41,14 @@ public sealed class ItemClaimer(NpgsqlDataSource dataSource, ProviderRegistry pr
         return await ReadAll(cmd, withAttempt: false, ct);
     }
 
+    /// <summary>When the next poll or copy falls due (null: none is waiting), so that an idle worker wakes right then.</summary>
+    public async Task<DateTimeOffset?> NextFollowUpAsync(CancellationToken ct)
+    {
+        await using var cmd = dataSource.CreateCommand(
+            $"select min(next_run_at) from items where state in ('{Running}', '{Copying}') and (lease_expires_at is null or lease_expires_at < now())");
+        return await cmd.ExecuteScalarAsync(ct) is DateTime due ? new DateTimeOffset(due, TimeSpan.Zero) : null;
+    }
+
     /// <summary>
     /// Pending items to submit, within every provider's free slots and every budget (<see cref="BudgetGuard"/>); records
     /// each item's reserved estimate, its attempt and its history row.

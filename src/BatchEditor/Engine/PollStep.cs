@@ -7,7 +7,7 @@ namespace BatchEditor.Engine;
 
 /// <summary>Running → Running (poll later) | Copying | Failed. Scheduled through next_run_at, never a sleeping thread.</summary>
 public sealed class PollStep(ProviderRegistry providers, ItemTransitions transitions, LedgerQueries ledger, Budgets.BudgetGuard budgets,
-    IOptions<WorkerOptions> options, Telemetry.BatchEditorMetrics metrics, TimeProvider clock)
+    Polling.JobLatencies latencies, IOptions<WorkerOptions> options, Telemetry.BatchEditorMetrics metrics, TimeProvider clock)
 {
     public async Task RunAsync(ClaimedItem item, string owner, CancellationToken ct)
     {
@@ -27,11 +27,14 @@ public sealed class PollStep(ProviderRegistry providers, ItemTransitions transit
         var outcome = await provider.PollAsync(job, ct);
         metrics.ProviderCalled(item.Provider, "poll", Telemetry.OutcomeName.Of(outcome));
         var interval = Backoff.Poll(item.PollCount, settings.MinPollInterval, settings.MaxPollInterval);
+        var kind = Polling.JobLatencies.KindOf(item.Provider, item.Request.Model, item.Request.Quality);
+        var elapsed = now - (item.SubmittedAt ?? now);
         switch (outcome)
         {
             case PollOutcome.InProgress progress:
-                var wait = progress.NextPollAfter is { } hint && hint > interval ? hint : interval;
-                await transitions.PollLater(item, owner, $"{progress.ProviderStatus} at {item.Provider}; poll {item.PollCount + 2} in {wait.TotalSeconds:0.#} s", now + wait, ct);
+                var next = Polling.PollTiming.NextWait(latencies.For(kind), elapsed, settings);
+                var wait = progress.NextPollAfter is { } hint && hint > next ? hint : next;
+                await transitions.PollLater(item, owner, $"{progress.ProviderStatus} at {item.Provider}; poll {item.PollCount + 2} in {wait.TotalSeconds:0.#} s", now, now + wait, ct);
                 break;
             case PollOutcome.Completed { Outputs.Count: 0 } empty:
                 // "Done" without an image is a failure in the provider's own words; what it charged stays on the ledger.
@@ -39,6 +42,7 @@ public sealed class PollStep(ProviderRegistry providers, ItemTransitions transit
                     $"{item.Provider} job {job.JobId} reported completion without any output: {empty.ProviderText ?? "(no text)"}", null, ct);
                 break;
             case PollOutcome.Completed completed:
+                if (item.SubmittedAt is { } submittedAt) latencies.Record(kind, elapsed, item.LastPolledAt - submittedAt);
                 var adjustment = completed.Cost is { } reported ? await AdjustmentAsync(item, reported, ct) : null;
                 await transitions.JobCompleted(item, owner, completed, adjustment, ct);
                 await budgets.PauseIfBelowFloorAsync(item.Provider, settings, completed.Cost, owner, ct);
@@ -49,7 +53,7 @@ public sealed class PollStep(ProviderRegistry providers, ItemTransitions transit
                 break;
             case PollOutcome.Transient transient:
                 var retry = transient.RetryAfter is { } after && after > interval ? after : interval;
-                await transitions.PollLater(item, owner, $"{transient.Reason}; poll again in {retry.TotalSeconds:0.#} s", now + retry, ct);
+                await transitions.PollLater(item, owner, $"{transient.Reason}; poll again in {retry.TotalSeconds:0.#} s", null, now + retry, ct);
                 break;
         }
     }

@@ -10,7 +10,7 @@ namespace BatchEditor.Engine;
 /// after the item was taken from this worker is recorded for adoption, never dropped.
 /// </summary>
 public sealed class SubmitStep(ProviderRegistry providers, Leases leases, ItemTransitions transitions, ProviderBreaker breaker,
-    Budgets.BudgetGuard budgets, IOptions<WorkerOptions> options, EngineLog log, Telemetry.BatchEditorMetrics metrics, TimeProvider clock)
+    Budgets.BudgetGuard budgets, Polling.JobLatencies latencies, IOptions<WorkerOptions> options, EngineLog log, Telemetry.BatchEditorMetrics metrics, TimeProvider clock)
 {
     /// <param name="ct">Cancelled when the lease is lost or the worker stops: stops the preparation, never a request in flight.</param>
     /// <param name="hardStop">Cancelled only when the shutdown grace is over: the one thing that abandons a request in flight.</param>
@@ -59,7 +59,8 @@ public sealed class SubmitStep(ProviderRegistry providers, Leases leases, ItemTr
                 log.NotSent(item.Id, item.RowId, notSent.Reason);
                 return true; // nothing left this machine and the item is someone else's: nothing to write
             case SubmitOutcome.Accepted accepted:
-                var firstPoll = now + Max(accepted.FirstPollAfter, settings.MinPollInterval);
+                var learned = latencies.For(Polling.JobLatencies.KindOf(item.Provider, item.Request.Model, item.Request.Quality));
+                var firstPoll = now + Max(accepted.FirstPollAfter, Polling.PollTiming.NextWait(learned, TimeSpan.Zero, settings));
                 return await transitions.SubmitAccepted(item, owner, accepted, firstPoll, accepted.Cost ?? provider.Estimate(item.Request), ct);
             case SubmitOutcome.Completed { Outputs.Count: 0 } empty:
                 return await transitions.SubmitCompletedEmpty(item, owner,

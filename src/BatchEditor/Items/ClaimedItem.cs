@@ -11,14 +11,14 @@ public sealed record ClaimedItem(
     long Id, Guid ManifestId, string ManifestName, string RowId, ItemState State, string Provider,
     EditRequest Request, string? ProviderJobId, string? StatusUrl, int SubmitAttempts, int PollCount,
     int CopyAttempts, DateTimeOffset? SubmittedAt, long? AttemptId, string? ResultUrl, Guid? LeaseToken,
-    int Run, DateTimeOffset? RetryingSince, DateTimeOffset? OutputsExpireAt)
+    int Run, DateTimeOffset? RetryingSince, DateTimeOffset? OutputsExpireAt, DateTimeOffset? LastPolledAt = null)
 {
     /// <summary>The column list every claim statement returns, in the order <see cref="Read"/> expects.</summary>
     public const string Columns =
         "i.id, i.manifest_id, (select m.name from manifests m where m.id = i.manifest_id), i.row_id, i.state, i.provider, " +
         "i.model, i.prompt, i.image_urls, i.mask_url, i.size, i.quality, i.n, i.output_format, i.provider_job_id, " +
         "i.status_url, i.submit_attempts, i.poll_count, i.copy_attempts, i.submitted_at, i.result_url, i.lease_token, " +
-        "i.run, i.retrying_since, i.outputs_expire_at";
+        "i.run, i.retrying_since, i.outputs_expire_at, i.last_polled_at";
 
     public ProviderJob? Job => ProviderJobId is not null && StatusUrl is not null ? new(ProviderJobId, StatusUrl, Request.Model, ResultUrl) : null;
 
@@ -28,7 +28,7 @@ public sealed record ClaimedItem(
             Nullable(r, 9), Nullable(r, 10), Nullable(r, 11), r.GetInt32(12), Nullable(r, 13)),
         Nullable(r, 14), Nullable(r, 15), r.GetInt32(16), r.GetInt32(17), r.GetInt32(18),
         Time(r, 19), attemptId, Nullable(r, 20), r.IsDBNull(21) ? null : r.GetGuid(21),
-        r.GetInt32(22), Time(r, 23), Time(r, 24));
+        r.GetInt32(22), Time(r, 23), Time(r, 24), Time(r, 25));
 
     private static string? Nullable(NpgsqlDataReader r, int i) => r.IsDBNull(i) ? null : r.GetString(i);
 

@@ -20,7 +20,7 @@ public sealed class ItemTransitions(TransitionApplier applier)
         Leased(item, new([item.Id], FromSubmitting, ItemState.Running, $"accepted by {item.Provider} as job {accepted.Job.JobId}", owner)
         {
             Set = "provider_job_id = @job_id, status_url = @status_url, result_url = @result_url, submitted_at = now(), next_run_at = @next, " +
-                  "poll_count = 0, outputs_expire_at = @expires, retrying_since = null",
+                  "poll_count = 0, last_polled_at = null, outputs_expire_at = @expires, retrying_since = null",
             Parameters = { ("job_id", accepted.Job.JobId), ("status_url", accepted.Job.StatusUrl), ("result_url", accepted.Job.ResultUrl), ("next", firstPoll), ("expires", accepted.OutputsExpireAt) },
             Ledger = { LedgerEntry.Charge(cost) },
             Attempt = (item.AttemptId, "accepted", accepted.HttpStatus, accepted.Job.JobId, null),
@@ -73,12 +73,16 @@ public sealed class ItemTransitions(TransitionApplier applier)
             Attempt = (item.AttemptId, "ambiguous", httpStatus, null, reason),
         }, ct);
 
-    /// <summary>Not a state change: the job is still running; poll again at <paramref name="at"/>.</summary>
-    public Task<bool> PollLater(ClaimedItem item, string owner, string reason, DateTimeOffset at, CancellationToken ct) =>
+    /// <summary>
+    /// Not a state change: poll again at <paramref name="at"/>. <paramref name="seenUnfinishedAt"/>: when the provider said
+    /// the job was still running (null: the poll learned nothing, e.g. a 503), kept because adaptive polling learns
+    /// latencies from it.
+    /// </summary>
+    public Task<bool> PollLater(ClaimedItem item, string owner, string reason, DateTimeOffset? seenUnfinishedAt, DateTimeOffset at, CancellationToken ct) =>
         Leased(item, new([item.Id], FromRunning, ItemState.Running, reason, owner)
         {
-            Set = "next_run_at = @next, poll_count = poll_count + 1",
-            Parameters = { ("next", at) },
+            Set = "next_run_at = @next, poll_count = poll_count + 1, last_polled_at = coalesce(@polled::timestamptz, last_polled_at)",
+            Parameters = { ("next", at), ("polled", seenUnfinishedAt) },
             WriteHistory = false,
         }, ct);
 

@@ -5,7 +5,10 @@ public abstract record SubmitOutcome
 {
     private SubmitOutcome() { }
 
-    /// <summary>The provider created a job; poll it after <paramref name="FirstPollAfter"/>.</summary>
+    /// <summary>
+    /// The provider created a job. <paramref name="FirstPollAfter"/> is the earliest first poll the provider's protocol asks
+    /// for (zero: none); the worker decides the rest from what it learned of the provider's latency.
+    /// </summary>
     public sealed record Accepted(ProviderJob Job, TimeSpan FirstPollAfter, DateTimeOffset? OutputsExpireAt, CostReport? Cost, int HttpStatus) : SubmitOutcome;
 
     /// <summary>

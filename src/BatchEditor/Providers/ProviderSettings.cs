@@ -26,11 +26,16 @@ public sealed class ProviderSettings
     /// <summary>Submissions per minute, cluster-wide.</summary>
     [Range(1, 100_000)] public int RequestsPerMinute { get; set; } = 60;
 
-    /// <summary>When to poll first: near the provider's usual latency.</summary>
-    public TimeSpan FirstPollDelay { get; set; } = TimeSpan.FromSeconds(10);
+    /// <summary>
+    /// The first poll while nothing is learned of this provider's latency (a worker's first jobs of a kind); after that
+    /// the worker polls near the latency it learned (docs/performance.md, adaptive polling).
+    /// </summary>
+    public TimeSpan FirstPollDelay { get; set; } = TimeSpan.FromSeconds(1);
 
+    /// <summary>The poll cadence while nothing is learned, and the first back-off step for a job slower than usual.</summary>
     public TimeSpan MinPollInterval { get; set; } = TimeSpan.FromSeconds(2);
 
+    /// <summary>The longest wait between two polls of a job.</summary>
     public TimeSpan MaxPollInterval { get; set; } = TimeSpan.FromSeconds(30);
 
     /// <summary>Consecutive failed submits (5xx, timeouts, refused connections) that open the circuit breaker, cluster-wide.</summary>

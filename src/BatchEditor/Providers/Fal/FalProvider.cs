@@ -65,7 +65,7 @@ public sealed class FalProvider(HttpClient http, ProviderSettings settings) : II
             if (json.Str("request_id") is not { } id || json.Str("status_url") is not { } statusUrl)
                 return new SubmitOutcome.Ambiguous($"fal answered {(int)response.StatusCode} without request_id/status_url", (int)response.StatusCode);
             var job = new ProviderJob(id, statusUrl, request.Model, json.Str("response_url"));
-            return new SubmitOutcome.Accepted(job, settings.FirstPollDelay, null, Estimate(request), (int)response.StatusCode);
+            return new SubmitOutcome.Accepted(job, TimeSpan.Zero, null, Estimate(request), (int)response.StatusCode);
         }, fence, ct);
     }
 

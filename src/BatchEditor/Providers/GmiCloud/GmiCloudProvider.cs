@@ -63,7 +63,7 @@ public sealed class GmiCloudProvider(HttpClient http, ProviderSettings settings,
                 "success" => new SubmitOutcome.Completed(id, Outputs(json), cost, (int)response.StatusCode, HttpOutcomes.Excerpt(text)),
                 "failed" or "cancelled" => new SubmitOutcome.Rejected($"gmicloud request {id} {json.Str("status")}: {json.Str("error") ?? "no reason given"}", (int)response.StatusCode, false, null),
                 _ => new SubmitOutcome.Accepted(new ProviderJob(id, $"{settings.BaseUrl.TrimEnd('/')}/requests/{id}", request.Model),
-                    settings.FirstPollDelay, null, cost, (int)response.StatusCode),
+                    TimeSpan.Zero, null, cost, (int)response.StatusCode),
             };
         }, fence, ct);
     }

@@ -61,7 +61,7 @@ public sealed class PixelDojoProvider(HttpClient http, ProviderSettings settings
                 if (json.Str("jobId") is not { } jobId)
                     return new SubmitOutcome.Ambiguous($"pixeldojo answered {(int)response.StatusCode} without a jobId: {HttpOutcomes.ErrorText(text)}", (int)response.StatusCode);
                 var statusUrl = json.Str("statusUrl") ?? $"{settings.BaseUrl.TrimEnd('/')}/jobs/{jobId}";
-                return new SubmitOutcome.Accepted(new ProviderJob(jobId, statusUrl, model.ApiId), settings.FirstPollDelay,
+                return new SubmitOutcome.Accepted(new ProviderJob(jobId, statusUrl, model.ApiId), TimeSpan.Zero,
                     json.Time("expiresAt"), ReportedCost(json, "charged at submit"), (int)response.StatusCode);
             }, fence, ct);
     }

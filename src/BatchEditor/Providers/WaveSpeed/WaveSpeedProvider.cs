@@ -69,8 +69,7 @@ public sealed class WaveSpeedProvider(HttpClient http, ProviderSettings settings
             if (data.Str("id") is not { } id)
                 return new SubmitOutcome.Ambiguous($"wavespeed answered {(int)response.StatusCode} without a job id: {HttpOutcomes.ErrorText(text)}", (int)response.StatusCode);
             var getUrl = data?["urls"].Str("get") ?? $"{settings.BaseUrl.TrimEnd('/')}/predictions/{id}/result";
-            var first = settings.FirstPollDelay > MinPoll ? settings.FirstPollDelay : MinPoll;
-            return new SubmitOutcome.Accepted(new ProviderJob(id, getUrl, request.Model), first, null, Estimate(request), (int)response.StatusCode);
+            return new SubmitOutcome.Accepted(new ProviderJob(id, getUrl, request.Model), MinPoll, null, Estimate(request), (int)response.StatusCode);
         }, fence, ct);
     }
 

@@ -1,0 +1,46 @@
+#!/usr/bin/env bash
+# Every speed scenario in one command, each figure beside a reference measured in the same run. Prints a table and
+# writes the figures to bench/results/latest.json (docs/performance.md records the latest full run and the machine).
+#   bash bench/run.sh                  # B1–B6 at full size (about 15 minutes on 2 cores)
+#   bash bench/run.sh B1 B6            # some of them
+#   SIZE=small bash bench/run.sh       # small sizes: proves every scenario runs (CI); the figures mean little
+#
+#   B1  400 items, provider cap 50, 8 s jobs, default poll settings: makespan ÷ ideal, slot use, polls per job
+#   B2  5,000 items, instant simulator, no caps, concurrency 64: items/s and transactions per item, beside pgbench
+#   B3  100,000-row manifest: import rows/s beside psql \copy of the same file, peak RSS
+#   B4  200 outputs of 20 MB and of 2 MB into Azurite and the file system: worker peak RSS
+#   B5  1,000,000 items: worst p95 of every dashboard page and API query (bench/dashboard.sh)
+#   B6  B1 with three workers ÷ B1 with one; connections at peak
+set -euo pipefail
+cd "$(dirname "$0")/.."
+source scripts/lib.sh
+source bench/lib.sh
+for f in bench/scenarios/B*.sh; do source "$f"; done
+
+if [ "${SIZE:-full}" = small ]; then
+  b1_items=40 b1_cap=10 b1_latency=2 b2_items=300 b2_pgbench_seconds=3 b3_items=5000 b4_outputs=10 b5_items=5000 b5_runs=2
+else
+  b1_items=400 b1_cap=50 b1_latency=8 b2_items=5000 b2_pgbench_seconds=20 b3_items=100000 b4_outputs=200 b5_items=1000000 b5_runs=20
+fi
+scenarios=("$@")
+[ ${#scenarios[@]} -gt 0 ] || scenarios=(B1 B2 B3 B4 B5 B6)
+
+trap bench_stop EXIT
+bench_start
+for s in "${scenarios[@]}"; do
+  declare -F "run_$s" >/dev/null || { echo "no scenario $s (B1–B6)" >&2; exit 2; }
+  echo "==> $s"
+  "run_$s"
+done
+
+echo
+echo "Results (${SIZE:-full} size; $(nproc) cores, $(awk '/MemTotal/ { printf "%.0f GB", $2 / 1048576 }' /proc/meminfo); PostgreSQL $("$(pg_bin)/postgres" --version | awk '{print $3}'); $(date -u +%Y-%m-%d)):"
+printf "%-4s | %-60s | %-16s | %-70s | %s\n" id what value reference target
+awk -F'\t' '{ printf "%-4s | %-60s | %-16s | %-70s | %s\n", $1, $2, $3, $4, $5 }' "$bench_results"
+mkdir -p bench/results
+awk -F'\t' -v size="${SIZE:-full}" -v when="$(date -u +%Y-%m-%dT%H:%M:%SZ)" -v cores="$(nproc)" '
+  function q(s) { gsub(/\\/, "\\\\", s); gsub(/"/, "\\\"", s); return "\"" s "\"" }
+  BEGIN { printf "{\n  \"size\": %s,\n  \"at\": %s,\n  \"cores\": %s,\n  \"figures\": [", q(size), q(when), cores }
+  { printf "%s\n    {\"id\": %s, \"what\": %s, \"value\": %s, \"reference\": %s, \"target\": %s}", (NR > 1 ? "," : ""), q($1), q($2), q($3), q($4), q($5) }
+  END { print "\n  ]\n}" }' "$bench_results" > bench/results/latest.json
+echo "Written to bench/results/latest.json"

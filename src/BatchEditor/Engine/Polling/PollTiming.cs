@@ -1,0 +1,48 @@
+using BatchEditor.Providers;
+
+namespace BatchEditor.Engine.Polling;
+
+/// <summary>
+/// When to poll a job next. Each job follows a fixed plan of poll times counted from its submit, so a poll that runs a
+/// little late does not push the later ones back.
+/// <list type="bullet">
+/// <item>Learned (<see cref="JobLatencies"/>): first at the early end of the usual latency, then closely (a quarter of the
+/// usual spread, 0.2 s to <see cref="ProviderSettings.MinPollInterval"/>) until one spacing past the late end, then backing
+/// off from <see cref="ProviderSettings.MinPollInterval"/> to <see cref="ProviderSettings.MaxPollInterval"/>. A job of
+/// the usual latency is found done at most one spacing late, after two or three status requests.</item>
+/// <item>Nothing learned yet: at <see cref="ProviderSettings.FirstPollDelay"/>, then every
+/// <see cref="ProviderSettings.MinPollInterval"/>, stretching to a quarter of the time already waited: at most
+/// ⌈latency ÷ MinPollInterval⌉ + 1 status requests.</item>
+/// </list>
+/// </summary>
+public static class PollTiming
+{
+    public static readonly TimeSpan ClosestSpacing = TimeSpan.FromMilliseconds(200);
+
+    /// <summary>Polls closer than this to the previous one are skipped (a poll that ran late catches up).</summary>
+    private static readonly TimeSpan Slack = TimeSpan.FromMilliseconds(50);
+
+    /// <summary>The wait before the next poll of a job submitted <paramref name="elapsed"/> ago.</summary>
+    public static TimeSpan NextWait(LatencyEstimate? learned, TimeSpan elapsed, ProviderSettings settings) =>
+        Plan(learned, settings).First(at => at > elapsed + Slack) - elapsed;
+
+    /// <summary>The poll times of a job, from its submit.</summary>
+    public static IEnumerable<TimeSpan> Plan(LatencyEstimate? learned, ProviderSettings settings)
+    {
+        var at = settings.FirstPollDelay;
+        var backOffFrom = TimeSpan.Zero;
+        if (learned is not null)
+        {
+            var spacing = Clamp((learned.Late - learned.Early) / 4, ClosestSpacing, settings.MinPollInterval);
+            for (at = learned.Early; at <= learned.Late + spacing; at += spacing) yield return at;
+            backOffFrom = learned.Late;
+        }
+        while (true)
+        {
+            yield return at;
+            at += Clamp((at - backOffFrom) / 4, settings.MinPollInterval, settings.MaxPollInterval);
+        }
+    }
+
+    private static TimeSpan Clamp(TimeSpan value, TimeSpan min, TimeSpan max) => value < min ? min : value > max ? max : value;
+}
