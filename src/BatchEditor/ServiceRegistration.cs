@@ -185,7 +185,8 @@ public static class ServiceRegistration
     }
 
     /// <summary>
-    /// The configured connection string, with <c>idle_in_transaction_session_timeout</c> set on every session
+    /// The configured connection string, with automatic preparation and no reset on close unless it sets them, and with
+    /// <c>idle_in_transaction_session_timeout</c> set on every session
     /// (<c>Database__IdleInTransactionTimeout</c>, default 60 s): a worker paused in the middle of a transaction (SIGSTOP,
     /// a VM stall) would otherwise hold its row locks (the claim's, Quartz's) and stall every other worker until it resumed.
     /// BatchEditor's own transactions last milliseconds.
@@ -196,6 +197,13 @@ public static class ServiceRegistration
             ?? throw new InvalidOperationException($"No connection string: set ConnectionStrings__{ConnectionStringName}.");
         var timeout = configuration.GetValue("Database:IdleInTransactionTimeout", TimeSpan.FromSeconds(60));
         var builder = new NpgsqlConnectionStringBuilder(configured);
+        var given = new System.Data.Common.DbConnectionStringBuilder { ConnectionString = configured };
+        bool Given(params string[] keys) => keys.Any(given.ContainsKey);
+        // Speed (docs/performance.md), unless the connection string says otherwise: the engine's statements are prepared
+        // once per connection, and a connection going back to the pool is not reset (BatchEditor leaves no session state
+        // behind; a reset costs a round trip per use and drops the prepared statements).
+        if (!Given("Max Auto Prepare", "MaxAutoPrepare")) builder.MaxAutoPrepare = 64;
+        if (!Given("No Reset On Close", "NoResetOnClose")) builder.NoResetOnClose = true;
         if (timeout > TimeSpan.Zero && builder.Options?.Contains("idle_in_transaction_session_timeout", StringComparison.Ordinal) != true)
             builder.Options = $"{builder.Options} -c idle_in_transaction_session_timeout={(long)timeout.TotalMilliseconds}".Trim();
         return builder.ConnectionString;

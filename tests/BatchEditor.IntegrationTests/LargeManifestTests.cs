@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using System.Text;
 using BatchEditor.IntegrationTests.Infrastructure;
+using Microsoft.Extensions.DependencyInjection;
 
 namespace BatchEditor.IntegrationTests;
 
@@ -59,6 +60,20 @@ public sealed class LargeManifestTests : IDisposable
         Assert.Equal(1_000_000, await bed.ScalarAsync<int>("select item_count from manifests"));
         Assert.True(peak > 0 && peak < MemoryBound, $"peak resident memory {peak / 1024 / 1024} MB (bound {MemoryBound / 1024 / 1024} MB)");
         Console.WriteLine($"1,000,000-row import: peak RSS {peak / 1024 / 1024} MB");
+
+        // The claims stay on their indexes with a million Pending items for one provider, while five other configured
+        // providers have free slots and nothing to send (the case that once scanned the whole due index).
+        await bed.ExecAsync("analyze items");
+        using var host = bed.BuildHost(worker: true);
+        var (followUps, submissions) = await host.Services.GetRequiredService<Engine.ItemClaimer>().ExplainAsync(50, CancellationToken.None);
+        foreach (var (claim, json) in new[] { ("follow-up", followUps), ("submission", submissions) })
+        {
+            var plan = ClaimPlan.Of(json);
+            Console.WriteLine($"{claim} claim at 1,000,000 Pending: {plan}");
+            Assert.True(plan.Buffers < 2_000, $"the {claim} claim read {plan.Buffers} buffers: {plan}");
+            Assert.True(plan.MostRowsRemoved < 1_000, $"the {claim} claim filtered out {plan.MostRowsRemoved} rows in one node: {plan}");
+        }
+        Assert.Equal(50, await bed.ScalarAsync<int>("select cardinality(array(select 1 from items where state = 'Pending' limit 50))"));
     }
 
     [Fact]

@@ -15,7 +15,9 @@ public sealed class CopyStep(OutputCopier copier, ItemTransitions transitions, N
 {
     public async Task RunAsync(ClaimedItem item, string owner, CancellationToken ct)
     {
-        foreach (var output in await OutputRows.PendingAsync(dataSource, item.Id, item.Run, ct))
+        var (pending, stored) = await OutputRows.ToCopyAsync(dataSource, item.Id, item.Run, ct);
+        if (pending.Count == 0) { await transitions.CopySucceeded(item, owner, stored, null, ct); return; }
+        foreach (var output in pending)
         {
             if (output.ExpiresAt is { } expires && expires <= clock.GetUtcNow())
             {
@@ -26,7 +28,11 @@ public sealed class CopyStep(OutputCopier copier, ItemTransitions transitions, N
             {
                 var blob = await copier.CopyAsync(item, output, ct);
                 if (!blob.AlreadyExisted) metrics.Copied(blob.Size, copier.StoreKind);
-                if (!await transitions.OutputStored(item, owner, output.Ordinal, blob, ct)) return; // lease lost: the new owner goes on
+                // The last output's record and Succeeded are one transaction; earlier ones keep the lease for the rest.
+                var recorded = output == pending[^1]
+                    ? await transitions.CopySucceeded(item, owner, stored + pending.Count, (output.Ordinal, blob), ct)
+                    : await transitions.OutputStored(item, owner, output.Ordinal, blob, ct);
+                if (!recorded) return; // lease lost: the new owner goes on
             }
             catch (OutputUnavailableException e)
             {
@@ -49,7 +55,6 @@ public sealed class CopyStep(OutputCopier copier, ItemTransitions transitions, N
                 return;
             }
         }
-        await transitions.CopySucceeded(item, owner, await OutputRows.StoredCountAsync(dataSource, item.Id, item.Run, ct), ct);
     }
 
     private async Task Expired(ClaimedItem item, string owner, string reason, CancellationToken ct)

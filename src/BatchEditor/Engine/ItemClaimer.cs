@@ -22,7 +22,14 @@ public sealed class ItemClaimer(NpgsqlDataSource dataSource, ProviderRegistry pr
     public async Task<List<ClaimedItem>> ClaimFollowUpsAsync(string owner, int max, TimeSpan lease, CancellationToken ct)
     {
         if (max <= 0) return [];
-        await using var cmd = dataSource.CreateCommand(
+        await using var conn = await dataSource.OpenConnectionAsync(ct);
+        await using var cmd = FollowUpCommand(conn, owner, max, lease);
+        return await ReadAll(cmd, withAttempt: false, ct);
+    }
+
+    private static NpgsqlCommand FollowUpCommand(NpgsqlConnection conn, string owner, int max, TimeSpan lease)
+    {
+        var cmd = new NpgsqlCommand(
             $"""
             with due as (
                 select id from items
@@ -34,11 +41,33 @@ public sealed class ItemClaimer(NpgsqlDataSource dataSource, ProviderRegistry pr
             update items i set lease_owner = $2, lease_token = gen_random_uuid(), lease_expires_at = now() + $3, updated_at = now()
             from due where i.id = due.id
             returning {ClaimedItem.Columns}
-            """);
+            """, conn);
         cmd.Parameters.AddWithValue(max);
         cmd.Parameters.AddWithValue(owner);
         cmd.Parameters.AddWithValue(lease);
-        return await ReadAll(cmd, withAttempt: false, ct);
+        return cmd;
+    }
+
+    /// <summary>
+    /// EXPLAIN (ANALYZE, BUFFERS) of the two claims as they would run now, rolled back: how the tests and the benchmark
+    /// show that a claim reads a few index pages however many items wait.
+    /// </summary>
+    internal async Task<(string FollowUps, string Submissions)> ExplainAsync(int max, CancellationToken ct)
+    {
+        await using var conn = await dataSource.OpenConnectionAsync(ct);
+        await using var tx = await conn.BeginTransactionAsync(ct);
+        await using var followUps = FollowUpCommand(conn, "explain", max, TimeSpan.FromMinutes(1));
+        await using var pick = await PickCommandAsync(conn, tx, providers.Configured.ToList(), max, ct);
+        var plans = (await ExplainAsync(followUps, tx, ct), await ExplainAsync(pick, tx, ct));
+        await tx.RollbackAsync(ct);
+        return plans;
+    }
+
+    private static async Task<string> ExplainAsync(NpgsqlCommand cmd, NpgsqlTransaction tx, CancellationToken ct)
+    {
+        cmd.Transaction = tx;
+        cmd.CommandText = "explain (analyze, buffers, format json) " + cmd.CommandText;
+        return (string)(await cmd.ExecuteScalarAsync(ct))!;
     }
 
     /// <summary>When the next poll or copy falls due (null: none is waiting), so that an idle worker wakes right then.</summary>
@@ -74,8 +103,22 @@ public sealed class ItemClaimer(NpgsqlDataSource dataSource, ProviderRegistry pr
     private async Task<List<SubmitCandidate>> PickAsync(NpgsqlConnection conn, NpgsqlTransaction tx, List<(string Name, ProviderSettings Settings)> configured, int max,
         CancellationToken ct)
     {
+        await using var cmd = await PickCommandAsync(conn, tx, configured, max, ct);
+        var picked = new List<SubmitCandidate>();
+        await using var r = await cmd.ExecuteReaderAsync(ct);
+        while (await r.ReadAsync(ct))
+            picked.Add(new SubmitCandidate(r.GetInt64(0), r.GetGuid(1), r.GetString(2), r.GetString(3),
+                new EditRequest(r.GetString(4), r.GetString(5), r.GetString(6), r.GetFieldValue<string[]>(7), Text(r, 8), Text(r, 9), Text(r, 10),
+                    r.GetInt32(11), Text(r, 12)),
+                r.IsDBNull(13) ? null : r.GetDecimal(13), r.IsDBNull(14) ? null : r.GetDecimal(14)));
+        return picked;
+    }
+
+    private static async Task<NpgsqlCommand> PickCommandAsync(NpgsqlConnection conn, NpgsqlTransaction tx, List<(string Name, ProviderSettings Settings)> configured, int max,
+        CancellationToken ct)
+    {
         var breakers = await ProviderBreaker.LimitsAsync(conn, tx, configured, ct);
-        await using var cmd = new NpgsqlCommand(
+        var cmd = new NpgsqlCommand(
             $"""
             with cap as (
                 select * from unnest($1::text[], $2::int[], $3::int[], $5::int[]) as c(provider, max_in_flight, per_minute, breaker)),
@@ -129,14 +172,7 @@ public sealed class ItemClaimer(NpgsqlDataSource dataSource, ProviderRegistry pr
         cmd.Parameters.AddWithValue(max);
         // An open breaker allows nothing; one whose cool-down is over, a single probe.
         cmd.Parameters.AddWithValue(configured.Select(p => breakers.GetValueOrDefault(p.Name, int.MaxValue)).ToArray());
-        var picked = new List<SubmitCandidate>();
-        await using var r = await cmd.ExecuteReaderAsync(ct);
-        while (await r.ReadAsync(ct))
-            picked.Add(new SubmitCandidate(r.GetInt64(0), r.GetGuid(1), r.GetString(2), r.GetString(3),
-                new EditRequest(r.GetString(4), r.GetString(5), r.GetString(6), r.GetFieldValue<string[]>(7), Text(r, 8), Text(r, 9), Text(r, 10),
-                    r.GetInt32(11), Text(r, 12)),
-                r.IsDBNull(13) ? null : r.GetDecimal(13), r.IsDBNull(14) ? null : r.GetDecimal(14)));
-        return picked;
+        return cmd;
     }
 
     /// <summary>Moves the items to Submitting with their reserved estimates, a history row and an attempt each.</summary>

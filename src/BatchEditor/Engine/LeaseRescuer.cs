@@ -28,7 +28,10 @@ public sealed class LeaseRescuer(NpgsqlDataSource dataSource, ItemTransitions tr
         var lapsed = new List<(ClaimedItem Item, string Owner, bool Sent)>();
         await using (var r = await cmd.ExecuteReaderAsync(ct))
             while (await r.ReadAsync(ct))
-                lapsed.Add((ClaimedItem.Read(r, r.IsDBNull(27) ? null : r.GetInt64(27)), r.IsDBNull(25) ? "?" : r.GetString(25), r.GetBoolean(26)));
+            {
+                const int owner = ClaimedItem.ColumnCount, sent = owner + 1, attempt = owner + 2;
+                lapsed.Add((ClaimedItem.Read(r, r.IsDBNull(attempt) ? null : r.GetInt64(attempt)), r.IsDBNull(owner) ? "?" : r.GetString(owner), r.GetBoolean(sent)));
+            }
 
         int requeued = 0, review = 0;
         foreach (var (item, owner, sent) in lapsed)

@@ -119,10 +119,12 @@ public sealed class ItemTransitions(TransitionApplier applier)
             WriteHistory = false,
         }, ct);
 
-    public Task<bool> CopySucceeded(ClaimedItem item, string owner, int outputs, CancellationToken ct) =>
+    /// <summary>Every output is stored: <paramref name="last"/>, the one stored just now (if any), is recorded with the move.</summary>
+    public Task<bool> CopySucceeded(ClaimedItem item, string owner, int outputs, (int Ordinal, Storage.StoredBlob Blob)? last, CancellationToken ct) =>
         Leased(item, new([item.Id], FromCopying, ItemState.Succeeded, $"{outputs} output(s) stored and verified", owner)
         {
             Set = "finished_at = now()",
+            Extra = last is { } stored ? (conn, tx) => Storage.OutputRows.MarkStored(conn, tx, item.Id, item.Run, stored.Ordinal, stored.Blob, ct) : null,
         }, ct);
 
     /// <summary>An output expired before it was copied: final, with its cost kept on the ledger.</summary>

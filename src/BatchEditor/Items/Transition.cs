@@ -40,6 +40,7 @@ internal static class TransitionSql
     /// <summary>The items that moved: id, the state and run each was in, its manifest and provider.</summary>
     public sealed record Moved(long Id, string FromState, int Run, Guid ManifestId, string Provider);
 
+    /// <summary>Moves the items and, unless the transition says not to, writes their history rows: one statement.</summary>
     public static async Task<List<Moved>> UpdateAsync(NpgsqlConnection conn, NpgsqlTransaction tx, Transition t, CancellationToken ct)
     {
         var lease = t.KeepLease ? "" : ", lease_owner = null, lease_token = null, lease_expires_at = null";
@@ -47,17 +48,27 @@ internal static class TransitionSql
         var guard = (t.LeaseToken is null ? "" : " and lease_token = @token") + (t.Guard is null ? "" : $" and ({t.Guard})");
         // The guards are evaluated under the row lock (FOR UPDATE re-reads a row changed meanwhile), so a
         // compare-and-set that loses a race matches nothing instead of overwriting the winner.
+        var history = t.WriteHistory
+            ? """
+              , history as (
+                  insert into item_history (item_id, from_state, to_state, reason, actor)
+                  select id, old_state, @to, @reason, @actor from moved)
+              """
+            : "";
         await using var cmd = new NpgsqlCommand(
             $"""
-            update items set state = @to, reason = @reason, updated_at = now(){lease}{set}
-            from (select id, state as old_state, run as old_run from items
-                  where id = any(@ids) and state = any(@from){guard}
-                  for update) o
-            where items.id = o.id
-            returning items.id, o.old_state, o.old_run, items.manifest_id, items.provider
+            with moved as (
+                update items set state = @to, reason = @reason, updated_at = now(){lease}{set}
+                from (select id, state as old_state, run as old_run from items
+                      where id = any(@ids) and state = any(@from){guard}
+                      for update) o
+                where items.id = o.id
+                returning items.id, o.old_state, o.old_run, items.manifest_id, items.provider){history}
+            select * from moved
             """, conn, tx);
         cmd.Parameters.AddWithValue("to", t.To.ToString());
         cmd.Parameters.AddWithValue("reason", t.Reason);
+        if (t.WriteHistory) cmd.Parameters.AddWithValue("actor", t.Actor);
         cmd.Parameters.AddWithValue("ids", t.ItemIds);
         cmd.Parameters.AddWithValue("from", ItemStates.Names(t.From));
         if (t.LeaseToken is { } token) cmd.Parameters.AddWithValue("token", token);
@@ -66,21 +77,6 @@ internal static class TransitionSql
         await using var reader = await cmd.ExecuteReaderAsync(ct);
         while (await reader.ReadAsync(ct)) moved.Add(new(reader.GetInt64(0), reader.GetString(1), reader.GetInt32(2), reader.GetGuid(3), reader.GetString(4)));
         return moved;
-    }
-
-    public static async Task InsertHistoryAsync(NpgsqlConnection conn, NpgsqlTransaction tx, Transition t, List<Moved> moved, CancellationToken ct)
-    {
-        await using var cmd = new NpgsqlCommand(
-            """
-            insert into item_history (item_id, from_state, to_state, reason, actor)
-            select m.id, m.old_state, @to, @reason, @actor from unnest(@ids, @olds) as m(id, old_state)
-            """, conn, tx);
-        cmd.Parameters.AddWithValue("ids", moved.Select(m => m.Id).ToArray());
-        cmd.Parameters.AddWithValue("olds", moved.Select(m => m.FromState).ToArray());
-        cmd.Parameters.AddWithValue("to", t.To.ToString());
-        cmd.Parameters.AddWithValue("reason", t.Reason);
-        cmd.Parameters.AddWithValue("actor", t.Actor);
-        await cmd.ExecuteNonQueryAsync(ct);
     }
 
     public static async Task InsertLedgerAsync(NpgsqlConnection conn, NpgsqlTransaction tx, Moved item, long? attemptId, LedgerEntry e, CancellationToken ct)

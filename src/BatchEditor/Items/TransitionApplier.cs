@@ -25,7 +25,6 @@ public sealed partial class TransitionApplier(NpgsqlDataSource dataSource, Telem
         await using var tx = await conn.BeginTransactionAsync(ct);
         var moved = await TransitionSql.UpdateAsync(conn, tx, t, ct);
         if (moved.Count == 0) return moved; // lost the lease, or the state moved on: the caller decides what that means
-        if (t.WriteHistory) await TransitionSql.InsertHistoryAsync(conn, tx, t, moved, ct);
         if (moved is [var item])
         {
             var attemptId = t.Attempt?.AttemptId;

@@ -50,13 +50,17 @@ public sealed class FileSystemBlobStore(IOptions<StorageOptions> options) : IBlo
             await using (var file = new FileStream(temp, FileMode.CreateNew, FileAccess.Write, FileShare.None, 81920, useAsync: true))
             using (var md5 = IncrementalHash.CreateHash(HashAlgorithmName.MD5))
             {
-                var buffer = new byte[81920];
-                int read;
-                while ((read = await content.ReadAsync(buffer, ct)) > 0)
+                var buffer = System.Buffers.ArrayPool<byte>.Shared.Rent(81920);
+                try
                 {
-                    md5.AppendData(buffer, 0, read);
-                    await file.WriteAsync(buffer.AsMemory(0, read), ct);
+                    int read;
+                    while ((read = await content.ReadAsync(buffer, ct)) > 0)
+                    {
+                        md5.AppendData(buffer, 0, read);
+                        await file.WriteAsync(buffer.AsMemory(0, read), ct);
+                    }
                 }
+                finally { System.Buffers.ArrayPool<byte>.Shared.Return(buffer); }
                 await file.FlushAsync(ct);
                 written = Convert.ToBase64String(md5.GetHashAndReset());
             }

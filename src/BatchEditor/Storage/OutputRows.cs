@@ -58,29 +58,23 @@ public static class OutputRows
         await cmd.ExecuteNonQueryAsync(ct);
     }
 
-    /// <summary>The outputs of the current run still to copy, earliest expiry first.</summary>
-    public static async Task<List<Row>> PendingAsync(NpgsqlDataSource dataSource, long itemId, int run, CancellationToken ct)
+    /// <summary>The outputs of the current run still to copy (earliest expiry first), and how many are stored already.</summary>
+    public static async Task<(List<Row> Pending, int Stored)> ToCopyAsync(NpgsqlDataSource dataSource, long itemId, int run, CancellationToken ct)
     {
         await using var cmd = dataSource.CreateCommand(
             """
-            select ordinal, source_url, expires_at, inline_b64 is not null from outputs
-            where item_id = $1 and run = $2 and state = 'Pending' order by expires_at nulls last, ordinal
+            select ordinal, source_url, expires_at, inline_b64 is not null, state = 'Stored' from outputs
+            where item_id = $1 and run = $2 and state in ('Pending', 'Stored') order by expires_at nulls last, ordinal
             """);
         cmd.Parameters.AddWithValue(itemId);
         cmd.Parameters.AddWithValue(run);
         await using var r = await cmd.ExecuteReaderAsync(ct);
-        var rows = new List<Row>();
+        var pending = new List<Row>();
+        var stored = 0;
         while (await r.ReadAsync(ct))
-            rows.Add(new(r.GetInt32(0), r.GetString(1), r.IsDBNull(2) ? null : r.GetFieldValue<DateTimeOffset>(2), r.GetBoolean(3)));
-        return rows;
-    }
-
-    public static async Task<int> StoredCountAsync(NpgsqlDataSource dataSource, long itemId, int run, CancellationToken ct)
-    {
-        await using var cmd = dataSource.CreateCommand("select count(*) from outputs where item_id = $1 and run = $2 and state = 'Stored'");
-        cmd.Parameters.AddWithValue(itemId);
-        cmd.Parameters.AddWithValue(run);
-        return (int)(long)(await cmd.ExecuteScalarAsync(ct))!;
+            if (r.GetBoolean(4)) stored++;
+            else pending.Add(new(r.GetInt32(0), r.GetString(1), r.IsDBNull(2) ? null : r.GetFieldValue<DateTimeOffset>(2), r.GetBoolean(3)));
+        return (pending, stored);
     }
 
     /// <summary>The base64 text of an inline output; read it with <c>CommandBehavior.SequentialAccess</c> to stream it.</summary>
