@@ -40,7 +40,11 @@ internal static class TransitionSql
     /// <summary>The items that moved: id, the state and run each was in, its manifest and provider.</summary>
     public sealed record Moved(long Id, string FromState, int Run, Guid ManifestId, string Provider);
 
-    /// <summary>Moves the items and, unless the transition says not to, writes their history rows: one statement.</summary>
+    /// <summary>
+    /// Moves the items and writes what goes with the move, in one statement (one round trip): the history rows (unless the
+    /// transition says not to) and, for a single item, its ledger rows, its outputs and its attempt's outcome. Nothing
+    /// but the move's own rows is written when the guard matches nothing.
+    /// </summary>
     public static async Task<List<Moved>> UpdateAsync(NpgsqlConnection conn, NpgsqlTransaction tx, Transition t, CancellationToken ct)
     {
         var lease = t.KeepLease ? "" : ", lease_owner = null, lease_token = null, lease_expires_at = null";
@@ -55,6 +59,8 @@ internal static class TransitionSql
                   select id, old_state, @to, @reason, @actor from moved)
               """
             : "";
+        var ledger = t.Ledger.OfType<LedgerEntry>().ToList();
+        var effects = history + (ledger.Count > 0 ? LedgerSql : "") + (t.Outputs is not null ? OutputsSql : "") + (t.Attempt is { AttemptId: not null } ? AttemptSql : "");
         await using var cmd = new NpgsqlCommand(
             $"""
             with moved as (
@@ -63,12 +69,15 @@ internal static class TransitionSql
                       where id = any(@ids) and state = any(@from){guard}
                       for update) o
                 where items.id = o.id
-                returning items.id, o.old_state, o.old_run, items.manifest_id, items.provider){history}
+                returning items.id, o.old_state, o.old_run, items.manifest_id, items.provider){effects}
             select * from moved
             """, conn, tx);
         cmd.Parameters.AddWithValue("to", t.To.ToString());
         cmd.Parameters.AddWithValue("reason", t.Reason);
         if (t.WriteHistory) cmd.Parameters.AddWithValue("actor", t.Actor);
+        if (ledger.Count > 0) AddLedger(cmd, ledger, t.Attempt?.AttemptId);
+        if (t.Outputs is { } outputs) AddOutputs(cmd, outputs.Run, outputs.List);
+        if (t.Attempt is { AttemptId: not null } attempt) AddAttempt(cmd, attempt);
         cmd.Parameters.AddWithValue("ids", t.ItemIds);
         cmd.Parameters.AddWithValue("from", ItemStates.Names(t.From));
         if (t.LeaseToken is { } token) cmd.Parameters.AddWithValue("token", token);
@@ -79,37 +88,60 @@ internal static class TransitionSql
         return moved;
     }
 
-    public static async Task InsertLedgerAsync(NpgsqlConnection conn, NpgsqlTransaction tx, Moved item, long? attemptId, LedgerEntry e, CancellationToken ct)
-    {
-        await using var cmd = new NpgsqlCommand(
-            """
+    // The ledger rows of a single-item move, each booked against the run the item was in.
+    private const string LedgerSql =
+        """
+        , ledger as (
             insert into usage_ledger (item_id, manifest_id, provider, kind, credits, cost_usd, estimated, balance_after, note, attempt_id, run)
-            values (@item, @manifest, @provider, @kind, @credits, @usd, @estimated, @balance, @note, @attempt, @run)
-            """, conn, tx);
-        cmd.Parameters.AddWithValue("item", item.Id);
-        cmd.Parameters.AddWithValue("manifest", item.ManifestId);
-        cmd.Parameters.AddWithValue("provider", item.Provider);
-        cmd.Parameters.AddWithValue("kind", e.Kind);
-        cmd.Parameters.AddWithValue("credits", e.Credits);
-        cmd.Parameters.Add(ItemTransitions.Param("usd", e.CostUsd));
-        cmd.Parameters.AddWithValue("estimated", e.Estimated);
-        cmd.Parameters.Add(ItemTransitions.Param("balance", e.BalanceAfter));
-        cmd.Parameters.AddWithValue("note", e.Note);
-        cmd.Parameters.Add(new NpgsqlParameter("attempt", NpgsqlDbType.Bigint) { Value = (object?)(e.AttemptId ?? attemptId) ?? DBNull.Value });
-        cmd.Parameters.AddWithValue("run", item.Run); // the run the item was in when this happened
-        await cmd.ExecuteNonQueryAsync(ct);
+            select m.id, m.manifest_id, m.provider, e.kind, e.credits, e.usd, e.estimated, e.balance, e.note, e.attempt, m.old_run
+            from moved m cross join unnest(@l_kind::text[], @l_credits::numeric[], @l_usd::numeric[], @l_estimated::boolean[],
+                                           @l_balance::numeric[], @l_note::text[], @l_attempt::bigint[])
+                                    as e(kind, credits, usd, estimated, balance, note, attempt))
+        """;
+
+    // At-least-once: a retried completion may insert the same outputs again; the first ones are kept.
+    private const string OutputsSql =
+        """
+        , outs as (
+            insert into outputs (item_id, run, ordinal, source_url, expires_at, inline_b64)
+            select m.id, @o_run, o.ordinal, o.url, o.expires, o.b64
+            from moved m cross join unnest(@o_ordinal::int[], @o_url::text[], @o_expires::timestamptz[], @o_b64::text[]) as o(ordinal, url, expires, b64)
+            on conflict (item_id, run, ordinal) do nothing)
+        """;
+
+    private const string AttemptSql =
+        """
+        , attempt as (
+            update provider_attempts set finished_at = now(), outcome = @a_outcome, http_status = @a_status, provider_job_id = @a_job, detail = @a_detail
+            where id = @a_id and exists (select 1 from moved))
+        """;
+
+    private static void AddLedger(NpgsqlCommand cmd, List<LedgerEntry> entries, long? attemptId)
+    {
+        cmd.Parameters.AddWithValue("l_kind", entries.Select(e => e.Kind).ToArray());
+        cmd.Parameters.AddWithValue("l_credits", entries.Select(e => e.Credits).ToArray());
+        cmd.Parameters.Add(new NpgsqlParameter<decimal?[]>("l_usd", entries.Select(e => e.CostUsd).ToArray()));
+        cmd.Parameters.AddWithValue("l_estimated", entries.Select(e => e.Estimated).ToArray());
+        cmd.Parameters.Add(new NpgsqlParameter<decimal?[]>("l_balance", entries.Select(e => e.BalanceAfter).ToArray()));
+        cmd.Parameters.AddWithValue("l_note", entries.Select(e => e.Note).ToArray());
+        cmd.Parameters.Add(new NpgsqlParameter<long?[]>("l_attempt", entries.Select(e => e.AttemptId ?? attemptId).ToArray()));
     }
 
-    public static async Task FinishAttemptAsync(NpgsqlConnection conn, NpgsqlTransaction tx,
-        (long? AttemptId, string Outcome, int? HttpStatus, string? JobId, string? Detail) a, CancellationToken ct)
+    private static void AddOutputs(NpgsqlCommand cmd, int run, IReadOnlyList<OutputRef> outputs)
     {
-        await using var cmd = new NpgsqlCommand(
-            "update provider_attempts set finished_at = now(), outcome = @o, http_status = @s, provider_job_id = @j, detail = @d where id = @id", conn, tx);
-        cmd.Parameters.AddWithValue("id", a.AttemptId!.Value);
-        cmd.Parameters.AddWithValue("o", a.Outcome);
-        cmd.Parameters.Add(ItemTransitions.Param("s", a.HttpStatus));
-        cmd.Parameters.Add(ItemTransitions.Param("j", a.JobId));
-        cmd.Parameters.Add(ItemTransitions.Param("d", a.Detail));
-        await cmd.ExecuteNonQueryAsync(ct);
+        cmd.Parameters.AddWithValue("o_run", run);
+        cmd.Parameters.AddWithValue("o_ordinal", outputs.Select(o => o.Ordinal).ToArray());
+        cmd.Parameters.AddWithValue("o_url", outputs.Select(o => o.Url).ToArray());
+        cmd.Parameters.Add(new NpgsqlParameter<DateTimeOffset?[]>("o_expires", outputs.Select(o => o.ExpiresAt?.ToUniversalTime()).ToArray()));
+        cmd.Parameters.Add(new NpgsqlParameter<string?[]>("o_b64", outputs.Select(o => o.InlineBase64).ToArray()));
+    }
+
+    private static void AddAttempt(NpgsqlCommand cmd, (long? AttemptId, string Outcome, int? HttpStatus, string? JobId, string? Detail) a)
+    {
+        cmd.Parameters.AddWithValue("a_id", a.AttemptId!.Value);
+        cmd.Parameters.AddWithValue("a_outcome", a.Outcome);
+        cmd.Parameters.Add(new NpgsqlParameter<int?>("a_status", a.HttpStatus));
+        cmd.Parameters.Add(new NpgsqlParameter<string?>("a_job", a.JobId));
+        cmd.Parameters.Add(new NpgsqlParameter<string?>("a_detail", a.Detail));
     }
 }

@@ -25,15 +25,7 @@ public sealed partial class TransitionApplier(NpgsqlDataSource dataSource, Telem
         await using var tx = await conn.BeginTransactionAsync(ct);
         var moved = await TransitionSql.UpdateAsync(conn, tx, t, ct);
         if (moved.Count == 0) return moved; // lost the lease, or the state moved on: the caller decides what that means
-        if (moved is [var item])
-        {
-            var attemptId = t.Attempt?.AttemptId;
-            foreach (var entry in t.Ledger.OfType<LedgerEntry>())
-                await TransitionSql.InsertLedgerAsync(conn, tx, item, attemptId, entry, ct);
-            if (t.Outputs is { } outputs) await Storage.OutputRows.InsertAsync(conn, tx, item.Id, outputs.Run, outputs.List, ct);
-            if (t.Attempt is { AttemptId: not null } a) await TransitionSql.FinishAttemptAsync(conn, tx, a, ct);
-            if (t.Extra is not null) await t.Extra(conn, tx);
-        }
+        if (moved is [_] && t.Extra is not null) await t.Extra(conn, tx);
         if (t.WakesWorkers) await NewWork.NotifyAsync(conn, tx, ct);
         await tx.CommitAsync(ct);
         foreach (var m in moved) metrics.Transitioned(t.To.ToString(), m.Provider);

@@ -12,26 +12,6 @@ public static class OutputRows
     /// <param name="Inline">The output is base64 text kept in the row (see <see cref="OutputRef.InlineBase64"/>), not a URL.</param>
     public sealed record Row(int Ordinal, string SourceUrl, DateTimeOffset? ExpiresAt, bool Inline);
 
-    public static async Task InsertAsync(NpgsqlConnection conn, NpgsqlTransaction tx, long itemId, int run, IReadOnlyList<OutputRef> outputs, CancellationToken ct)
-    {
-        foreach (var o in outputs)
-        {
-            // at-least-once: a retried completion may insert the same outputs again; keep the first.
-            await using var cmd = new NpgsqlCommand(
-                """
-                insert into outputs (item_id, run, ordinal, source_url, expires_at, inline_b64) values (@i, @r, @o, @u, @e, @b)
-                on conflict (item_id, run, ordinal) do nothing
-                """, conn, tx);
-            cmd.Parameters.AddWithValue("i", itemId);
-            cmd.Parameters.AddWithValue("r", run);
-            cmd.Parameters.AddWithValue("o", o.Ordinal);
-            cmd.Parameters.AddWithValue("u", o.Url);
-            cmd.Parameters.Add(Items.ItemTransitions.Param("e", o.ExpiresAt));
-            cmd.Parameters.Add(Items.ItemTransitions.Param("b", o.InlineBase64));
-            await cmd.ExecuteNonQueryAsync(ct);
-        }
-    }
-
     public static async Task MarkStored(NpgsqlConnection conn, NpgsqlTransaction tx, long itemId, int run, int ordinal, StoredBlob blob, CancellationToken ct)
     {
         await using var cmd = new NpgsqlCommand(
