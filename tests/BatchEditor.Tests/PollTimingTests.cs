@@ -39,6 +39,19 @@ public sealed class PollTimingTests
         Assert.True(foundAt - TimeSpan.FromSeconds(8.05) <= PollTiming.ClosestSpacing);
     }
 
+    [Theory]
+    [InlineData(7.9, 8.1)] [InlineData(7, 8)] [InlineData(1, 6)] [InlineData(4, 8)] [InlineData(0.3, 1.5)] [InlineData(20, 90)]
+    public void Learned_jobs_within_the_usual_spread_stay_within_one_request_per_min_interval_plus_one(double early, double late)
+    {
+        var learned = new LatencyEstimate(TimeSpan.FromSeconds(early), TimeSpan.FromSeconds(late), Samples: 64);
+        for (var seconds = early; seconds <= late; seconds += (late - early) / 50)
+        {
+            var (requests, _) = Poll(learned, TimeSpan.FromSeconds(seconds));
+            Assert.True(requests <= Math.Ceiling(seconds / Defaults.MinPollInterval.TotalSeconds) + 1,
+                $"{requests} requests for a {seconds:0.###} s job (learned {early}–{late} s)");
+        }
+    }
+
     [Fact]
     public void A_job_slower_than_anything_learned_is_backed_off_not_polled_closely_for_ever()
     {

@@ -6,10 +6,11 @@ namespace BatchEditor.Engine.Polling;
 /// When to poll a job next. Each job follows a fixed plan of poll times counted from its submit, so a poll that runs a
 /// little late does not push the later ones back.
 /// <list type="bullet">
-/// <item>Learned (<see cref="JobLatencies"/>): first at the early end of the usual latency, then closely (a quarter of the
-/// usual spread, 0.2 s to <see cref="ProviderSettings.MinPollInterval"/>) until one spacing past the late end, then backing
-/// off from <see cref="ProviderSettings.MinPollInterval"/> to <see cref="ProviderSettings.MaxPollInterval"/>. A job of
-/// the usual latency is found done at most one spacing late, after two or three status requests.</item>
+/// <item>Learned (<see cref="JobLatencies"/>): first at the early end of the usual latency, then closely (at least a
+/// quarter of the usual spread, 0.2 s to <see cref="ProviderSettings.MinPollInterval"/>) until one spacing past the late
+/// end, then backing off from <see cref="ProviderSettings.MinPollInterval"/> to <see cref="ProviderSettings.MaxPollInterval"/>.
+/// A job of the usual latency is found done at most one spacing late, within ⌈latency ÷ MinPollInterval⌉ + 1 status
+/// requests (two or three when latencies are steady).</item>
 /// <item>Nothing learned yet: at <see cref="ProviderSettings.FirstPollDelay"/>, then every
 /// <see cref="ProviderSettings.MinPollInterval"/>, stretching to a quarter of the time already waited: at most
 /// ⌈latency ÷ MinPollInterval⌉ + 1 status requests.</item>
@@ -33,7 +34,7 @@ public static class PollTiming
         var backOffFrom = TimeSpan.Zero;
         if (learned is not null)
         {
-            var spacing = Clamp((learned.Late - learned.Early) / 4, ClosestSpacing, settings.MinPollInterval);
+            var spacing = Clamp(Max((learned.Late - learned.Early) / 4, settings.MinPollInterval * SpreadShare(learned)), ClosestSpacing, settings.MinPollInterval);
             for (at = learned.Early; at <= learned.Late + spacing; at += spacing) yield return at;
             backOffFrom = learned.Late;
         }
@@ -43,6 +44,15 @@ public static class PollTiming
             at += Clamp((at - backOffFrom) / 4, settings.MinPollInterval, settings.MaxPollInterval);
         }
     }
+
+    /// <summary>
+    /// How much of the usual latency is spread: close polls at least this share of MinPollInterval apart keep a job
+    /// completing anywhere in the spread within ⌈latency ÷ MinPollInterval⌉ + 1 status requests.
+    /// </summary>
+    private static double SpreadShare(LatencyEstimate learned) =>
+        learned.Late <= TimeSpan.Zero ? 0 : (learned.Late - learned.Early) / learned.Late;
+
+    private static TimeSpan Max(TimeSpan a, TimeSpan b) => a > b ? a : b;
 
     private static TimeSpan Clamp(TimeSpan value, TimeSpan min, TimeSpan max) => value < min ? min : value > max ? max : value;
 }
