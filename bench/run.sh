@@ -39,7 +39,7 @@ printf "%-4s | %-60s | %-16s | %-70s | %s\n" id what value reference target
 awk -F'\t' '{ printf "%-4s | %-60s | %-16s | %-70s | %s\n", $1, $2, $3, $4, $5 }' "$bench_results"
 mkdir -p bench/results
 awk -F'\t' -v size="${SIZE:-full}" -v when="$(date -u +%Y-%m-%dT%H:%M:%SZ)" -v cores="$(nproc)" '
-  function q(s) { gsub(/\\/, "\\\\", s); gsub(/"/, "\\\"", s); return "\"" s "\"" }
+  function q(s) { gsub(/\\/, "\\\\\\\\", s); gsub(/"/, "\\\"", s); return "\"" s "\"" }
   BEGIN { printf "{\n  \"size\": %s,\n  \"at\": %s,\n  \"cores\": %s,\n  \"figures\": [", q(size), q(when), cores }
   { printf "%s\n    {\"id\": %s, \"what\": %s, \"value\": %s, \"reference\": %s, \"target\": %s}", (NR > 1 ? "," : ""), q($1), q($2), q($3), q($4), q($5) }
   END { print "\n  ]\n}" }' "$bench_results" > bench/results/latest.json

@@ -27,7 +27,7 @@ public sealed class PollStep(ProviderRegistry providers, ItemTransitions transit
         var outcome = await provider.PollAsync(job, ct);
         metrics.ProviderCalled(item.Provider, "poll", Telemetry.OutcomeName.Of(outcome));
         var interval = Backoff.Poll(item.PollCount, settings.MinPollInterval, settings.MaxPollInterval);
-        var kind = Polling.JobLatencies.KindOf(item.Provider, item.Request.Model, item.Request.Quality);
+        var kind = Polling.JobLatencies.KindOf(item);
         var elapsed = now - (item.SubmittedAt ?? now);
         switch (outcome)
         {

@@ -16,6 +16,8 @@ public sealed class JobLatencies
     /// <summary>What latency depends on: the provider, its model and the quality asked for.</summary>
     public static string KindOf(string provider, string model, string? quality) => $"{provider}|{model}|{quality}";
 
+    public static string KindOf(Items.ClaimedItem item) => KindOf(item.Provider, item.Request.Model, item.Request.Quality);
+
     /// <summary>
     /// A job seen done <paramref name="seenDone"/> after its submit, last seen unfinished at <paramref name="lastUnfinished"/>
     /// (null: the first poll found it done).
