@@ -17,9 +17,11 @@ bench_start() {
   dotnet build BatchEditor.sln -c Release -v quiet --nologo -clp:ErrorsOnly
 }
 
+# Stops what the run started and deletes its folder (B4 leaves gigabytes of outputs), unless KEEP=1.
 bench_stop() {
   stop_sim
   stop_private_postgres "$bench_root/pg"
+  [ "${KEEP:-}" = 1 ] || rm -rf "$bench_root"
 }
 
 cli() { dotnet src/BatchEditor.Host/bin/Release/net10.0/batch-editor.dll "$@"; }

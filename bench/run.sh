@@ -4,6 +4,7 @@
 #   bash bench/run.sh                  # B1–B6 at full size (about 15 minutes on 2 cores)
 #   bash bench/run.sh B1 B6            # some of them
 #   SIZE=small bash bench/run.sh       # small sizes: proves every scenario runs (CI); the figures mean little
+#   KEEP=1 bash bench/run.sh B2        # keep the cluster and logs in /var/tmp/batch-editor-bench-run afterwards
 #
 #   B1  400 items, provider cap 50, 8 s jobs, default poll settings: makespan ÷ ideal, slot use, polls per job
 #   B2  5,000 items, instant simulator, no caps, concurrency 64: items/s and transactions per item, beside pgbench
