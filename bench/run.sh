@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Every speed scenario in one command, each figure beside a reference measured in the same run. Prints a table and
-# writes the figures to bench/results/latest.json (docs/performance.md records the latest full run and the machine).
+# writes the figures to bench/results/latest.json (latest-small.json for SIZE=small; docs/performance.md records the latest
+# full run and the machine).
 #   bash bench/run.sh                  # B1–B6 at full size (about 15 minutes on 2 cores)
 #   bash bench/run.sh B1 B6            # some of them
 #   SIZE=small bash bench/run.sh       # small sizes: proves every scenario runs (CI); the figures mean little
@@ -39,9 +40,11 @@ echo "Results (${SIZE:-full} size; $(nproc) cores, $(awk '/MemTotal/ { printf "%
 printf "%-4s | %-60s | %-16s | %-70s | %s\n" id what value reference target
 awk -F'\t' '{ printf "%-4s | %-60s | %-16s | %-70s | %s\n", $1, $2, $3, $4, $5 }' "$bench_results"
 mkdir -p bench/results
+json=bench/results/latest.json
+[ "${SIZE:-full}" = small ] && json=bench/results/latest-small.json # a small run never replaces the full figures
 awk -F'\t' -v size="${SIZE:-full}" -v when="$(date -u +%Y-%m-%dT%H:%M:%SZ)" -v cores="$(nproc)" '
   function q(s) { gsub(/\\/, "\\\\\\\\", s); gsub(/"/, "\\\"", s); return "\"" s "\"" }
   BEGIN { printf "{\n  \"size\": %s,\n  \"at\": %s,\n  \"cores\": %s,\n  \"figures\": [", q(size), q(when), cores }
   { printf "%s\n    {\"id\": %s, \"what\": %s, \"value\": %s, \"reference\": %s, \"target\": %s}", (NR > 1 ? "," : ""), q($1), q($2), q($3), q($4), q($5) }
-  END { print "\n  ]\n}" }' "$bench_results" > bench/results/latest.json
-echo "Written to bench/results/latest.json"
+  END { print "\n  ]\n}" }' "$bench_results" > "$json"
+echo "Written to $json"
