@@ -19,19 +19,20 @@ public sealed class LeaseRescuer(NpgsqlDataSource dataSource, ItemTransitions tr
     {
         await using var cmd = dataSource.CreateCommand(
             $"""
-            select {ClaimedItem.Columns}, i.lease_owner, i.submit_sent_at is not null,
-                   (select max(a.id) from provider_attempts a where a.item_id = i.id)
+            select {ClaimedItem.Columns}, i.lease_owner as lapsed_owner, i.submit_sent_at is not null as sent,
+                   (select max(a.id) from provider_attempts a where a.item_id = i.id) as attempt_id
             from items i
             where i.state = '{ItemState.Submitting}' and i.lease_expires_at < now()
             limit 1000
             """);
         var lapsed = new List<(ClaimedItem Item, string Owner, bool Sent)>();
         await using (var r = await cmd.ExecuteReaderAsync(ct))
+        {
+            // This statement's own columns follow ClaimedItem's, found by name.
+            int owner = r.GetOrdinal("lapsed_owner"), sent = r.GetOrdinal("sent"), attempt = r.GetOrdinal("attempt_id");
             while (await r.ReadAsync(ct))
-            {
-                const int owner = ClaimedItem.ColumnCount, sent = owner + 1, attempt = owner + 2;
                 lapsed.Add((ClaimedItem.Read(r, r.IsDBNull(attempt) ? null : r.GetInt64(attempt)), r.IsDBNull(owner) ? "?" : r.GetString(owner), r.GetBoolean(sent)));
-            }
+        }
 
         int requeued = 0, review = 0;
         foreach (var (item, owner, sent) in lapsed)

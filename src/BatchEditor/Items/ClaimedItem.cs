@@ -20,9 +20,6 @@ public sealed record ClaimedItem(
         "i.status_url, i.submit_attempts, i.poll_count, i.copy_attempts, i.submitted_at, i.result_url, i.lease_token, " +
         "i.run, i.retrying_since, i.outputs_expire_at, i.last_polled_at";
 
-    /// <summary>How many columns <see cref="Columns"/> lists: a statement's own columns after them start here.</summary>
-    public const int ColumnCount = 26;
-
     public ProviderJob? Job => ProviderJobId is not null && StatusUrl is not null ? new(ProviderJobId, StatusUrl, Request.Model, ResultUrl) : null;
 
     public static ClaimedItem Read(NpgsqlDataReader r, long? attemptId = null) => new(
