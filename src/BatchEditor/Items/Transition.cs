@@ -1,6 +1,5 @@
 using BatchEditor.Providers;
 using Npgsql;
-using NpgsqlTypes;
 
 namespace BatchEditor.Items;
 
@@ -37,8 +36,8 @@ internal sealed record Transition(long[] ItemIds, ItemState[] From, ItemState To
 
 internal static class TransitionSql
 {
-    /// <summary>The items that moved: id, the state and run each was in, its manifest and provider.</summary>
-    public sealed record Moved(long Id, string FromState, int Run, Guid ManifestId, string Provider);
+    /// <summary>The items that moved: id, the state each was in, its manifest and provider.</summary>
+    public sealed record Moved(long Id, string FromState, Guid ManifestId, string Provider);
 
     /// <summary>
     /// Moves the items and writes what goes with the move, in one statement (one round trip): the history rows (unless the
@@ -70,7 +69,7 @@ internal static class TransitionSql
                       for update) o
                 where items.id = o.id
                 returning items.id, o.old_state, o.old_run, items.manifest_id, items.provider){effects}
-            select * from moved
+            select id, old_state, manifest_id, provider from moved
             """, conn, tx);
         cmd.Parameters.AddWithValue("to", t.To.ToString());
         cmd.Parameters.AddWithValue("reason", t.Reason);
@@ -84,7 +83,7 @@ internal static class TransitionSql
         foreach (var (name, value) in t.Parameters) cmd.Parameters.Add(ItemTransitions.Param(name, value));
         var moved = new List<Moved>();
         await using var reader = await cmd.ExecuteReaderAsync(ct);
-        while (await reader.ReadAsync(ct)) moved.Add(new(reader.GetInt64(0), reader.GetString(1), reader.GetInt32(2), reader.GetGuid(3), reader.GetString(4)));
+        while (await reader.ReadAsync(ct)) moved.Add(new(reader.GetInt64(0), reader.GetString(1), reader.GetGuid(2), reader.GetString(3)));
         return moved;
     }
 
