@@ -26,7 +26,6 @@ public sealed class PollStep(ProviderRegistry providers, ItemTransitions transit
 
         var outcome = await provider.PollAsync(job, ct);
         metrics.ProviderCalled(item.Provider, "poll", Telemetry.OutcomeName.Of(outcome));
-        var interval = Backoff.Poll(item.PollCount, settings.MinPollInterval, settings.MaxPollInterval);
         var kind = Polling.JobLatencies.KindOf(item);
         var elapsed = now - (item.SubmittedAt ?? now);
         switch (outcome)
@@ -52,6 +51,8 @@ public sealed class PollStep(ProviderRegistry providers, ItemTransitions transit
                 await transitions.JobFailed(item, owner, failed.Reason + (refund is null ? "" : "; credits refunded"), refund, ct);
                 break;
             case PollOutcome.Transient transient:
+                // The poll learned nothing about the job: back off on the poll count, or as long as the provider asks.
+                var interval = Backoff.Poll(item.PollCount, settings.MinPollInterval, settings.MaxPollInterval);
                 var retry = transient.RetryAfter is { } after && after > interval ? after : interval;
                 await transitions.PollLater(item, owner, $"{transient.Reason}; poll again in {retry.TotalSeconds:0.#} s", null, now + retry, ct);
                 break;
