@@ -65,7 +65,8 @@ public sealed class LargeManifestTests : IDisposable
         // providers have free slots and nothing to send (the case that once scanned the whole due index).
         await bed.ExecAsync("analyze items");
         using var host = bed.BuildHost(worker: true);
-        var (followUps, submissions) = await host.Services.GetRequiredService<Engine.ItemClaimer>().ExplainAsync(50, CancellationToken.None);
+        var claimer = host.Services.GetRequiredService<Engine.ItemClaimer>();
+        var (followUps, submissions) = await claimer.ExplainAsync(50, CancellationToken.None);
         foreach (var (claim, json) in new[] { ("follow-up", followUps), ("submission", submissions) })
         {
             var plan = ClaimPlan.Of(json);
@@ -73,7 +74,10 @@ public sealed class LargeManifestTests : IDisposable
             Assert.True(plan.Buffers < 2_000, $"the {claim} claim read {plan.Buffers} buffers: {plan}");
             Assert.True(plan.MostRowsRemoved < 1_000, $"the {claim} claim filtered out {plan.MostRowsRemoved} rows in one node: {plan}");
         }
-        Assert.Equal(50, await bed.ScalarAsync<int>("select cardinality(array(select 1 from items where state = 'Pending' limit 50))"));
+        // And the claim so explained takes the provider's 50 free slots.
+        var claimed = await claimer.ClaimSubmissionsAsync("worker", 50, TimeSpan.FromMinutes(1), CancellationToken.None);
+        Assert.Equal(50, claimed.Count);
+        Assert.All(claimed, c => Assert.Equal("million", c.ManifestName));
     }
 
     [Fact]

@@ -49,8 +49,8 @@ public sealed class ItemClaimer(NpgsqlDataSource dataSource, ProviderRegistry pr
     }
 
     /// <summary>
-    /// EXPLAIN (ANALYZE, BUFFERS) of the two claims as they would run now, rolled back: how the tests and the benchmark
-    /// show that a claim reads a few index pages however many items wait.
+    /// EXPLAIN (ANALYZE, BUFFERS) of the two claims as they would run now, rolled back: how the large-manifest test shows
+    /// that a claim reads a few index pages however many items wait.
     /// </summary>
     internal async Task<(string FollowUps, string Submissions)> ExplainAsync(int max, CancellationToken ct)
     {
