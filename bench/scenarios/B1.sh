@@ -13,6 +13,7 @@ makespan_run() {
   # Connections to this database, sampled while the workers run.
   ( while :; do pg -c "select count(*) - 1 from pg_stat_activity where datname = '$name'"; sleep 0.2; done ) > "$bench_root/$name-connections" 2>/dev/null &
   local sampler=$! pids=() w
+  # 64 steps shared among the workers, plus 8 each so a worker's own polls and copies never wait for its submits.
   for ((w = 0; w < workers; w++)); do
     cli worker --until-idle --concurrency $((64 / workers + 8)) > "$bench_root/$name-worker-$w.log" 2>&1 & pids+=($!)
   done
