@@ -28,7 +28,10 @@ public sealed class ManifestQueries(NpgsqlDataSource dataSource)
         return await ReadManifests(cmd, ct);
     }
 
-    /// <summary>Items due for a step now (submit, poll or copy), on the claim's own index.</summary>
+    /// <summary>
+    /// Items due for a step now (submit, poll or copy). It counts every due row (a million waiting items are a million
+    /// index entries), which is why <see cref="Telemetry.QueueGauges"/> reuses its snapshot for a few seconds.
+    /// </summary>
     public async Task<long> DueCountAsync(CancellationToken ct)
     {
         var due = string.Join(", ", ItemStates.Names(ItemState.Pending, ItemState.Running, ItemState.Copying).Select(s => $"'{s}'"));
