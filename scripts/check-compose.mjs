@@ -17,7 +17,12 @@ const worker = services.worker ?? {};
 if (worker.deploy?.replicas !== undefined) problems.push("worker: deploy.replicas stops `--scale worker=N`; leave it out");
 if (worker.command?.[0] !== "worker") problems.push("worker: must run `worker`");
 if (worker.ports?.length) problems.push("worker: publishes ports, so a second worker could not start");
-if (!(parseInt(worker.stop_grace_period ?? "10") > 20)) problems.push("worker: stop_grace_period must exceed Worker__ShutdownGrace (20 s)");
+// A worker stops within Worker__ShutdownGrace + 5 s; unset, the grace is the longest provider RequestTimeout + 10 s
+// (300 s for synchronous providers). Compose must not kill it sooner, or the submits it waits for are parked in review.
+const seconds = v => { const m = /^(\d+)(s|m)?$/.exec(String(v ?? "")); return m ? parseInt(m[1]) * (m[2] === "m" ? 60 : 1) : NaN; };
+const grace = seconds((worker.environment?.Worker__ShutdownGrace ?? "").split(":").reduce((a, p) => a * 60 + Number(p), 0) || 310);
+if (!(seconds(worker.stop_grace_period ?? "10s") >= grace + 5))
+  problems.push(`worker: stop_grace_period must be at least Worker__ShutdownGrace + 5 s (${grace + 5} s)`);
 
 // The dashboard: published, on the host's loopback only, with a user (the binary refuses to listen beyond loopback without).
 const web = services.web ?? {};

@@ -75,8 +75,12 @@ else {
   const secret = named("Secret", "batch-editor-secrets")?.stringData ?? {};
   if (!secret.Dashboard__Users__0__Name || (secret.Dashboard__Users__0__Password ?? "").length < 12)
     problem("secret.yaml", "the worker listens beyond loopback, so it needs Dashboard__Users__0__Name and a Password of 12+ characters");
-  // Worker__ShutdownGrace is 20 s by default: the pod must be given longer than that to stop.
-  if ((pod.spec.terminationGracePeriodSeconds ?? 30) <= 20) problem(where, "terminationGracePeriodSeconds must exceed Worker__ShutdownGrace (20 s)");
+  // A worker stops within Worker__ShutdownGrace + 5 s; unset, the grace is the longest provider RequestTimeout + 10 s
+  // (300 s for synchronous providers). The pod must be given that long, or a deploy parks the submits it waits for.
+  const configured = named("ConfigMap", "batch-editor-config")?.data?.Worker__ShutdownGrace;
+  const grace = configured ? configured.split(":").reduce((a, p) => a * 60 + Number(p), 0) : 310;
+  if ((pod.spec.terminationGracePeriodSeconds ?? 30) < grace + 5)
+    problem(where, `terminationGracePeriodSeconds must be at least Worker__ShutdownGrace + 5 s (${grace + 5} s)`);
   for (const { file, obj } of [...byKind("PodDisruptionBudget"), ...byKind("Service")]) {
     const selector = obj.kind === "Service" ? obj.spec.selector : obj.spec.selector.matchLabels;
     if (!matches(selector, pod.metadata.labels)) problem(file, `${obj.kind} ${obj.metadata.name} selects no worker pod`);

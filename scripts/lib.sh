@@ -39,6 +39,16 @@ ensure_docker_compose() {
   fi
 }
 
+# Installs Debian's faketime (libfaketime) when missing: a test runs a worker whose clock is ten minutes fast.
+ensure_faketime() {
+  if ! command -v faketime >/dev/null 2>&1; then
+    echo "faketime not found; installing it with apt (faketime)…"
+    export DEBIAN_FRONTEND=noninteractive
+    sudo_if_needed apt-get update -qq
+    sudo_if_needed apt-get install -y -qq faketime >/dev/null
+  fi
+}
+
 # Prints the folder holding initdb/pg_ctl: PATH first, then Debian's versioned folders.
 pg_bin() {
   if command -v initdb >/dev/null 2>&1 && command -v pg_ctl >/dev/null 2>&1; then

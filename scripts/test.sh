@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Quick start: run every test. Installs what the tests need when missing (PostgreSQL server binaries, Node.js and
-# Azurite, Chromium, docker-compose); checks the deployment files, then runs the tests, which start their own
+# Azurite, Chromium, faketime, docker-compose); checks the deployment files, then runs the tests, which start their own
 # throwaway PostgreSQL clusters, Azurite and provider simulator.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -8,6 +8,7 @@ source scripts/lib.sh
 ensure_postgres
 ensure_azurite
 ensure_chromium
+ensure_faketime
 bash scripts/check-deploy.sh
 export BATCHEDITOR_CHROMIUM=${BATCHEDITOR_CHROMIUM:-$(command -v chromium)}
 export BATCHEDITOR_PG_BIN=${BATCHEDITOR_PG_BIN:-$(pg_bin)}

@@ -14,6 +14,7 @@ using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
+using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Options;
 using Npgsql;
 using Quartz;
@@ -141,7 +142,12 @@ public static class ServiceRegistration
         services.AddSingleton<Engine.Polling.JobLatencies>();
         services.AddSingleton<CopyStep>();
         services.AddSingleton<LeaseRescuer>();
+        services.AddSingleton<WorkerShutdown>();
+        services.AddSingleton<AnswerSpill>();
+        // The host gives its services as long to stop as the worker's grace allows, and not much more (WorkerShutdown).
+        services.AddOptions<HostOptions>().Configure<WorkerShutdown>((host, shutdown) => host.ShutdownTimeout = shutdown.ExitAfter - TimeSpan.FromSeconds(1));
         services.AddHostedService<Dispatcher>();
+        services.AddHostedService<SpillReplayer>();
         services.AddHostedService<NewWorkListener>();
         services.AddHostedService<WorkerHeartbeat>();
         services.AddHostedService<Webhooks.WebhookSender>();

@@ -95,4 +95,54 @@ public class BudgetTests
         Assert.InRange(bed.Sim.State.TotalSubmits, 3, 4); // the one that crossed the floor, and at most one claimed beside it
         Assert.True(await bed.ScalarAsync<long>("select count(*) from items where state = 'Pending'") >= 2);
     }
+
+    [Fact]
+    public async Task Spend_and_reservations_are_read_in_one_snapshot_so_a_submit_accepted_meanwhile_is_counted_once()
+    {
+        await using var bed = await TestBed.StartAsync();
+        using var host = bed.BuildHost();
+        var guard = host.Services.GetRequiredService<BudgetGuard>();
+        var random = new Random(19);
+        var wrong = 0;
+        const int rounds = 150;
+        for (var round = 0; round < rounds; round++)
+        {
+            // A budget of 9 credits: item A (5) is being submitted, so item B (5) must not be sent, whether A's estimate
+            // is still reserved or already replaced by its charge.
+            var manifest = Guid.NewGuid();
+            await bed.ExecAsync("insert into manifests (id, name, content_hash, source_file, default_provider, item_count, budget_credits) values ($1, $2, $3, 'race.csv', 'pixeldojo', 2, 9)",
+                manifest, $"race-{round}", manifest.ToString());
+            await bed.ExecAsync(
+                """
+                insert into items (manifest_id, row_id, line, provider, model, prompt, image_urls, state, reserved_credits)
+                values ($1, 'A', 1, 'pixeldojo', 'gpt-image-2-edit', 'a', '{https://img.example.com/a.jpg}', 'Submitting', 5),
+                       ($1, 'B', 2, 'pixeldojo', 'gpt-image-2-edit', 'b', '{https://img.example.com/b.jpg}', 'Pending', null)
+                """, manifest);
+            var b = await bed.ScalarAsync<long>("select id from items where manifest_id = $1 and row_id = 'B'", manifest);
+            var candidate = new SubmitCandidate(b, manifest, $"race-{round}", "pixeldojo",
+                new Providers.EditRequest("B", "gpt-image-2-edit", "b", ["https://img.example.com/b.jpg"], null, null, null, 1, null), 9, null);
+
+            var delay = TimeSpan.FromMilliseconds(random.NextDouble() * 3);
+            var accept = Task.Run(async () =>
+            {
+                await Task.Delay(delay);
+                // A's submit is accepted: its reservation is replaced by its charge, in one transaction (as the transition does).
+                await bed.ExecAsync(
+                    """
+                    with moved as (update items set state = 'Running', reserved_credits = null where manifest_id = $1 and row_id = 'A' returning id, manifest_id)
+                    insert into usage_ledger (item_id, manifest_id, provider, kind, credits, estimated, note)
+                    select id, manifest_id, 'pixeldojo', 'charge', 5, false, 'accepted' from moved
+                    """, manifest);
+            });
+            await using (var conn = await bed.Db.OpenConnectionAsync())
+            await using (var tx = await conn.BeginTransactionAsync())
+            {
+                var decision = await guard.DecideAsync(conn, tx, [candidate], CancellationToken.None);
+                if (decision.Send.Count > 0) wrong++;
+                await tx.RollbackAsync();
+            }
+            await accept;
+        }
+        Assert.Equal(0, wrong); // before one snapshot: the submit accepted between the two reads was counted in neither
+    }
 }

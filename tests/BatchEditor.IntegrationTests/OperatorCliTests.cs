@@ -61,7 +61,8 @@ public class OperatorCliTests
         var succeeded = await Cli.RunAsync(env, Timeout, "retry", "ops", "--state", "Succeeded");
         Assert.Equal(2, succeeded.ExitCode); // paying again for a stored edit is never one flag away
         Assert.Contains("only Failed, Expired and Cancelled items can be retried", succeeded.Stderr + succeeded.Stdout);
-        Assert.Contains("ops: 1 item(s) queued again.", (await Cli.RunAsync(env, Timeout, "retry", "ops")).Stdout);
+        // Its job failed and was refunded: nothing was paid for it, so the retry says nothing about paying again.
+        Assert.Contains("ops: 1 item(s) will be submitted again as a new run. A worker must be running to do it.", (await Cli.RunAsync(env, Timeout, "retry", "ops")).Stdout);
         Assert.Equal(("Pending", 2), (await bed.ScalarAsync<string>("select state from items where row_id = 'A'"), await bed.ScalarAsync<int>("select run from items where row_id = 'A'")));
 
         Assert.Contains("ops: 1 item(s) cancelled.", (await Cli.RunAsync(env, Timeout, "cancel", "ops")).Stdout);

@@ -31,6 +31,36 @@ public sealed class FileSystemBlobStoreTests : IDisposable
     }
 
     [Fact]
+    public async Task A_file_written_for_another_item_is_reported_as_theirs_never_as_this_ones()
+    {
+        // Two ids that differ only by case ("ABC", "abc") name the same path on a case-insensitive file system.
+        var store = new FileSystemBlobStore(Options.Create(new StorageOptions { Root = _root }));
+        var first = await store.PutIfAbsentAsync("m/abc/1.png", new MemoryStream([1, 2, 3]), Owned("ABC"), CancellationToken.None);
+        var second = await store.PutIfAbsentAsync("m/abc/1.png", new MemoryStream([4, 5, 6]), Owned("abc"), CancellationToken.None);
+
+        Assert.Equal("ABC", first.Metadata?["item"]);
+        Assert.True(second.AlreadyExisted);
+        Assert.Equal("ABC", second.Metadata?["item"]); // the copier refuses it: not written for "abc"
+        Assert.Equal([1, 2, 3], await File.ReadAllBytesAsync(first.Location));
+        var again = await store.PutIfAbsentAsync("m/abc/1.png", new MemoryStream([1, 2, 3]), Owned("ABC"), CancellationToken.None);
+        Assert.Equal("ABC", again.Metadata?["item"]); // its own output is still taken as a repeat
+    }
+
+    [Fact]
+    public async Task A_file_without_a_record_of_its_writer_is_not_taken_as_anyones()
+    {
+        var store = new FileSystemBlobStore(Options.Create(new StorageOptions { Root = _root }));
+        Directory.CreateDirectory(Path.Combine(_root, "m", "x"));
+        await File.WriteAllBytesAsync(Path.Combine(_root, "m", "x", "1.png"), [7, 7, 7]); // put there by something else
+        var stored = await store.PutIfAbsentAsync("m/x/1.png", new MemoryStream([1, 2, 3]), Owned("x"), CancellationToken.None);
+        Assert.True(stored.AlreadyExisted);
+        Assert.NotNull(stored.Metadata);
+        Assert.False(stored.Metadata!.ContainsKey("item"));
+    }
+
+    private static BlobWrite Owned(string item) => new("image/png", new Dictionary<string, string> { ["manifestid"] = "m1", ["item"] = item, ["run"] = "1" });
+
+    [Fact]
     public async Task Names_cannot_escape_the_root()
     {
         var store = new FileSystemBlobStore(Options.Create(new StorageOptions { Root = _root }));

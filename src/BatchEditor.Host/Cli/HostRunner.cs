@@ -1,4 +1,5 @@
 using System.Runtime.InteropServices;
+using BatchEditor.Engine;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 
@@ -7,19 +8,27 @@ namespace BatchEditor.Host.Cli;
 /// <summary>Runs a long-lived host (worker, web) until it is stopped: Ctrl+C, SIGTERM, or the host itself.</summary>
 public static partial class HostRunner
 {
+    /// <summary>How long a host without a worker (<c>web</c>) may take to stop.</summary>
+    private static readonly TimeSpan WebStop = TimeSpan.FromSeconds(10);
+
     /// <param name="afterStart">Checked once the host listens; a problem stops it and is the command's error (exit 2).</param>
     public static async Task<int> RunAsync(IHost host, Func<IHost, string?>? afterStart, CancellationToken ct)
     {
-        // SIGTERM (a deploy, an orchestrator) must always mean "stop gracefully": since .NET 10 the runtime no longer
-        // handles it, and this registration lives as long as the host, whatever happens to the host's own.
+        // SIGTERM (a deploy, an orchestrator) and Ctrl+C must always mean "stop gracefully": since .NET 10 the runtime no
+        // longer handles SIGTERM, and these registrations live as long as the host, whatever happens to the host's own.
         var lifetime = host.Services.GetRequiredService<IHostApplicationLifetime>();
         var logger = host.Services.GetRequiredService<ILoggerFactory>().CreateLogger("BatchEditor.Host");
-        using var sigterm = PosixSignalRegistration.Create(PosixSignal.SIGTERM, signal =>
+        void Stop(PosixSignalContext signal)
         {
             signal.Cancel = true;
-            LogStopping(logger, "SIGTERM");
+            LogStopping(logger, signal.Signal == PosixSignal.SIGTERM ? "SIGTERM" : "SIGINT");
             lifetime.StopApplication();
-        });
+        }
+        using var sigterm = PosixSignalRegistration.Create(PosixSignal.SIGTERM, Stop);
+        using var sigint = PosixSignalRegistration.Create(PosixSignal.SIGINT, Stop);
+        // However the stop goes (a database that is gone, a service that hangs), the process is gone at the promised time.
+        var exitAfter = host.Services.GetService<WorkerShutdown>()?.ExitAfter ?? WebStop;
+        using var watchdog = lifetime.ApplicationStopping.Register(() => _ = ExitLateAsync(exitAfter - TimeSpan.FromMilliseconds(500), logger));
         await host.StartAsync(ct);
         if (afterStart?.Invoke(host) is { } problem)
         {
@@ -30,6 +39,19 @@ public static partial class HostRunner
         return ExitCodes.Ok;
     }
 
+    private static async Task ExitLateAsync(TimeSpan after, ILogger logger)
+    {
+        await Task.Delay(after);
+        LogForcedExit(logger, after);
+        // The console logger writes on its own thread: give the line a moment to leave before the process does.
+        Console.Error.WriteLine($"error: stopping took longer than {after.TotalSeconds:0.#} s; exiting now (what was not written is left to the leases and the spill)");
+        await Task.Delay(200);
+        Environment.Exit(ExitCodes.Failed);
+    }
+
     [LoggerMessage(EventId = 300, Level = LogLevel.Information, Message = "{Signal} received: finishing the steps in flight, then stopping")]
     private static partial void LogStopping(ILogger logger, string signal);
+
+    [LoggerMessage(EventId = 301, Level = LogLevel.Error, Message = "Stopping took longer than {Limit}; exiting now")]
+    private static partial void LogForcedExit(ILogger logger, TimeSpan limit);
 }

@@ -22,14 +22,37 @@ public static class ManifestActionCommands
             var refused = (result.GetValueOrDefault<ItemState[]>() ?? []).Except(retryable).ToList();
             if (refused.Count > 0) result.AddError($"--state {string.Join(", ", refused)}: only Failed, Expired and Cancelled items can be retried");
         });
-        yield return Action("retry", "Run the manifest's failed items again, each as a new run (new provider job, new output names).",
-            (actions, id, parse, ct) => actions.RetryAsync(id, parse.GetValue(states)!, Operator.Name, ct), "queued again", states);
+        yield return Retry(states);
         yield return Action("cancel", "Cancel every item not yet final or copying; running jobs may still be billed by their provider.",
             (actions, id, _, ct) => actions.CancelAsync(id, Operator.Name, ct), "cancelled");
         yield return Action("hold", "Keep the manifest's pending items from being submitted until `release`.",
             (actions, id, _, ct) => actions.HoldAsync(id, Operator.Name, ct), "held");
         yield return Action("release", "Let the manifest's held items be submitted again.",
             (actions, id, _, ct) => actions.ReleaseAsync(id, Operator.Name, ct), "released");
+    }
+
+    /// <summary>
+    /// <c>retry</c>: Failed items whose paid outputs are still there are copied again; the rest are submitted again as a new
+    /// run, and the command says what that pays again. Items with an unsettled submit are refused (exit 0: it says so).
+    /// </summary>
+    private static Command Retry(Option<ItemState[]> states)
+    {
+        var manifest = new Argument<string>("manifest") { Description = "Manifest name or id." };
+        var json = JsonOutput.Option();
+        var command = new Command("retry",
+            "Run the manifest's failed items again: outputs already paid for and still there are copied again (no new charge); " +
+            "the rest are submitted again as a new run (new provider job, new output names), which is paid again.") { manifest, states, json };
+        command.SetAction((parse, ct) => CommandHost.RunAsync(async () =>
+        {
+            using var host = CommandHost.Build();
+            if (await CommandHost.FindManifestAsync(host, parse.GetValue(manifest)!, ct) is not { } info) return ExitCodes.Usage;
+            var report = await host.Services.GetRequiredService<OperatorActions>().RetryAsync(info.Id, parse.GetValue(states)!, Operator.Name, ct);
+            if (parse.GetValue(json)) JsonOutput.Write(new { manifest = info.Name, report.Recopied, report.Resubmitted, report.ChargedBefore,
+                report.PaidAgainCredits, report.PaidAgainUsd, report.Unsettled, message = report.Describe(info.Name) });
+            else Console.WriteLine($"{info.Name}: {report.Describe(info.Name)}");
+            return ExitCodes.Ok;
+        }));
+        return command;
     }
 
     private static Command Action(string name, string description, Func<OperatorActions, Guid, ParseResult, CancellationToken, Task<int>> act,

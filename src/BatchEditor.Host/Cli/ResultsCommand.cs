@@ -15,7 +15,7 @@ public static class ResultsCommand
         var output = new Option<FileInfo?>("--output", "-o") { Description = "Write the CSV here instead of to standard output." };
         var signed = new Option<TimeSpan?>("--signed-urls")
         {
-            Description = "Add read-only links (Azure Blob SAS) valid this long, e.g. 24h, 90m, 7d.",
+            Description = "Add read-only https links (Azure Blob SAS, needs the account key) valid this long: 1m to 7d, e.g. 24h, 90m, 7d.",
             CustomParser = result => Duration(result.Tokens[0].Value) ?? ParseError(result, result.Tokens[0].Value),
         };
         var format = new Option<string>("--format") { Description = "csv (default) or json.", DefaultValueFactory = _ => "csv" };
@@ -50,7 +50,7 @@ public static class ResultsCommand
         return command;
     }
 
-    /// <summary>"24h", "90m", "7d", "45s", or a TimeSpan such as 1.12:00:00; between one minute and a year.</summary>
+    /// <summary>"24h", "90m", "7d", "45s", or a TimeSpan such as 1.12:00:00; between one minute and a link's longest life (7 days).</summary>
     internal static TimeSpan? Duration(string? text)
     {
         if (string.IsNullOrWhiteSpace(text)) return null;
@@ -60,12 +60,12 @@ public static class ResultsCommand
                 text[^1] switch { 's' => TimeSpan.FromSeconds(n), 'm' => TimeSpan.FromMinutes(n), 'h' => TimeSpan.FromHours(n), _ => TimeSpan.FromDays(n) },
             _ => TimeSpan.TryParse(text, CultureInfo.InvariantCulture, out var t) ? t : null,
         };
-        return value is { } v && v >= TimeSpan.FromMinutes(1) && v <= TimeSpan.FromDays(365) ? v : null;
+        return value is { } v && v >= TimeSpan.FromMinutes(1) && v <= BlobSas.MaxLifetime ? v : null;
     }
 
     private static TimeSpan? ParseError(System.CommandLine.Parsing.ArgumentResult result, string text)
     {
-        result.AddError($"--signed-urls '{text}' is not a duration between 1m and 365d (e.g. 24h, 90m, 7d)");
+        result.AddError($"--signed-urls '{text}' is not a duration between 1m and 7d (e.g. 24h, 90m, 7d): links live at most 7 days");
         return null;
     }
 }

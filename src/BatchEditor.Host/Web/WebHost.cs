@@ -19,8 +19,15 @@ public static class WebHost
     public static WebApplication Build(string? urls, bool withWorker, Action<WorkerOptions>? workerOverrides = null)
     {
         var builder = WebApplication.CreateBuilder(new WebApplicationOptions { ContentRootPath = AppContext.BaseDirectory, Args = [] });
-        if (!string.IsNullOrWhiteSpace(urls)) builder.WebHost.UseUrls(urls.Split([';', ','], StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries));
-        else if (builder.Configuration["urls"] is null && !builder.Configuration.GetSection("Kestrel:Endpoints").Exists()) builder.WebHost.UseUrls(DefaultUrl);
+        var listen = !string.IsNullOrWhiteSpace(urls) ? Split(urls)
+            : builder.Configuration["urls"] is { Length: > 0 } configured ? Split(configured)
+            : builder.Configuration.GetSection("Kestrel:Endpoints").GetChildren().Select(e => e["Url"]).OfType<string>().ToArray() is { Length: > 0 } endpoints ? endpoints
+            : [DefaultUrl];
+        if (!string.IsNullOrWhiteSpace(urls) || (builder.Configuration["urls"] is null && !builder.Configuration.GetSection("Kestrel:Endpoints").Exists()))
+            builder.WebHost.UseUrls(listen);
+        AllowedHosts.Configure(builder.Configuration, listen);
+        // Who is local is decided from each connection's own address, recorded before anything can rewrite it.
+        builder.WebHost.ConfigureKestrel(k => k.ConfigureEndpointDefaults(LocalTrust.RecordSocketAddress));
         builder.Logging.AddFilter("Microsoft.AspNetCore", LogLevel.Warning);
         builder.Logging.AddFilter("Microsoft.EntityFrameworkCore", LogLevel.Warning);
         // The key ring lives in the database (DatabaseKeyRing), unencrypted like the database's other contents: the
@@ -35,11 +42,14 @@ public static class WebHost
         return app;
     }
 
+    private static string[] Split(string urls) => urls.Split([';', ','], StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
+
     /// <summary>After start: refuses an open address without users, then says where the dashboard is.</summary>
     public static string? CheckListening(IHost host)
     {
         var server = host.Services.GetRequiredService<IServer>();
-        if (ListenGuard.Problem(server, host.Services.GetRequiredService<IOptions<DashboardOptions>>()) is { } problem) return problem;
+        if (ListenGuard.Problem(server, host.Services.GetRequiredService<IOptions<DashboardOptions>>(), host.Services.GetRequiredService<LocalTrust>()) is { } problem)
+            return problem;
         foreach (var address in server.Features.Get<IServerAddressesFeature>()?.Addresses ?? [])
             Console.WriteLine($"Dashboard: {address.TrimEnd('/')}/dashboard");
         return null;

@@ -26,6 +26,10 @@ public static class WebRegistration
             .Validate(o => o.Users.All(u => System.ComponentModel.DataAnnotations.Validator.TryValidateObject(u, new(u), null, validateAllProperties: true)),
                 "every Dashboard user needs a Name, a Password of at least 12 characters and a Role of Operator or Viewer")
             .ValidateOnStart();
+        services.AddSingleton<LocalTrust>();
+        services.AddSingleton<FailedSignIns>();
+        var dashboard = configuration.GetSection("Dashboard").Get<DashboardOptions>() ?? new DashboardOptions();
+        if (dashboard.BehindProxy) AllowedHosts.UseProxy(services, dashboard);
         services.AddAuthentication(DashboardAuthentication.SchemeName)
             .AddScheme<AuthenticationSchemeOptions, DashboardAuthentication>(DashboardAuthentication.SchemeName, null);
         services.AddAuthorizationBuilder()
@@ -53,6 +57,7 @@ public static class WebRegistration
         // Listening from the start: counters only count what happens after their listener exists.
         app.Services.GetRequiredService<PrometheusText>();
         app.Services.GetRequiredService<QueueGauges>();
+        if (app.Services.GetRequiredService<IOptions<DashboardOptions>>().Value.BehindProxy) app.UseForwardedHeaders();
         app.UseMiddleware<CrossOriginGuard>();
         app.UseAuthentication();
         app.UseAuthorization();

@@ -12,7 +12,7 @@ public static class GptImageApiProtocol
 
     public static void Map(IEndpointRouteBuilder app) => app.MapPost("/gptimageapi/v1/images/edit", async (HttpRequest request, SimState sim, CancellationToken ct) =>
     {
-        if (SimAuth.BearerKey(request) is null) return Results.Json(new { code = 401, message = "invalid api key" }, statusCode: 401);
+        if (SimAuth.BearerKey(request) is not { } key) return Results.Json(new { code = 401, message = "invalid api key" }, statusCode: 401);
         var body = await SimAuth.ReadJson(request, ct);
         var prompt = body?["prompt"]?.GetValue<string>();
         if (string.IsNullOrWhiteSpace(prompt) || body?["image"] is null) return Results.Json(new { code = 1001, message = "prompt and image are required" });
@@ -22,8 +22,13 @@ public static class GptImageApiProtocol
         if (await sim.GateSubmitAsync(prompt, script, ct) is { } refused) return refused;
         // A refusal answered with HTTP 200 and a non-zero code: the quirk adapters must read.
         if (script.Fail) return Results.Json(new { code = 2001, message = "Image generation failed: content policy", data = (object?)null });
-        if (script.Latency is { } latency) await Task.Delay(latency, ct);
-        var job = sim.NewJob("gptimageapi", "gpt-image-2", prompt, size.W, size.H, body["n"]?.GetValue<int>() ?? 1, 0, script with { Latency = TimeSpan.Zero });
+        // A synchronous edit runs (and is billed) whether or not the caller is still listening: not cancelled with the request.
+        if (script.Latency is { } latency) await Task.Delay(latency, CancellationToken.None);
+        // Billed at the published credits per image.
+        var count = body["n"]?.GetValue<int>() ?? 1;
+        var credits = (body["quality"]?.GetValue<string>() switch { "low" => 4m, "high" => 16m, _ => 8m }) * count;
+        var job = sim.NewJob("gptimageapi", "gpt-image-2", prompt, size.W, size.H, count, credits, script with { Latency = TimeSpan.Zero });
+        sim.Charge(key, credits, prompt);
         if (script.CreateThen500) return Results.Json(new { code = 500, message = "internal error" }, statusCode: 500);
         // A proxy's error page with a success status: the edit ran, the answer cannot be read.
         if (script.Garbage) return Results.Text("<html><body>upstream hiccup</body></html>", "text/html");

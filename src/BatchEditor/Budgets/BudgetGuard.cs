@@ -2,7 +2,6 @@ using System.Globalization;
 using BatchEditor.Items;
 using BatchEditor.Operations;
 using BatchEditor.Providers;
-using BatchEditor.Totals;
 using Npgsql;
 
 namespace BatchEditor.Budgets;
@@ -10,9 +9,9 @@ namespace BatchEditor.Budgets;
 /// <summary>An item picked for submission, with what its estimate needs and its manifest's budget.</summary>
 public sealed record SubmitCandidate(long Id, Guid ManifestId, string ManifestName, string Provider, EditRequest Request, decimal? BudgetCredits, decimal? BudgetUsd);
 
-/// <summary>What the claim may send, and what must stop: manifests to hold, providers to pause until midnight.</summary>
+/// <summary>What the claim may send, and what must stop: manifests to hold, providers to pause until the next UTC midnight.</summary>
 public sealed record BudgetDecision(IReadOnlyList<(SubmitCandidate Item, CostReport Estimate)> Send, IReadOnlyDictionary<Guid, string> HoldManifests,
-    IReadOnlyDictionary<string, string> PauseProviders);
+    IReadOnlyDictionary<string, string> PauseProviders, DateTimeOffset NextMidnight);
 
 /// <summary>
 /// Keeps spending inside budgets. Runs inside the submission claim, under its cluster-wide lock, so no two workers
@@ -21,9 +20,11 @@ public sealed record BudgetDecision(IReadOnlyList<(SubmitCandidate Item, CostRep
 /// does not fit is not sent: its manifest is held with the reason (an operator raises the budget or cancels), or its
 /// provider is paused until the next UTC midnight (a daily budget renews by itself). Estimates are the providers'
 /// published prices; a provider that bills more than its estimate can overrun a budget by that difference, which the
-/// usage report shows.
+/// usage report shows. What is charged and what is reserved are read in one statement, so one snapshot: a submit
+/// accepted meanwhile (its reservation replaced by its charge) is counted once, never in neither. "Today" is the
+/// database's UTC day, not this machine's.
 /// </summary>
-public sealed class BudgetGuard(ProviderRegistry providers, RunningTotals totals, OperatorActions actions, ProviderPauses pauses, TimeProvider clock)
+public sealed class BudgetGuard(ProviderRegistry providers, OperatorActions actions, ProviderPauses pauses)
 {
     public async Task<BudgetDecision> DecideAsync(NpgsqlConnection conn, NpgsqlTransaction tx, IReadOnlyList<SubmitCandidate> candidates, CancellationToken ct)
     {
@@ -33,11 +34,7 @@ public sealed class BudgetGuard(ProviderRegistry providers, RunningTotals totals
             .Where(p => sending.Contains(p.Name) && (p.Settings.DailyBudgetCredits is not null || p.Settings.DailyBudgetUsd is not null))
             .ToDictionary(p => p.Name, p => p.Settings);
 
-        var manifestSpend = budgeted.Count == 0 ? []
-            : await SpentAndReservedAsync(conn, tx, "manifest_id", budgeted, await totals.SpendByManifestAsync(budgeted, ct), ct);
-        var today = DateOnly.FromDateTime(clock.GetUtcNow().UtcDateTime);
-        var providerSpend = dailyCaps.Count == 0 ? []
-            : await SpentAndReservedAsync(conn, tx, "provider", [.. dailyCaps.Keys], await totals.SpendByProviderAsync(today, ct), ct);
+        var (manifestSpend, providerSpend, midnight) = await SpentAndReservedAsync(conn, tx, budgeted, [.. dailyCaps.Keys], ct);
 
         var send = new List<(SubmitCandidate, CostReport)>();
         var hold = new Dictionary<Guid, string>();
@@ -62,7 +59,7 @@ public sealed class BudgetGuard(ProviderRegistry providers, RunningTotals totals
             Add(providerSpend, item.Provider, estimate);
             send.Add((item, estimate));
         }
-        return new(send, hold, pause);
+        return new(send, hold, pause, midnight);
     }
 
     /// <summary>
@@ -73,9 +70,8 @@ public sealed class BudgetGuard(ProviderRegistry providers, RunningTotals totals
     {
         foreach (var (manifest, reason) in decision.HoldManifests)
             await actions.HoldAsync(manifest, $"budget ({worker})", ct, reason);
-        var midnight = new DateTimeOffset(clock.GetUtcNow().UtcDateTime.Date.AddDays(1), TimeSpan.Zero);
         foreach (var (provider, reason) in decision.PauseProviders)
-            await pauses.PauseAsync(provider, $"budget ({worker})", reason, ct, resumeAt: midnight);
+            await pauses.PauseAsync(provider, $"budget ({worker})", reason, ct, resumeAt: decision.NextMidnight);
     }
 
     /// <summary>
@@ -109,25 +105,47 @@ public sealed class BudgetGuard(ProviderRegistry providers, RunningTotals totals
         spend[key] = (s.Credits + estimate.Credits, s.Usd + (estimate.CostUsd ?? 0));
     }
 
-    /// <summary>Charged so far (the running totals) plus the estimates reserved by items still Submitting, per key.</summary>
-    private static async Task<Dictionary<TKey, (decimal Credits, decimal Usd)>> SpentAndReservedAsync<TKey>(NpgsqlConnection conn, NpgsqlTransaction tx,
-        string column, List<TKey> keys, Dictionary<TKey, Spend> charged, CancellationToken ct) where TKey : notnull
+    /// <summary>
+    /// Charged so far (the running totals, folded or not) plus the estimates reserved by items still Submitting, per
+    /// budgeted manifest and per provider today, and the database's next UTC midnight: one statement, one snapshot.
+    /// </summary>
+    private static async Task<(Dictionary<Guid, (decimal Credits, decimal Usd)> Manifests, Dictionary<string, (decimal Credits, decimal Usd)> Providers,
+        DateTimeOffset NextMidnight)> SpentAndReservedAsync(NpgsqlConnection conn, NpgsqlTransaction tx, List<Guid> manifests, List<string> providers,
+        CancellationToken ct)
     {
-        var spend = keys.ToDictionary(k => k, k => charged.TryGetValue(k, out var s) ? (s.Credits, s.CostUsd ?? 0) : (0m, 0m));
         await using var cmd = new NpgsqlCommand(
             $"""
-            select {column}, coalesce(sum(reserved_credits), 0), coalesce(sum(reserved_usd), 0) from items
-            where state = '{nameof(ItemState.Submitting)}' and {column} = any($1) group by 1
+            with today as (select (now() at time zone 'utc')::date as day),
+            by_manifest as (
+                select manifest_id, credits, coalesce(cost_usd, 0) as usd from usage_totals where manifest_id = any($1)
+                union all select manifest_id, credits, coalesce(cost_usd, 0) from usage_deltas where manifest_id = any($1)
+                union all select manifest_id, coalesce(reserved_credits, 0), coalesce(reserved_usd, 0) from items
+                          where state = '{nameof(ItemState.Submitting)}' and manifest_id = any($1)),
+            by_provider as (
+                select provider, credits, coalesce(cost_usd, 0) as usd from usage_totals, today where provider = any($2) and usage_totals.day >= today.day
+                union all select provider, credits, coalesce(cost_usd, 0) from usage_deltas, today where provider = any($2) and usage_deltas.day >= today.day
+                union all select provider, coalesce(reserved_credits, 0), coalesce(reserved_usd, 0) from items
+                          where state = '{nameof(ItemState.Submitting)}' and provider = any($2))
+            select 'manifest', manifest_id::text, sum(credits), sum(usd) from by_manifest group by manifest_id
+            union all
+            select 'provider', provider, sum(credits), sum(usd) from by_provider group by provider
+            union all
+            select 'midnight', to_char((select day from today) + 1, 'YYYY-MM-DD'), 0, 0
             """, conn, tx);
-        cmd.Parameters.Add(new NpgsqlParameter { Value = keys.ToArray() });
+        cmd.Parameters.AddWithValue(manifests.ToArray());
+        cmd.Parameters.AddWithValue(providers.ToArray());
+        var byManifest = manifests.ToDictionary(m => m, _ => (0m, 0m));
+        var byProvider = providers.ToDictionary(p => p, _ => (0m, 0m));
+        var midnight = DateTimeOffset.MaxValue;
         await using var r = await cmd.ExecuteReaderAsync(ct);
         while (await r.ReadAsync(ct))
         {
-            var key = r.GetFieldValue<TKey>(0);
-            var (c, u) = spend[key];
-            spend[key] = (c + r.GetDecimal(1), u + r.GetDecimal(2));
+            var (kind, key, credits, usd) = (r.GetString(0), r.GetString(1), r.GetDecimal(2), r.GetDecimal(3));
+            if (kind == "manifest") byManifest[Guid.Parse(key)] = (credits, usd);
+            else if (kind == "provider") byProvider[key] = (credits, usd);
+            else midnight = new DateTimeOffset(DateTime.ParseExact(key, "yyyy-MM-dd", CultureInfo.InvariantCulture), TimeSpan.Zero);
         }
-        return spend;
+        return (byManifest, byProvider, midnight);
     }
 
     private static string Fmt(decimal value) => value.ToString("0.####", CultureInfo.InvariantCulture);

@@ -8,10 +8,12 @@ namespace BatchEditor.Engine;
 /// <summary>
 /// Copying → Succeeded | Copying (retry) | Expired | Failed. Earliest-expiring outputs first. A source that keeps
 /// failing is given up after <see cref="WorkerOptions.MaxCopyAttempts"/> rounds; a storage outage is waited out until the
-/// outputs expire (the cost is already paid, so the outputs are worth waiting for).
+/// outputs expire (the cost is already paid, so the outputs are worth waiting for). A failure on our side (the outbound
+/// guard, the store) leaves the outputs where they are, so `retry` copies them again instead of paying for new ones, and
+/// repeated across items it pauses the provider's submissions (<see cref="ProviderBreaker.CopyFailedAsync"/>).
 /// </summary>
-public sealed class CopyStep(OutputCopier copier, ItemTransitions transitions, NpgsqlDataSource dataSource,
-    IOptions<WorkerOptions> options, EngineLog log, Telemetry.BatchEditorMetrics metrics, TimeProvider clock)
+public sealed class CopyStep(OutputCopier copier, ItemTransitions transitions, NpgsqlDataSource dataSource, ProviderBreaker breaker,
+    IOptions<WorkerOptions> options, EngineLog log, Telemetry.BatchEditorMetrics metrics)
 {
     public async Task RunAsync(ClaimedItem item, string owner, CancellationToken ct)
     {
@@ -19,7 +21,8 @@ public sealed class CopyStep(OutputCopier copier, ItemTransitions transitions, N
         if (pending.Count == 0) { await transitions.CopySucceeded(item, owner, stored, null, ct); return; }
         foreach (var output in pending)
         {
-            if (output.ExpiresAt is { } expires && expires <= clock.GetUtcNow())
+            // The database's clock decides: a worker whose clock runs fast must not give up outputs still live.
+            if (output.ExpiresAt is { } expires && expires <= item.Now())
             {
                 await Expired(item, owner, $"output {output.Ordinal + 1} expired at {expires:u} before it could be copied; its cost stays on the ledger", ct);
                 return;
@@ -33,10 +36,19 @@ public sealed class CopyStep(OutputCopier copier, ItemTransitions transitions, N
                     ? await transitions.CopySucceeded(item, owner, stored + pending.Count, (output.Ordinal, blob), ct)
                     : await transitions.OutputStored(item, owner, output.Ordinal, blob, ct);
                 if (!recorded) return; // lease lost: the new owner goes on
+                if (output == pending[^1]) await breaker.CopySucceededAsync(item.Provider, CancellationToken.None);
             }
             catch (OutputUnavailableException e)
             {
                 await Expired(item, owner, e.Message + "; its cost stays on the ledger", ct);
+                return;
+            }
+            catch (OutputDownloadException e) when (Downloads.OutboundGuard.RefusalIn(e) is not null)
+            {
+                // Our configuration refused the output's address: the output is paid for and still there.
+                var reason = $"copy of output {output.Ordinal + 1} failed: {e.Message}";
+                await transitions.CopyFailed(item, owner, $"{reason}; the output is paid for: fix the setting, then `batch-editor retry` copies it again without paying again", ct);
+                await breaker.CopyFailedAsync(item.Provider, "refused by the outbound guard", reason, options.Value.CopyFailuresBeforePause, CancellationToken.None);
                 return;
             }
             catch (OutputDownloadException e)
@@ -47,11 +59,13 @@ public sealed class CopyStep(OutputCopier copier, ItemTransitions transitions, N
             catch (StorageUnavailableException e)
             {
                 await WaitForStorage(item, owner, output, e, ct);
+                await breaker.CopyFailedAsync(item.Provider, "storage unavailable", e.Message, options.Value.CopyFailuresBeforePause, CancellationToken.None);
                 return;
             }
             catch (OutputConflictException e)
             {
                 await transitions.CopyFailed(item, owner, $"copy of output {output.Ordinal + 1} refused: {e.Message}", ct);
+                await breaker.CopyFailedAsync(item.Provider, "storage holds another file under its name", e.Message, options.Value.CopyFailuresBeforePause, CancellationToken.None);
                 return;
             }
         }
@@ -71,12 +85,12 @@ public sealed class CopyStep(OutputCopier copier, ItemTransitions transitions, N
             return;
         }
         var delay = Backoff.Exponential(item.CopyAttempts + 1, TimeSpan.FromSeconds(2), TimeSpan.FromMinutes(2));
-        await transitions.CopyRetryLater(item, owner, $"{reason}; retry in {delay.TotalSeconds:0.#} s", clock.GetUtcNow() + delay, countsAsAttempt: true, ct);
+        await transitions.CopyRetryLater(item, owner, $"{reason}; retry in {delay.TotalSeconds:0.#} s", item.Now() + delay, countsAsAttempt: true, ct);
     }
 
     private async Task WaitForStorage(ClaimedItem item, string owner, OutputRows.Row output, StorageUnavailableException e, CancellationToken ct)
     {
-        var now = clock.GetUtcNow();
+        var now = item.Now();
         var deadline = output.ExpiresAt ?? (item.SubmittedAt ?? now) + options.Value.AssumedOutputLifetime;
         if (deadline <= now)
         {

@@ -8,14 +8,15 @@ namespace BatchEditor.Engine;
 
 /// <summary>
 /// The per-process work loop: claims up to the free slots, runs each claimed item's step with bounded concurrency under
-/// a renewed lease, sleeps until a step finishes, new work is announced, or the idle interval passes. A database that
-/// goes away is waited for with back-off. On stop it claims nothing more, lets in-flight steps finish for
-/// <see cref="WorkerOptions.ShutdownGrace"/>, then cancels them: each hands its item back (or, for a request already sent,
-/// parks it for review), so nothing stays leased. A crash of the loop itself is reported through <see cref="WorkerExit"/>.
+/// a renewed lease, sleeps until a step finishes, new work is announced, or the next poll falls due. A database that
+/// goes away is waited for with back-off. On stop (<see cref="WorkerShutdown"/>) it claims nothing more and hands back
+/// at once what it can: submits not yet sent, polls and copies (all idempotent, taken up by another worker). Submits
+/// already sent wait for their answer up to the grace, which covers every provider's request timeout, so a deploy parks
+/// nothing in review. A crash of the loop itself is reported through <see cref="WorkerExit"/>.
 /// </summary>
 public sealed class Dispatcher(
     ItemClaimer claimer, SubmitStep submit, PollStep poll, CopyStep copy, ItemTransitions transitions,
-    NpgsqlDataSource dataSource, ProviderRegistry providers, LeaseKeeper keeper, WorkSignal signal, WorkerExit exit,
+    NpgsqlDataSource dataSource, ProviderRegistry providers, LeaseKeeper keeper, WorkSignal signal, WorkerExit exit, WorkerShutdown shutdown,
     IOptions<WorkerOptions> options, IHostApplicationLifetime lifetime, EngineLog log, Telemetry.BatchEditorMetrics metrics, TimeProvider clock,
     ManifestsWorked worked) : BackgroundService
 {
@@ -27,11 +28,13 @@ public sealed class Dispatcher(
         await using (lifetime.ApplicationStarted.Register(() => started.TrySetResult()))
         await using (stoppingToken.Register(() => started.TrySetResult()))
             await started.Task;
+        // The host's stop reaches this service after others have stopped; the application's stopping signal comes first.
+        using var stopping = CancellationTokenSource.CreateLinkedTokenSource(stoppingToken, shutdown.Stopping);
         try
         {
-            await RunAsync(stoppingToken);
+            await RunAsync(stopping.Token);
         }
-        catch (Exception e) when (e is not OperationCanceledException || !stoppingToken.IsCancellationRequested)
+        catch (Exception e) when (e is not OperationCanceledException || !stopping.IsCancellationRequested)
         {
             log.DispatcherCrashed(e);
             exit.Fail(e);
@@ -43,9 +46,7 @@ public sealed class Dispatcher(
     {
         var opts = options.Value;
         var owner = opts.WorkerName;
-        log.Started(owner, opts.Concurrency, string.Join(", ", providers.Configured.Select(p => p.Name)));
-        using var hardStop = new CancellationTokenSource();
-        await using var graceTimer = stoppingToken.Register(() => hardStop.CancelAfter(opts.ShutdownGrace));
+        log.Started(owner, opts.Concurrency, string.Join(", ", providers.Configured.Select(p => p.Name)), shutdown.Grace);
         using var heartbeatStop = new CancellationTokenSource();
         var heartbeat = keeper.RunAsync(heartbeatStop.Token);
         var running = new HashSet<Task>();
@@ -56,9 +57,10 @@ public sealed class Dispatcher(
             running.RemoveWhere(t => t.IsCompleted);
             var free = opts.Concurrency - running.Count;
             // Never cancelled half-way: a claim that commits while its caller gives up would leave items leased to no one.
+            var claimSentAt = clock.GetTimestamp();
             var (claimed, failed) = free > 0 ? await ClaimAsync(owner, free, opts.LeaseDuration) : ([], false);
             claimFailures = failed ? claimFailures + 1 : 0;
-            foreach (var item in claimed) running.Add(RunStepAsync(item, owner, hardStop.Token));
+            foreach (var item in claimed) running.Add(RunStepAsync(item, owner, claimSentAt));
             if (claimed.Count > 0 && claimed.Count == free) continue; // a full claim: there may be more due now
 
             if (opts.UntilIdle && !failed && running.Count == 0 && claimed.Count == 0 && !await AnyActiveAsync(stoppingToken))
@@ -76,7 +78,7 @@ public sealed class Dispatcher(
         }
 
         running.RemoveWhere(t => t.IsCompleted);
-        if (running.Count > 0) log.Draining(opts.ShutdownGrace, running.Count);
+        if (running.Count > 0) log.Draining(shutdown.Grace, running.Count);
         await Task.WhenAll(running);
         await heartbeatStop.CancelAsync();
         await heartbeat;
@@ -90,7 +92,7 @@ public sealed class Dispatcher(
         {
             if (await claimer.NextFollowUpAsync(ct) is not { } due) return longest;
             // Just past the due time; never less than 20 ms, so an item due but held elsewhere cannot make the loop spin.
-            var until = due - clock.GetUtcNow() + TimeSpan.FromMilliseconds(5);
+            var until = due + TimeSpan.FromMilliseconds(5);
             return until < MinimumSleep ? MinimumSleep : until < longest ? until : longest;
         }
         catch (Exception e) when (e is NpgsqlException or TimeoutException) { return longest; } // the next claim reports it
@@ -114,18 +116,19 @@ public sealed class Dispatcher(
         }
     }
 
-    private async Task RunStepAsync(ClaimedItem item, string owner, CancellationToken hardStop)
+    private async Task RunStepAsync(ClaimedItem item, string owner, long claimSentAt)
     {
         await Task.Yield(); // the step runs off the dispatcher loop
-        using var lease = keeper.Track(item);
-        using var step = CancellationTokenSource.CreateLinkedTokenSource(lease.Lost, hardStop);
+        using var lease = keeper.Track(item, claimSentAt);
+        // A stop cancels what is safe to hand back: everything but a submit already sent (SubmitFence.SendToken).
+        using var step = CancellationTokenSource.CreateLinkedTokenSource(lease.Lost, shutdown.Stopping);
         var started = clock.GetTimestamp();
         var outcome = "ok";
         try
         {
             await (item.State switch
             {
-                ItemState.Submitting => submit.RunAsync(item, owner, step.Token, hardStop),
+                ItemState.Submitting => submit.RunAsync(item, owner, lease, step.Token),
                 ItemState.Running => poll.RunAsync(item, owner, step.Token),
                 ItemState.Copying => copy.RunAsync(item, owner, step.Token),
                 _ => Task.CompletedTask,
@@ -164,7 +167,8 @@ public sealed class Dispatcher(
 
     private async Task TryRelease(ClaimedItem item, string owner, string reason, TimeSpan retryIn)
     {
-        try { await transitions.Release(item, owner, reason, clock.GetUtcNow() + retryIn, CancellationToken.None); }
+        // Bounded by the stop's deadline: with the database away, the lease lapsing hands the item back just as well.
+        try { await transitions.Release(item, owner, reason, item.Now() + retryIn, shutdown.Deadline); }
         catch (Exception e) { log.StepFailed(e, "release", item.Id, item.RowId); }
     }
 

@@ -70,12 +70,21 @@ public sealed class ItemClaimer(NpgsqlDataSource dataSource, ProviderRegistry pr
         return (string)(await cmd.ExecuteScalarAsync(ct))!;
     }
 
+    /// <summary>An item as a claim would return it, without claiming it (to replay a spilled answer against it).</summary>
+    public async Task<ClaimedItem?> FindAsync(long id, CancellationToken ct)
+    {
+        await using var cmd = dataSource.CreateCommand($"select {ClaimedItem.Columns} from items i where i.id = $1");
+        cmd.Parameters.AddWithValue(id);
+        return (await ReadAll(cmd, withAttempt: false, ct)).FirstOrDefault();
+    }
+
     /// <summary>When the next poll or copy falls due (null: none is waiting), so that an idle worker wakes right then.</summary>
-    public async Task<DateTimeOffset?> NextFollowUpAsync(CancellationToken ct)
+    /// <remarks>How long until then, by the database's clock (this machine's may be off).</remarks>
+    public async Task<TimeSpan?> NextFollowUpAsync(CancellationToken ct)
     {
         await using var cmd = dataSource.CreateCommand(
-            $"select min(next_run_at) from items where state in ('{Running}', '{Copying}') and (lease_expires_at is null or lease_expires_at < now())");
-        return await cmd.ExecuteScalarAsync(ct) is DateTime due ? new DateTimeOffset(due, TimeSpan.Zero) : null;
+            $"select min(next_run_at) - clock_timestamp() from items where state in ('{Running}', '{Copying}') and (lease_expires_at is null or lease_expires_at < now())");
+        return await cmd.ExecuteScalarAsync(ct) is TimeSpan until ? until : null;
     }
 
     /// <summary>
@@ -194,8 +203,8 @@ public sealed class ItemClaimer(NpgsqlDataSource dataSource, ProviderRegistry pr
                 insert into item_history (item_id, from_state, to_state, reason, actor)
                 select c.id, '{Pending}', '{Submitting}', 'claimed for submit', $4 from claimed c),
             attempt as (
-                insert into provider_attempts (item_id, provider, worker)
-                select c.id, c.provider, $4 from claimed c
+                insert into provider_attempts (item_id, provider, worker, run)
+                select c.id, c.provider, $4, c.run from claimed c
                 returning id, item_id)
             select c.*, a.id from claimed c join attempt a on a.item_id = c.id
             """, conn, tx);

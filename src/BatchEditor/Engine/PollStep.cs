@@ -7,11 +7,11 @@ namespace BatchEditor.Engine;
 
 /// <summary>Running → Running (poll later) | Copying | Failed. Scheduled through next_run_at, never a sleeping thread.</summary>
 public sealed class PollStep(ProviderRegistry providers, ItemTransitions transitions, LedgerQueries ledger, Budgets.BudgetGuard budgets,
-    Polling.JobLatencies latencies, IOptions<WorkerOptions> options, Telemetry.BatchEditorMetrics metrics, TimeProvider clock)
+    Polling.JobLatencies latencies, IOptions<WorkerOptions> options, Telemetry.BatchEditorMetrics metrics)
 {
     public async Task RunAsync(ClaimedItem item, string owner, CancellationToken ct)
     {
-        var now = clock.GetUtcNow();
+        var now = item.Now(); // the database's clock: a worker whose clock runs fast fails no live job
         if (!providers.TryGet(item.Provider, out var provider, out var settings) || item.Job is not { } job)
         {
             await transitions.Release(item, owner, $"provider '{item.Provider}' is not configured on worker {owner}", now.AddMinutes(1), ct);

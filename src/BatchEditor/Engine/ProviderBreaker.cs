@@ -9,8 +9,16 @@ namespace BatchEditor.Engine;
 /// NeedsReview) open it for <see cref="ProviderSettings.BreakerCooldown"/>: no submit is claimed for that provider. Then
 /// the claim lets one probe through; its success closes the breaker, its failure opens it again.
 /// </summary>
-public sealed class ProviderBreaker(NpgsqlDataSource dataSource, EngineLog log)
+/// <remarks>
+/// Copies are watched too: when copies of one provider's outputs fail for one cause of ours, item after item (the outbound
+/// guard refuses the output's address, the store refuses or is down), new submissions to that provider are paused until
+/// a copy succeeds again, instead of paying for outputs that cannot be stored.
+/// </remarks>
+public sealed class ProviderBreaker(NpgsqlDataSource dataSource, Operations.ProviderPauses pauses, EngineLog log)
 {
+    /// <summary>Who a pause for failing copies is recorded under; the first copy that succeeds lifts it.</summary>
+    public const string CopyPauseActor = "copy failures";
+
     public sealed record State(string Provider, int ConsecutiveFailures, DateTimeOffset? OpenedAt, DateTimeOffset? OpenUntil, string? LastFailure)
     {
         public bool IsOpen(DateTimeOffset now) => OpenUntil > now;
@@ -93,6 +101,63 @@ public sealed class ProviderBreaker(NpgsqlDataSource dataSource, EngineLog log)
             """);
         cmd.Parameters.AddWithValue(provider);
         if (await cmd.ExecuteScalarAsync(ct) is not null) log.BreakerClosed(provider);
+    }
+
+    /// <summary>
+    /// A copy failed for <paramref name="cause"/>, a fault on our side. The same cause <paramref name="threshold"/> times in
+    /// a row (across items and workers) pauses new submissions to the provider, with the reason on the dashboard.
+    /// </summary>
+    public async Task CopyFailedAsync(string provider, string cause, string reason, int threshold, CancellationToken ct)
+    {
+        try
+        {
+            await using var cmd = dataSource.CreateCommand(
+                """
+                insert into provider_breakers as b (provider, copy_failures, copy_failure) values ($1, 1, $2)
+                on conflict (provider) do update set
+                    copy_failures = case when b.copy_failure = $2 then b.copy_failures + 1 else 1 end, copy_failure = $2, updated_at = now()
+                returning copy_failures
+                """);
+            cmd.Parameters.AddWithValue(provider);
+            cmd.Parameters.AddWithValue(cause);
+            var failures = (int)(await cmd.ExecuteScalarAsync(ct))!;
+            if (failures < threshold) return;
+            var why = $"{failures} copies of {provider}'s outputs in a row failed ({cause}): {reason}. Nothing more is submitted to {provider} " +
+                      "until outputs can be stored: fix the cause, then `batch-editor retry <manifest>` copies the outputs already paid for again " +
+                      "(submissions resume with the first copy that succeeds), or resume the provider";
+            if (await pauses.PauseAsync(provider, CopyPauseActor, why, ct)) log.CopiesPausedProvider(provider, failures, cause, reason);
+        }
+        catch (NpgsqlException e)
+        {
+            log.BreakerUpdateFailed(e, provider); // advisory, like the breaker
+        }
+    }
+
+    /// <summary>A copy of the provider's output succeeded: failures are forgotten and a pause they caused is lifted.</summary>
+    public async Task CopySucceededAsync(string provider, CancellationToken ct)
+    {
+        try
+        {
+            // One round trip that matches nothing in the common case (no failures on record, no pause).
+            await using var cmd = dataSource.CreateCommand(
+                $"""
+                with reset as (
+                    update provider_breakers set copy_failures = 0, copy_failure = null, updated_at = now()
+                    where provider = $1 and copy_failures > 0),
+                lifted as (
+                    delete from provider_pauses where provider = $1 and paused_by = $2 returning 1),
+                notified as (
+                    select pg_notify('{Items.NewWork.Channel}', '') from lifted)
+                select count(*) from notified
+                """);
+            cmd.Parameters.AddWithValue(provider);
+            cmd.Parameters.AddWithValue(CopyPauseActor);
+            if ((long)(await cmd.ExecuteScalarAsync(ct))! > 0) log.CopiesResumedProvider(provider);
+        }
+        catch (NpgsqlException e)
+        {
+            log.BreakerUpdateFailed(e, provider);
+        }
     }
 
     public async Task<List<State>> ListAsync(CancellationToken ct)

@@ -41,14 +41,38 @@ public sealed class WorkerOptions
     /// </summary>
     [Range(1, 1000)] public int MaxCopyAttempts { get; set; } = 10;
 
+    /// <summary>
+    /// Copies in a row that fail for one cause of ours (the outbound guard, the store) before new submissions to that
+    /// provider are paused: outputs that cannot be stored are not bought again and again.
+    /// </summary>
+    [Range(1, 1000)] public int CopyFailuresBeforePause { get; set; } = 3;
+
     /// <summary>How long outputs whose provider states no expiry (and inline outputs) are waited for through a storage outage.</summary>
     public TimeSpan AssumedOutputLifetime { get; set; } = TimeSpan.FromHours(24);
 
     /// <summary>A provider job still running after this long is failed (and reported) rather than polled forever.</summary>
     public TimeSpan MaxJobDuration { get; set; } = TimeSpan.FromHours(2);
 
-    /// <summary>After a stop is requested, how long in-flight steps may finish before they are cancelled.</summary>
-    public TimeSpan ShutdownGrace { get; set; } = TimeSpan.FromSeconds(20);
+    /// <summary>
+    /// After a stop is requested (SIGTERM: a deploy, a scale-in), how long submits already sent may wait for their answer
+    /// before they are abandoned (and parked for review). Unset: the longest <c>RequestTimeout</c> of the providers
+    /// configured here plus 10 s, so no answer is cut short (70 s for queues, 310 s with a synchronous provider). The
+    /// process exits at the latest 5 s after it, whatever state the database is in; orchestrators must wait longer than
+    /// that before they kill (see <see cref="WorkerShutdown"/>).
+    /// </summary>
+    public TimeSpan? ShutdownGrace { get; set; }
+
+    /// <summary>
+    /// How long a provider's answer (a job id, outputs) is retried into the database before it is written to
+    /// <see cref="SpillDirectory"/> instead: an answer is never only in memory for longer than this.
+    /// </summary>
+    public TimeSpan AnswerRecordWindow { get; set; } = TimeSpan.FromMinutes(1);
+
+    /// <summary>
+    /// Where answers that could not be recorded wait until the database takes them (replayed by every worker that
+    /// shares this folder). On Kubernetes, mount a volume here that outlives the pod.
+    /// </summary>
+    public string SpillDirectory { get; set; } = Path.Combine(Path.GetTempPath(), "batch-editor-spill");
 
     /// <summary>Exit once no item is left in an active state (the CLI's <c>worker --until-idle</c>).</summary>
     public bool UntilIdle { get; set; }

@@ -178,10 +178,6 @@ public sealed class ItemTransitions(TransitionApplier applier)
             Attempt = (item.AttemptId, "lost", null, null, $"worker {lostWorker} lost its lease after sending"),
         }, ct);
 
-    /// <summary>A late answer (see <see cref="Leases.RecordLateResultAsync"/>) shown on an item that waits for review.</summary>
-    public Task<bool> LateResultNoted(long itemId, string actor, string reason, CancellationToken ct) =>
-        applier.ApplyToOneAsync(new([itemId], [ItemState.NeedsReview], ItemState.NeedsReview, reason, actor) { WriteHistory = false }, ct);
-
     private Task<bool> Leased(ClaimedItem item, Transition t, CancellationToken ct) =>
         applier.ApplyToOneAsync(t with { LeaseToken = item.LeaseToken ?? throw new InvalidOperationException($"item {item.Id} is not leased") }, ct);
 

@@ -58,26 +58,87 @@ public sealed class Leases(NpgsqlDataSource dataSource)
     }
 
     /// <summary>
-    /// A provider's answer that arrived after this worker lost the item: the job (or the outputs of a synchronous
-    /// provider) exists and may be billed. It is kept on the attempt so an operator can adopt it instead of paying again.
-    /// Returns the reference to adopt it by: the provider's job id, or <c>attempt:{id}</c> when the provider gives none.
+    /// A provider's answer that arrived after this worker lost the item (rescued, cancelled, resubmitted by an operator):
+    /// the job (or the outputs of a synchronous provider) exists and is billed. It is kept on its attempt for adoption, the
+    /// attempt is open again until an operator settles it (so nothing pays for the item again meanwhile), and the ledger
+    /// is brought to what the answer says it costs (<paramref name="estimate"/> when it says nothing and nothing is
+    /// booked for the attempt any more). An item waiting for a person says how to adopt it. Returns the reference to
+    /// adopt it by: the provider's job id, or <c>attempt:{id}</c> when the provider gives none.
     /// </summary>
-    public async Task<string> RecordLateResultAsync(long attemptId, LateResult result, CancellationToken ct) =>
+    public async Task<string> RecordLateResultAsync(long attemptId, LateResult result, CostReport estimate, string actor, CancellationToken ct) =>
         await DatabaseRetry.RunAsync(async token =>
         {
             var reference = result.JobId ?? $"attempt:{attemptId}";
-            await using var cmd = dataSource.CreateCommand(
+            await using var conn = await dataSource.OpenConnectionAsync(token);
+            await using var tx = await conn.BeginTransactionAsync(token);
+            // The item's lock first, as every transition takes it: an operator's settle and this answer never interleave.
+            await using var lockItem = new NpgsqlCommand(
+                "select i.id, i.state, i.run from items i join provider_attempts a on a.item_id = i.id where a.id = $1 for update of i", conn, tx);
+            lockItem.Parameters.AddWithValue(attemptId);
+            long itemId; string state; int run;
+            await using (var r = await lockItem.ExecuteReaderAsync(token))
+            {
+                if (!await r.ReadAsync(token)) return reference; // the item is gone (its manifest deleted)
+                (itemId, state, run) = (r.GetInt64(0), r.GetString(1), r.GetInt32(2));
+            }
+            await using var cmd = new NpgsqlCommand(
                 """
-                update provider_attempts set finished_at = coalesce(finished_at, now()), outcome = 'late', provider_job_id = $2,
-                    late_result = $3, detail = $4
-                where id = $1
-                """);
+                with attempt as (
+                    update provider_attempts set finished_at = coalesce(finished_at, now()), outcome = 'late', provider_job_id = $2,
+                        late_result = $3, detail = $4, settled_at = null, settlement = null
+                    where id = $1
+                    returning id, item_id, run),
+                booked as (select coalesce(sum(credits), 0) as credits, coalesce(sum(cost_usd), 0) as usd, count(*) > 0 and (sum(credits) <> 0 or coalesce(sum(cost_usd), 0) <> 0) as open
+                           from usage_ledger where attempt_id = $1)
+                insert into usage_ledger (item_id, manifest_id, provider, kind, credits, cost_usd, estimated, balance_after, note, attempt_id, run)
+                select i.id, i.manifest_id, i.provider,
+                       case when booked.open then 'adjustment' else 'charge' end,
+                       $5 - booked.credits, $6 - booked.usd, $7, $8, $9, attempt.id, attempt.run
+                from attempt join items i on i.id = attempt.item_id cross join booked
+                -- A reported cost replaces what is booked; an estimate is booked only when nothing is booked any more.
+                where case when $7 then not booked.open else ($5 - booked.credits <> 0 or coalesce($6, 0) - booked.usd <> 0) end
+                returning credits
+                """, conn, tx);
+            var cost = result.Cost ?? estimate;
             cmd.Parameters.AddWithValue(attemptId);
             cmd.Parameters.AddWithValue(reference);
             cmd.Parameters.Add(new NpgsqlParameter { Value = JsonSerializer.Serialize(result, LateResult.Json), NpgsqlDbType = NpgsqlDbType.Jsonb });
-            cmd.Parameters.AddWithValue($"answer arrived after the lease was lost: {result.Summary}");
+            cmd.Parameters.AddWithValue($"answer arrived after the item left this worker: {result.Summary}");
+            cmd.Parameters.AddWithValue(cost.Credits);
+            cmd.Parameters.Add(new NpgsqlParameter<decimal?>() { TypedValue = cost.CostUsd });
+            cmd.Parameters.AddWithValue(cost.Estimated);
+            cmd.Parameters.Add(new NpgsqlParameter<decimal?>() { TypedValue = cost.BalanceAfter });
+            cmd.Parameters.AddWithValue(cost.Estimated ? $"possible charge: {result.Summary} after the item left its worker ({cost.Note})" : cost.Note);
             await cmd.ExecuteNonQueryAsync(token);
+            // An item that waits for a person (review, or cancelled while the request was out) says what came back.
+            if (state is nameof(ItemState.NeedsReview) or nameof(ItemState.Cancelled))
+            {
+                await using var note = new NpgsqlCommand("update items set reason = $2, updated_at = now() where id = $1 and run = $3", conn, tx);
+                note.Parameters.AddWithValue(itemId);
+                note.Parameters.AddWithValue(
+                    $"{(state == nameof(ItemState.Cancelled) ? "cancelled, but " : "")}the submit of worker {actor} was answered after it lost the item: " +
+                    $"{result.Summary} ({reference}); it is billed. Adopt it with `batch-editor review resolve {itemId} --adopt {reference}` " +
+                    $"instead of paying again{(state == nameof(ItemState.Cancelled) ? $", or keep it cancelled with `--keep`" : "")}");
+                note.Parameters.AddWithValue(run);
+                await note.ExecuteNonQueryAsync(token);
+            }
+            await tx.CommitAsync(token);
             return reference;
+        }, ct);
+
+    /// <summary>
+    /// The request was withdrawn after its send mark but before any byte left, and the item is no longer this worker's:
+    /// the attempt says so, so whoever reviews it knows that resubmitting pays nothing twice.
+    /// </summary>
+    public async Task RecordWithdrawnAsync(long attemptId, string reason, CancellationToken ct) =>
+        await DatabaseRetry.RunAsync(async token =>
+        {
+            await using var cmd = dataSource.CreateCommand(
+                "update provider_attempts set outcome = 'withdrawn', detail = $2, finished_at = coalesce(finished_at, now()) where id = $1 and (outcome is null or outcome = 'lost')");
+            cmd.Parameters.AddWithValue(attemptId);
+            cmd.Parameters.AddWithValue($"never sent: {reason}");
+            await cmd.ExecuteNonQueryAsync(token);
+            return 0;
         }, ct);
 }
 
@@ -93,4 +154,9 @@ public sealed record LateResult(string Summary, string? JobId, ProviderJob? Job,
         SubmitOutcome.Completed c => new($"{c.Outputs.Count} output(s) returned", c.JobId, null, c.Outputs, c.Cost, null),
         _ => null,
     };
+
+    /// <summary>The submit outcome this answer was (for an answer replayed from the spill).</summary>
+    public SubmitOutcome ToOutcome(int httpStatus) => Job is not null
+        ? new SubmitOutcome.Accepted(Job, TimeSpan.Zero, OutputsExpireAt, Cost, httpStatus)
+        : new SubmitOutcome.Completed(JobId, Outputs ?? [], Cost, httpStatus);
 }

@@ -32,12 +32,46 @@ internal sealed record Transition(long[] ItemIds, ItemState[] From, ItemState To
 
     /// <summary>A further condition the row must meet (e.g. "the lease has lapsed"), checked under the row lock.</summary>
     public string? Guard { get; init; }
+
+    /// <summary>
+    /// Lock the items first, in a statement of their own, then move them: the guard then sees everything committed before
+    /// the lock was granted, attempts included (a late answer takes the item's lock before it writes its attempt).
+    /// Operator actions whose guard reads the attempts need it.
+    /// </summary>
+    public bool LockFirst { get; init; }
+
+    /// <summary>Settles every unsettled submit attempt of the moved items, this way (adopted, released, kept).</summary>
+    public string? Settles { get; init; }
+
+    /// <summary>Books a release row for what is still booked against each unsettled attempt (no job existed).</summary>
+    public bool ReleasesUnsettled { get; init; }
+
+    /// <summary>
+    /// For items moved out of Submitting after their send mark (a cancel while the request is out): books the estimate
+    /// reserved at the claim as a possible charge on the open attempt, which stays unsettled until its answer is known.
+    /// </summary>
+    public bool BooksSentSubmits { get; init; }
+}
+
+/// <summary>Conditions transitions share, on the <c>items</c> row being moved.</summary>
+internal static class Guards
+{
+    /// <summary>No submit of the item may have been billed without being settled: nothing may pay for it again yet.</summary>
+    public const string NoUnsettledAttempt =
+        "not exists (select 1 from provider_attempts a where a.item_id = items.id and a.sent_at is not null and a.settled_at is null)";
+
+    /// <summary>No answer arrived for an unsettled attempt: the job exists, so the item must not be submitted again.</summary>
+    public const string NoLateAnswer =
+        "not exists (select 1 from provider_attempts a where a.item_id = items.id and a.sent_at is not null and a.settled_at is null and a.late_result is not null)";
+
+    /// <summary>An outcome that settles its attempt when the worker writes it with the move.</summary>
+    public static bool Settles(string outcome) => outcome is not ("ambiguous" or "lost");
 }
 
 internal static class TransitionSql
 {
     /// <summary>The items that moved: id, the state each was in, its manifest and provider.</summary>
-    public sealed record Moved(long Id, string FromState, Guid ManifestId, string Provider);
+    public sealed record Moved(long Id, string FromState, Guid ManifestId, string Provider, int FromRun);
 
     /// <summary>
     /// Moves the items and writes what goes with the move, in one statement (one round trip): the history rows (unless the
@@ -59,17 +93,24 @@ internal static class TransitionSql
               """
             : "";
         var ledger = t.Ledger.OfType<LedgerEntry>().ToList();
-        var effects = history + (ledger.Count > 0 ? LedgerSql : "") + (t.Outputs is not null ? OutputsSql : "") + (t.Attempt is { AttemptId: not null } ? AttemptSql : "");
+        var effects = history + (ledger.Count > 0 ? LedgerSql : "") + (t.Outputs is not null ? OutputsSql : "") + (t.Attempt is { AttemptId: not null } ? AttemptSql : "")
+            + (t.BooksSentSubmits ? BookSentSql : "") + (t.ReleasesUnsettled ? ReleaseSql : "") + (t.Settles is not null ? SettleSql : "");
+        if (t.LockFirst)
+        {
+            await using var lockRows = new NpgsqlCommand("select id from items where id = any(@ids) order by id for update", conn, tx);
+            lockRows.Parameters.AddWithValue("ids", t.ItemIds);
+            await lockRows.ExecuteNonQueryAsync(ct);
+        }
         await using var cmd = new NpgsqlCommand(
             $"""
             with moved as (
                 update items set state = @to, reason = @reason, updated_at = now(){lease}{set}
-                from (select id, state as old_state, run as old_run from items
+                from (select id, state as old_state, run as old_run, submit_sent_at as old_sent from items
                       where id = any(@ids) and state = any(@from){guard}
                       for update) o
                 where items.id = o.id
-                returning items.id, o.old_state, o.old_run, items.manifest_id, items.provider){effects}
-            select id, old_state, manifest_id, provider from moved
+                returning items.id, o.old_state, o.old_run, o.old_sent, items.manifest_id, items.provider, items.reserved_credits, items.reserved_usd){effects}
+            select id, old_state, manifest_id, provider, old_run from moved
             """, conn, tx);
         cmd.Parameters.AddWithValue("to", t.To.ToString());
         cmd.Parameters.AddWithValue("reason", t.Reason);
@@ -77,13 +118,15 @@ internal static class TransitionSql
         if (ledger.Count > 0) AddLedger(cmd, ledger, t.Attempt?.AttemptId);
         if (t.Outputs is { } outputs) AddOutputs(cmd, outputs.Run, outputs.List);
         if (t.Attempt is { AttemptId: not null } attempt) AddAttempt(cmd, attempt);
+        if (t.Settles is { } how) cmd.Parameters.AddWithValue("s_how", how);
+        if (t.ReleasesUnsettled || t.BooksSentSubmits) cmd.Parameters.AddWithValue("note_actor", t.Actor);
         cmd.Parameters.AddWithValue("ids", t.ItemIds);
         cmd.Parameters.AddWithValue("from", ItemStates.Names(t.From));
         if (t.LeaseToken is { } token) cmd.Parameters.AddWithValue("token", token);
         foreach (var (name, value) in t.Parameters) cmd.Parameters.Add(ItemTransitions.Param(name, value));
         var moved = new List<Moved>();
         await using var reader = await cmd.ExecuteReaderAsync(ct);
-        while (await reader.ReadAsync(ct)) moved.Add(new(reader.GetInt64(0), reader.GetString(1), reader.GetGuid(2), reader.GetString(3)));
+        while (await reader.ReadAsync(ct)) moved.Add(new(reader.GetInt64(0), reader.GetString(1), reader.GetGuid(2), reader.GetString(3), reader.GetInt32(4)));
         return moved;
     }
 
@@ -108,11 +151,47 @@ internal static class TransitionSql
             on conflict (item_id, run, ordinal) do nothing)
         """;
 
+    // The worker's answer, written with the move; it settles the attempt unless the outcome is unknown (Guards.Settles).
     private const string AttemptSql =
         """
         , attempt as (
-            update provider_attempts set finished_at = now(), outcome = @a_outcome, http_status = @a_status, provider_job_id = @a_job, detail = @a_detail
+            update provider_attempts set finished_at = now(), outcome = @a_outcome, http_status = @a_status, provider_job_id = @a_job, detail = @a_detail,
+                settled_at = case when @a_settles then now() end, settlement = case when @a_settles then 'answered' end
             where id = @a_id and exists (select 1 from moved))
+        """;
+
+    // A cancel while the request is out: the estimate reserved at the claim, as a possible charge on the open attempt.
+    private const string BookSentSql =
+        $"""
+        , booked as (
+            insert into usage_ledger (item_id, manifest_id, provider, kind, credits, cost_usd, estimated, note, attempt_id, run)
+            select m.id, m.manifest_id, m.provider, 'charge', coalesce(m.reserved_credits, 0), m.reserved_usd, true,
+                   'possible charge: ' || @note_actor || ' cancelled the item while its submit was in flight', a.id, m.old_run
+            from moved m cross join lateral (
+                select id from provider_attempts where item_id = m.id and run = m.old_run and sent_at is not null and settled_at is null
+                order by id desc limit 1) a
+            where m.old_state = '{nameof(ItemState.Submitting)}' and m.old_sent is not null)
+        """;
+
+    // No job existed: what is still booked against each unsettled attempt is withdrawn.
+    private const string ReleaseSql =
+        """
+        , released as (
+            insert into usage_ledger (item_id, manifest_id, provider, kind, credits, cost_usd, estimated, note, attempt_id, run)
+            select m.id, m.manifest_id, m.provider, 'release', -sum(l.credits), -sum(l.cost_usd), false,
+                   'possible charge released by ' || @note_actor || ': no job was found at the provider', l.attempt_id, min(l.run)
+            from moved m
+            join provider_attempts a on a.item_id = m.id and a.sent_at is not null and a.settled_at is null
+            join usage_ledger l on l.attempt_id = a.id
+            group by m.id, m.manifest_id, m.provider, l.attempt_id
+            having sum(l.credits) <> 0 or coalesce(sum(l.cost_usd), 0) <> 0)
+        """;
+
+    private const string SettleSql =
+        """
+        , settled as (
+            update provider_attempts a set settled_at = now(), settlement = @s_how
+            from moved m where a.item_id = m.id and a.sent_at is not null and a.settled_at is null)
         """;
 
     private static void AddLedger(NpgsqlCommand cmd, List<LedgerEntry> entries, long? attemptId)
@@ -142,5 +221,6 @@ internal static class TransitionSql
         cmd.Parameters.Add(new NpgsqlParameter<int?>("a_status", a.HttpStatus));
         cmd.Parameters.Add(new NpgsqlParameter<string?>("a_job", a.JobId));
         cmd.Parameters.Add(new NpgsqlParameter<string?>("a_detail", a.Detail));
+        cmd.Parameters.AddWithValue("a_settles", Guards.Settles(a.Outcome));
     }
 }

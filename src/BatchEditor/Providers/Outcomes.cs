@@ -26,8 +26,14 @@ public abstract record SubmitOutcome
     /// <summary>The request may have reached the provider and may be billed (timeout, 5xx, cut connection).</summary>
     public sealed record Ambiguous(string Reason, int? HttpStatus) : SubmitOutcome;
 
-    /// <summary>The fence did not open (the worker lost the item first): nothing was sent, nothing is to be written.</summary>
-    public sealed record NotSent(string Reason) : SubmitOutcome;
+    /// <summary>
+    /// Nothing was sent: the fence did not open (the worker lost the item first), or it opened and the request was
+    /// <paramref name="Withdrawn"/> before its first byte left (the lease could not be proven any more).
+    /// </summary>
+    public sealed record NotSent(string Reason) : SubmitOutcome
+    {
+        public bool Withdrawn { get; init; }
+    }
 }
 
 /// <summary>The result of one poll of a provider job. Polls are idempotent: any of these may be repeated.</summary>

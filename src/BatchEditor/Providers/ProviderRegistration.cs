@@ -14,16 +14,24 @@ namespace BatchEditor.Providers;
 /// <summary>Where each provider is registered: its CLI name, its configuration section, its real endpoint.</summary>
 public static class ProviderRegistration
 {
-    public sealed record Entry(string Name, string Section, string DefaultBaseUrl, Func<HttpClient, ProviderSettings, DownloadOptions, IImageEditProvider> Create);
+    /// <param name="DefaultRequestTimeout">
+    /// How long one call may take unless configured: a queue answers a submit at once, a synchronous provider holds it
+    /// open for the whole edit (GPT Image 2 edits take 80–195 s, about 280 s at the 95th percentile at high quality).
+    /// A worker's shutdown grace covers the longest of these, so a deploy never cuts a submit short.
+    /// </param>
+    public sealed record Entry(string Name, string Section, string DefaultBaseUrl, TimeSpan DefaultRequestTimeout,
+        Func<HttpClient, ProviderSettings, DownloadOptions, IImageEditProvider> Create);
+
+    private static readonly TimeSpan Queue = TimeSpan.FromSeconds(60), Synchronous = TimeSpan.FromSeconds(300);
 
     public static readonly IReadOnlyList<Entry> All =
     [
-        new(PixelDojoProvider.ProviderName, "PixelDojo", "https://pixeldojo.ai/api/v1", (http, s, _) => new PixelDojoProvider(http, s)),
-        new(GptImageApiProvider.ProviderName, "GptImageApi", "https://api.gptimageapi.dev/v1", (http, s, _) => new GptImageApiProvider(http, s)),
-        new(GmiCloudProvider.ProviderName, "GmiCloud", "https://console.gmicloud.ai/api/v1/ie/requestqueue/apikey", (http, s, d) => new GmiCloudProvider(http, s, d)),
-        new(WaveSpeedProvider.ProviderName, "WaveSpeed", "https://api.wavespeed.ai/api/v3", (http, s, _) => new WaveSpeedProvider(http, s)),
-        new(FalProvider.ProviderName, "Fal", "https://queue.fal.run", (http, s, _) => new FalProvider(http, s)),
-        new(OpenAiProvider.ProviderName, "OpenAI", "https://api.openai.com/v1", (http, s, d) => new OpenAiProvider(http, s, d)),
+        new(PixelDojoProvider.ProviderName, "PixelDojo", "https://pixeldojo.ai/api/v1", Queue, (http, s, _) => new PixelDojoProvider(http, s)),
+        new(GptImageApiProvider.ProviderName, "GptImageApi", "https://api.gptimageapi.dev/v1", Synchronous, (http, s, _) => new GptImageApiProvider(http, s)),
+        new(GmiCloudProvider.ProviderName, "GmiCloud", "https://console.gmicloud.ai/api/v1/ie/requestqueue/apikey", Queue, (http, s, d) => new GmiCloudProvider(http, s, d)),
+        new(WaveSpeedProvider.ProviderName, "WaveSpeed", "https://api.wavespeed.ai/api/v3", Queue, (http, s, _) => new WaveSpeedProvider(http, s)),
+        new(FalProvider.ProviderName, "Fal", "https://queue.fal.run", Queue, (http, s, _) => new FalProvider(http, s)),
+        new(OpenAiProvider.ProviderName, "OpenAI", "https://api.openai.com/v1", Synchronous, (http, s, d) => new OpenAiProvider(http, s, d)),
     ];
 
     public static IServiceCollection AddProviders(this IServiceCollection services, IConfiguration configuration)
@@ -31,7 +39,7 @@ public static class ProviderRegistration
         foreach (var entry in All)
         {
             services.AddOptions<ProviderSettings>(entry.Name)
-                .Configure(s => s.BaseUrl = entry.DefaultBaseUrl)
+                .Configure(s => (s.BaseUrl, s.RequestTimeout) = (entry.DefaultBaseUrl, entry.DefaultRequestTimeout))
                 .Bind(configuration.GetSection($"Providers:{entry.Section}"))
                 .ValidateDataAnnotations()
                 .ValidateOnStart();

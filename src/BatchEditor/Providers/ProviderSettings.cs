@@ -44,7 +44,10 @@ public sealed class ProviderSettings
     /// <summary>How long an open breaker lets no submit through; then one probe decides whether it closes.</summary>
     public TimeSpan BreakerCooldown { get; set; } = TimeSpan.FromSeconds(30);
 
-    /// <summary>Timeout of one HTTP call; a submit that times out is ambiguous (NeedsReview).</summary>
+    /// <summary>
+    /// Timeout of one HTTP call; a submit that times out is ambiguous (NeedsReview). Defaults per provider: 60 s for
+    /// queues, 300 s for synchronous providers (gptimageapi, OpenAI), whose submit lasts the whole edit.
+    /// </summary>
     public TimeSpan RequestTimeout { get; set; } = TimeSpan.FromSeconds(60);
 
     /// <summary>Money per provider credit, so credits can be summed in USD; unset = cost in credits only.</summary>

@@ -15,11 +15,14 @@ public sealed record ProviderSpend(string Provider, Money Spent);
 
 public sealed record ProviderBalance(string Provider, decimal Credits, DateTimeOffset ReportedAt);
 
-/// <summary>What needs a person: open breakers, paused providers, items waiting for review or release, outputs about to expire.</summary>
+/// <summary>
+/// What needs a person: open breakers, paused providers, items waiting for review or release, submits that may have been
+/// billed and are not settled (cancelled while out, answered late), outputs about to expire.
+/// </summary>
 public sealed record Alerts(IReadOnlyList<BreakerRecord> OpenBreakers, IReadOnlyList<PauseRecord> Paused, long NeedsReview, long Held,
-    long ExpiringSoon)
+    long ExpiringSoon, long Unsettled = 0)
 {
-    public bool Any => OpenBreakers.Count > 0 || Paused.Count > 0 || NeedsReview > 0 || Held > 0 || ExpiringSoon > 0;
+    public bool Any => OpenBreakers.Count > 0 || Paused.Count > 0 || NeedsReview > 0 || Held > 0 || ExpiringSoon > 0 || Unsettled > 0;
 }
 
 /// <summary>The overview page: counts by state, throughput, today's spend, the providers' balances and alerts.</summary>
@@ -74,6 +77,11 @@ public sealed class OverviewQueries(BatchEditorDb db, RunningTotals totals, Time
         var counts = await totals.CountsAsync(null, ct);
         var soon = now + ExpiryWarning;
         var expiring = await db.Items.LongCountAsync(i => (i.State == ItemState.Running || i.State == ItemState.Copying) && i.OutputsExpireAt < soon, ct);
-        return new(breakers, paused, counts.GetValueOrDefault(ItemState.NeedsReview), counts.GetValueOrDefault(ItemState.Held), expiring);
+        // Open attempts of items not in review and not being submitted right now (the partial index keeps this small).
+        var unsettled = await db.Attempts.Where(a => a.SentAt != null && a.SettledAt == null)
+            .Join(db.Items, a => a.ItemId, i => i.Id, (a, i) => new { a.Run, ItemRun = i.Run, i.State, i.Id })
+            .Where(x => x.State != ItemState.NeedsReview && !(x.State == ItemState.Submitting && x.Run == x.ItemRun))
+            .Select(x => x.Id).Distinct().LongCountAsync(ct);
+        return new(breakers, paused, counts.GetValueOrDefault(ItemState.NeedsReview), counts.GetValueOrDefault(ItemState.Held), expiring, unsettled);
     }
 }

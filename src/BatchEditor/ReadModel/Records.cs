@@ -70,6 +70,12 @@ public sealed class AttemptRecord
     public int? HttpStatus { get; init; }
     public string? ProviderJobId { get; init; }
     public string? Detail { get; init; }
+    public int Run { get; init; }
+    public DateTimeOffset? SettledAt { get; init; }
+    public string? Settlement { get; init; }
+
+    /// <summary>Sent, so possibly billed, and not settled: nothing may pay for its item again until someone does.</summary>
+    public bool Unsettled => SentAt is not null && SettledAt is null;
 }
 
 public sealed class OutputRecord

@@ -16,13 +16,14 @@ public interface IBlobStore
     Task<StoredBlob> PutIfAbsentAsync(string name, Stream content, BlobWrite write, CancellationToken ct);
 
     /// <summary>
-    /// A link a browser can open until <paramref name="expiresAt"/>, for stores that serve blobs themselves (Azure Blob:
-    /// a signed URL); null for stores whose blobs the dashboard serves (<see cref="OpenRead"/>).
+    /// A read-only, https-only link a browser can open until <paramref name="expiresAt"/>, for stores that can sign one
+    /// for a single blob (Azure Blob with the account key); null when the dashboard serves the blob itself
+    /// (<see cref="OpenReadAsync"/>). Never a link carrying the store's own credentials.
     /// </summary>
     string? ReadLink(string location, DateTimeOffset expiresAt);
 
     /// <summary>The stored blob's content, for stores that hand out no links; null when it is not there.</summary>
-    Stream? OpenRead(string name);
+    Task<Stream?> OpenReadAsync(string name, CancellationToken ct);
 }
 
 public sealed record BlobWrite(string ContentType, IReadOnlyDictionary<string, string> Metadata);

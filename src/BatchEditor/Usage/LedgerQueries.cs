@@ -16,21 +16,24 @@ public sealed class LedgerQueries(NpgsqlDataSource dataSource)
         return (r.GetDecimal(0), r.IsDBNull(1) ? null : r.GetDecimal(1));
     }
 
-    /// <summary>Per submit attempt of the run, what is still booked against it (possible charges not yet released).</summary>
-    public async Task<List<(long AttemptId, decimal Credits, decimal? Usd)>> OpenByAttemptAsync(long itemId, int run, CancellationToken ct)
+    /// <summary>
+    /// What the given runs of the given items cost, in all, and how many of them cost anything: what new runs of these
+    /// items pay again.
+    /// </summary>
+    public async Task<(decimal Credits, decimal? Usd, int Charged)> ChargedForRunsAsync(IReadOnlyList<(long Id, int Run)> runs, CancellationToken ct)
     {
+        if (runs.Count == 0) return (0, null, 0);
         await using var cmd = dataSource.CreateCommand(
             """
-            select attempt_id, sum(credits), sum(cost_usd) from usage_ledger
-            where item_id = $1 and run = $2 and attempt_id is not null
-            group by attempt_id having sum(credits) <> 0 or coalesce(sum(cost_usd), 0) <> 0
-            order by attempt_id
+            select coalesce(sum(credits), 0), sum(usd), count(*) filter (where credits <> 0 or coalesce(usd, 0) <> 0)::int from (
+                select sum(l.credits) as credits, sum(l.cost_usd) as usd from usage_ledger l
+                join unnest($1::bigint[], $2::int[]) as r(id, run) on l.item_id = r.id and l.run = r.run
+                group by l.item_id, l.run) per_run
             """);
-        cmd.Parameters.AddWithValue(itemId);
-        cmd.Parameters.AddWithValue(run);
-        var open = new List<(long, decimal, decimal?)>();
+        cmd.Parameters.AddWithValue(runs.Select(r => r.Id).ToArray());
+        cmd.Parameters.AddWithValue(runs.Select(r => r.Run).ToArray());
         await using var r = await cmd.ExecuteReaderAsync(ct);
-        while (await r.ReadAsync(ct)) open.Add((r.GetInt64(0), r.GetDecimal(1), r.IsDBNull(2) ? null : r.GetDecimal(2)));
-        return open;
+        await r.ReadAsync(ct);
+        return (r.GetDecimal(0), r.IsDBNull(1) ? null : r.GetDecimal(1), r.GetInt32(2));
     }
 }

@@ -21,6 +21,7 @@ public class DashboardBrowserTests
         env["Dashboard__Users__0__Name"] = "ops";
         env["Dashboard__Users__0__Password"] = "operator-secret-1";
         env["Dashboard__Users__0__Role"] = "Operator";
+        env["Dashboard__AllowCredentialsOverHttp"] = "true"; // the remote sign-in below is over plain http (https: LocalTrustTests)
         await bed.ImportAsync(
             "id,image_url,prompt\nSKU-A,https://img.example.com/a.jpg,Grey backdrop\nSKU-B,https://img.example.com/b.jpg,Crop tight [sim:500]\n" +
             "SKU-C,https://img.example.com/c.jpg,Recolour red [sim:fail]\n", name: "shop");
@@ -74,8 +75,13 @@ public class DashboardBrowserTests
         // Retry a cancelled item and watch it go through to Succeeded, live.
         await page.GotoAsync($"/dashboard/items/{itemId["SKU-D"]}");
         await Assertions.Expect(page.Locator("[data-item-state]")).ToHaveTextAsync("Cancelled");
+        string? asked = null;
+        void Accept(object? _, IDialog dialog) { asked = dialog.Message; _ = dialog.AcceptAsync(); }
+        page.Dialog += Accept;
         await page.ClickAsync("button:text('Retry')");
-        await Assertions.Expect(page.Locator(".flash")).ToContainTextAsync("queued again");
+        await Assertions.Expect(page.Locator(".flash")).ToContainTextAsync("will be submitted again as a new run");
+        page.Dialog -= Accept;
+        Assert.Contains("paid for, again", asked); // the operator is told before a retry pays
         await Assertions.Expect(page.Locator("[data-item-state]")).ToHaveTextAsync("Succeeded", new() { Timeout = 30_000 });
         await page.ScreenshotAsync(new() { Path = Path.Combine(Screenshots, "item-retried.png"), FullPage = true });
 

@@ -13,9 +13,14 @@ public static class Cli
     /// <summary>The Host's build output of the same configuration as this test assembly.</summary>
     public static string BinaryPath { get; } = FindBinary();
 
-    public static Process Start(IReadOnlyDictionary<string, string> environment, params string[] args)
+    public static Process Start(IReadOnlyDictionary<string, string> environment, params string[] args) => StartUnder([], environment, args);
+
+    /// <summary>Runs the binary under another program, e.g. <c>faketime -f +10m</c> (a clock that is off).</summary>
+    public static Process StartUnder(string[] wrapper, IReadOnlyDictionary<string, string> environment, params string[] args)
     {
-        var start = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
+        var start = new ProcessStartInfo(wrapper.Length > 0 ? wrapper[0] : "dotnet") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
+        foreach (var w in wrapper.Skip(1)) start.ArgumentList.Add(w);
+        if (wrapper.Length > 0) start.ArgumentList.Add("dotnet");
         start.ArgumentList.Add(BinaryPath);
         foreach (var a in args) start.ArgumentList.Add(a);
         foreach (var (k, v) in environment) start.Environment[k] = v;

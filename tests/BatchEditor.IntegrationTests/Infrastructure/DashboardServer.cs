@@ -47,7 +47,7 @@ public sealed partial class DashboardServer : IAsyncDisposable
             .FirstOrDefault(a => a.AddressFamily == AddressFamily.InterNetwork && !IPAddress.IsLoopback(a))
         ?? throw new InvalidOperationException("this machine has no non-loopback IPv4 address to make a remote request from");
 
-    [GeneratedRegex(@"Dashboard: http://[^\s]*:(\d+)/dashboard")]
+    [GeneratedRegex(@"Dashboard: https?://[^\s]*:(\d+)/dashboard")]
     private static partial Regex Listening();
 
     public async ValueTask DisposeAsync()

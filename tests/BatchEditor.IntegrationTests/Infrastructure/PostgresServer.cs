@@ -14,14 +14,14 @@ namespace BatchEditor.IntegrationTests.Infrastructure;
 public sealed class PostgresServer
 {
     private const string Template = "batch_editor_template";
-    private static readonly Lazy<Task<PostgresServer>> Shared = new(StartAsync);
+    private static readonly Lazy<Task<PostgresServer>> Shared = new(StartSharedAsync);
     private readonly string _adminConnectionString;
-    private readonly Func<Task>? _restart;
+    private readonly Func<string, Task>? _control;
 
-    private PostgresServer(string adminConnectionString, Func<Task>? restart = null)
+    private PostgresServer(string adminConnectionString, Func<string, Task>? control = null)
     {
         _adminConnectionString = adminConnectionString;
-        _restart = restart;
+        _control = control;
     }
 
     public static Task<PostgresServer> GetAsync() => Shared.Value;
@@ -29,14 +29,21 @@ public sealed class PostgresServer
     /// <summary>A throwaway cluster of its own, for a test that restarts PostgreSQL under running workers.</summary>
     public static async Task<PostgresServer> StartDedicatedAsync()
     {
-        var (admin, restart) = await StartThrowawayClusterAsync();
-        var server = new PostgresServer(new NpgsqlConnectionStringBuilder(admin) { Database = "postgres", Pooling = false }.ConnectionString, restart);
+        var (admin, control) = await StartThrowawayClusterAsync();
+        var server = new PostgresServer(new NpgsqlConnectionStringBuilder(admin) { Database = "postgres", Pooling = false }.ConnectionString, control);
         await server.PrepareTemplateAsync();
         return server;
     }
 
     /// <summary>Restarts the cluster (fast shutdown: every connection is cut), as an upgrade or a failover would.</summary>
-    public Task RestartAsync() => (_restart ?? throw new InvalidOperationException("only a dedicated cluster can be restarted"))();
+    public Task RestartAsync() => Control("restart");
+
+    /// <summary>Stops the cluster (fast shutdown), as an outage would; <see cref="StartAsync"/> brings it back.</summary>
+    public Task StopAsync() => Control("stop");
+
+    public Task StartAsync() => Control("start");
+
+    private Task Control(string action) => (_control ?? throw new InvalidOperationException("only a dedicated cluster can be stopped or restarted"))(action);
 
     /// <summary>A fresh, migrated database of its own; returns its connection string.</summary>
     public async Task<string> CreateDatabaseAsync()
@@ -49,7 +56,7 @@ public sealed class PostgresServer
         return new NpgsqlConnectionStringBuilder(_adminConnectionString) { Database = name, Pooling = true }.ConnectionString;
     }
 
-    private static async Task<PostgresServer> StartAsync()
+    private static async Task<PostgresServer> StartSharedAsync()
     {
         var given = Environment.GetEnvironmentVariable("BATCHEDITOR_TEST_DB");
         var admin = given ?? (await StartThrowawayClusterAsync()).ConnectionString;
@@ -74,7 +81,7 @@ public sealed class PostgresServer
         await new Migrator(dataSource).MigrateAsync(Path.Combine(AppContext.BaseDirectory, "migrations"), CancellationToken.None);
     }
 
-    private static async Task<(string ConnectionString, Func<Task> Restart)> StartThrowawayClusterAsync()
+    private static async Task<(string ConnectionString, Func<string, Task> Control)> StartThrowawayClusterAsync()
     {
         var bin = FindBinaries();
         var dir = Path.Combine(Path.GetTempPath(), $"batch-editor-test-pg-{Guid.NewGuid():N}");
@@ -89,8 +96,8 @@ public sealed class PostgresServer
             $"\nlisten_addresses='127.0.0.1'\nport={port}\nunix_socket_directories='{dir}'\nmax_connections=300\nfsync=off\nsynchronous_commit=off\nfull_page_writes=off\n");
         await RunAsync(Path.Combine(bin, "pg_ctl"), ["-D", data, "-l", Path.Combine(dir, "server.log"), "-w", "start"], root);
         StartWatchdog(Path.Combine(bin, "pg_ctl"), data, dir, root);
-        Task Restart() => RunAsync(Path.Combine(bin, "pg_ctl"), ["-D", data, "-l", Path.Combine(dir, "server.log"), "-m", "fast", "-w", "restart"], root);
-        return ($"Host=127.0.0.1;Port={port};Username=postgres;Database=postgres", Restart);
+        Task Control(string action) => RunAsync(Path.Combine(bin, "pg_ctl"), ["-D", data, "-l", Path.Combine(dir, "server.log"), "-m", "fast", "-w", action], root);
+        return ($"Host=127.0.0.1;Port={port};Username=postgres;Database=postgres", Control);
     }
 
     /// <summary>

@@ -24,6 +24,10 @@ public sealed class WorkerProcess : IAsyncDisposable
     public static WorkerProcess Start(IReadOnlyDictionary<string, string> environment, params string[] args) =>
         StartCommand(environment, ["worker", .. args]);
 
+    /// <summary>A worker run under another program (<see cref="Cli.StartUnder"/>).</summary>
+    public static WorkerProcess StartUnder(string[] wrapper, IReadOnlyDictionary<string, string> environment, params string[] args) =>
+        new(Cli.StartUnder(wrapper, environment, ["worker", .. args]));
+
     /// <summary>Any long-running command (<c>web</c>, <c>worker --dashboard</c>).</summary>
     public static WorkerProcess StartCommand(IReadOnlyDictionary<string, string> environment, params string[] args) => new(Cli.Start(environment, args));
 

@@ -32,6 +32,7 @@ public partial class AccessTests
         env["Dashboard__Users__1__Name"] = "auditor";
         env["Dashboard__Users__1__Password"] = ViewerPassword;
         env["Dashboard__Users__1__Role"] = "Viewer";
+        env["Dashboard__AllowCredentialsOverHttp"] = "true"; // roles are under test here; https is Credentials_travel_over_https_only
         await bed.ImportAsync(Csv.Row("A", "Grey"), name: "shop");
         await using var web = await DashboardServer.StartAsync(env, ["web"], urls: "http://0.0.0.0:0");
         using var remote = new HttpClient { BaseAddress = new Uri($"http://{DashboardServer.ExternalAddress()}:{web.Port}") };

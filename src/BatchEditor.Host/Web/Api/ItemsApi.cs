@@ -24,15 +24,19 @@ public static class ItemsApi
             .WithSummary("A stored output: a redirect to a signed link (Azure Blob) or the file itself.");
 
         var actions = items.MapGroup("/{id:long}").RequireAuthorization(WebRegistration.OperatePolicy).DisableAntiforgery();
-        actions.MapPost("/retry", (long id, OperatorActions a, HttpContext http, CancellationToken ct) =>
-            Moved(a.RetryItemsAsync([id], Actor.Of(http.User), ct), id, "queued again as a new run", "is not Failed, Expired or Cancelled"));
+        actions.MapPost("/retry", async Task<Results<Ok<Done>, Conflict<Done>>> (long id, OperatorActions a, HttpContext http, CancellationToken ct) =>
+                await a.RetryItemsAsync([id], Actor.Of(http.User), ct) is { Moved: 1 } report
+                    ? TypedResults.Ok(new Done(true, $"item {id}: {report.Describe()}"))
+                    : TypedResults.Conflict(new Done(false, $"item {id} was not retried: it is not Failed, Expired or Cancelled, or a submit of it is not settled (see its attempts)")))
+            .WithSummary("Run a final item again: its paid outputs are copied again if they are still there, otherwise it is submitted again (and paid again).");
         actions.MapPost("/cancel", (long id, OperatorActions a, HttpContext http, CancellationToken ct) =>
             Moved(a.CancelItemsAsync([id], Actor.Of(http.User), ct), id, "cancelled", "cannot be cancelled in its state"));
         actions.MapPost("/hold", (long id, OperatorActions a, HttpContext http, CancellationToken ct) =>
             Moved(a.HoldItemsAsync([id], Actor.Of(http.User), ct), id, "held", "is not Pending"));
         actions.MapPost("/release", (long id, OperatorActions a, HttpContext http, CancellationToken ct) =>
             Moved(a.ReleaseItemsAsync([id], Actor.Of(http.User), ct), id, "released", "is not Held"));
-        actions.MapPost("/review", ResolveAsync).WithSummary("Resolve a NeedsReview item: action = adopt (with reference), resubmit or fail (with note).");
+        actions.MapPost("/review", ResolveAsync).WithSummary(
+            "Resolve an item that needs review: action = adopt (with reference), resubmit or fail (with note); for a submit cancelled or answered late, keep or release its charge.");
     }
 
     private static async Task<Results<Ok<Done>, Conflict<Done>>> Moved(Task<int> act, long id, string done, string refused) =>
@@ -49,7 +53,7 @@ public static class ItemsApi
         if (await details.OutputAsync(id, ct) is not { State: "Stored", BlobName: { } name, Location: { } location } output)
             return TypedResults.NotFound("no stored output with that id");
         if (store.ReadLink(location, DateTimeOffset.UtcNow.AddMinutes(15)) is { } link) return TypedResults.Redirect(link);
-        return store.OpenRead(name) is { } stream
+        return await store.OpenReadAsync(name, ct) is { } stream
             ? TypedResults.Stream(stream, output.ContentType ?? "application/octet-stream", enableRangeProcessing: true)
             : TypedResults.NotFound($"output {id} is recorded as stored at {location}, but the store has no such file");
     }

@@ -18,7 +18,11 @@ public static class ManifestsApi
 
     public sealed record Refused(string Error, IReadOnlyList<string> Problems);
 
-    public sealed record ActionResult(string Manifest, int Moved);
+    public sealed record ActionResult(string Manifest, int Moved, string? Message = null);
+
+    /// <summary>What a retry did: copied again from paid outputs, submitted again (and what that pays again), refused.</summary>
+    public sealed record RetryResult(string Manifest, int Moved, int Recopied, int Resubmitted, int ChargedBefore, decimal PaidAgainCredits,
+        decimal? PaidAgainUsd, int Unsettled, string Message);
 
     public static void MapManifestsApi(this RouteGroupBuilder api)
     {
@@ -34,7 +38,8 @@ public static class ManifestsApi
 
         var actions = manifests.MapGroup("/{manifest}").RequireAuthorization(WebRegistration.OperatePolicy).DisableAntiforgery();
         actions.MapPost("/retry", (string manifest, [FromQuery] ItemState[]? state, ManifestQueries q, OperatorActions a, HttpContext http, CancellationToken ct) =>
-            ActAsync(manifest, q, id => a.RetryAsync(id, state is { Length: > 0 } ? state : [ItemState.Failed], Actor.Of(http.User), ct), ct));
+            RetryAsync(manifest, q, id => a.RetryAsync(id, state is { Length: > 0 } ? state : [ItemState.Failed], Actor.Of(http.User), ct), ct))
+            .WithSummary("Run the manifest's Failed (or ?state=) items again: paid outputs still there are copied again, the rest submitted again as a new run (and paid again).");
         actions.MapPost("/cancel", (string manifest, ManifestQueries q, OperatorActions a, HttpContext http, CancellationToken ct) =>
             ActAsync(manifest, q, id => a.CancelAsync(id, Actor.Of(http.User), ct), ct));
         actions.MapPost("/hold", (string manifest, ManifestQueries q, OperatorActions a, HttpContext http, CancellationToken ct) =>
@@ -96,6 +101,8 @@ public static class ManifestsApi
     {
         if (await manifests.FindAsync(manifest, ct) is not { } info) return NotFound(manifest);
         if (signedFor is not null && store is not AzureBlobStore) return TypedResults.BadRequest($"signedFor needs Azure Blob storage; outputs are in {store.Kind} storage");
+        if (signedFor is { } asked && (asked <= TimeSpan.Zero || asked > BlobSas.MaxLifetime))
+            return TypedResults.BadRequest($"signedFor must be between 00:01:00 and {BlobSas.MaxLifetime}: links live at most {BlobSas.MaxLifetime.TotalDays:0} days");
         var until = DateTimeOffset.UtcNow + (signedFor ?? TimeSpan.Zero);
         Func<string, string>? sign = signedFor is null ? null : l => ((AzureBlobStore)store).SignedUrl(l, until);
         var json = string.Equals(format, "json", StringComparison.OrdinalIgnoreCase);
@@ -104,6 +111,15 @@ public static class ManifestsApi
         if (json) await export.WriteJsonAsync(response.Body, info.Id, sign, ct);
         else await export.WriteCsvAsync(response.Body, info.Id, sign, until, ct);
         return TypedResults.Empty;
+    }
+
+    private static async Task<Results<Ok<RetryResult>, NotFound<string>>> RetryAsync(string manifest, ManifestQueries manifests,
+        Func<Guid, Task<OperatorActions.RetryReport>> retry, CancellationToken ct)
+    {
+        if (await manifests.FindAsync(manifest, ct) is not { } info) return NotFound(manifest);
+        var r = await retry(info.Id);
+        return TypedResults.Ok(new RetryResult(info.Name, r.Moved, r.Recopied, r.Resubmitted, r.ChargedBefore, r.PaidAgainCredits, r.PaidAgainUsd, r.Unsettled,
+            r.Describe(info.Name)));
     }
 
     private static async Task<Results<Ok<ActionResult>, NotFound<string>>> ActAsync(string manifest, ManifestQueries manifests, Func<Guid, Task<int>> act,

@@ -9,33 +9,58 @@ using Microsoft.Extensions.Options;
 namespace BatchEditor.Host.Web.Auth;
 
 /// <summary>
-/// HTTP Basic against the configured users, or the loopback role for requests from this machine. Anything else is
-/// anonymous and gets 401 with a Basic challenge (browsers then ask for a name and password).
+/// HTTP Basic against the configured users, or the loopback role for requests made directly from this machine
+/// (<see cref="LocalTrust"/>). Anything else is anonymous and gets 401 with a Basic challenge (browsers then ask for a
+/// name and password). Credentials are refused over plain http from beyond this machine, and an address that keeps
+/// failing is refused for a while (<see cref="FailedSignIns"/>).
 /// </summary>
 public sealed class DashboardAuthentication(IOptionsMonitor<AuthenticationSchemeOptions> schemeOptions, ILoggerFactory logger, UrlEncoder encoder,
-    IOptions<DashboardOptions> dashboard) : AuthenticationHandler<AuthenticationSchemeOptions>(schemeOptions, logger, encoder)
+    IOptions<DashboardOptions> dashboard, LocalTrust local, FailedSignIns failures) : AuthenticationHandler<AuthenticationSchemeOptions>(schemeOptions, logger, encoder)
 {
     public const string SchemeName = "BatchEditor";
+
+    private const string RefusalKey = "batch-editor.sign-in-refused";
 
     protected override Task<AuthenticateResult> HandleAuthenticateAsync()
     {
         var header = Request.Headers.Authorization.ToString();
-        if (header.StartsWith("Basic ", StringComparison.OrdinalIgnoreCase))
-            return Task.FromResult(Find(header["Basic ".Length..].Trim()) is { } user
-                ? Success(user.Name, user.Role)
-                : AuthenticateResult.Fail("wrong user name or password"));
-        if (IsLoopback(Context.Connection.RemoteIpAddress) && dashboard.Value.LoopbackRole != DashboardOptions.None)
-            return Task.FromResult(Success("local", dashboard.Value.LoopbackRole));
+        if (header.StartsWith("Basic ", StringComparison.OrdinalIgnoreCase)) return Task.FromResult(SignIn(header["Basic ".Length..].Trim()));
+        if (local.IsLocal(Context)) return Task.FromResult(Success("local", dashboard.Value.LoopbackRole));
         return Task.FromResult(AuthenticateResult.NoResult());
     }
 
-    protected override Task HandleChallengeAsync(AuthenticationProperties properties)
+    private AuthenticateResult SignIn(string encoded)
     {
-        Response.Headers.WWWAuthenticate = "Basic realm=\"BatchEditor\", charset=\"UTF-8\"";
-        return base.HandleChallengeAsync(properties);
+        // Behind a proxy the client is who the (known) proxy says it is, and the scheme the one the client used with it.
+        var client = (local.Proxied ? Context.Connection.RemoteIpAddress : LocalTrust.SocketAddress(Context)) ?? IPAddress.None;
+        if (!Request.IsHttps && !LocalTrust.IsLoopback(client) && !dashboard.Value.AllowCredentialsOverHttp)
+            return Refuse(StatusCodes.Status403Forbidden,
+                "credentials are accepted over https only (or from this machine): terminate TLS at a proxy (Dashboard__BehindProxy=true) or give Kestrel a certificate");
+        if (failures.Locked(client))
+            return Refuse(StatusCodes.Status429TooManyRequests, $"too many failed sign-ins from {client}; try again in a minute");
+        if (Find(encoded) is { } user) return Success(user.Name, user.Role);
+        failures.Failed(client);
+        return AuthenticateResult.Fail("wrong user name or password");
     }
 
-    public static bool IsLoopback(IPAddress? address) => address is not null && IPAddress.IsLoopback(address.IsIPv4MappedToIPv6 ? address.MapToIPv4() : address);
+    private AuthenticateResult Refuse(int status, string message)
+    {
+        Context.Items[RefusalKey] = (status, message);
+        return AuthenticateResult.Fail(message);
+    }
+
+    protected override async Task HandleChallengeAsync(AuthenticationProperties properties)
+    {
+        if (Context.Items[RefusalKey] is (int status, string message))
+        {
+            Response.StatusCode = status;
+            if (status == StatusCodes.Status429TooManyRequests) Response.Headers.RetryAfter = ((int)FailedSignIns.Window.TotalSeconds).ToString(System.Globalization.CultureInfo.InvariantCulture);
+            await Response.WriteAsync(message);
+            return;
+        }
+        Response.Headers.WWWAuthenticate = "Basic realm=\"BatchEditor\", charset=\"UTF-8\"";
+        await base.HandleChallengeAsync(properties);
+    }
 
     private DashboardUser? Find(string encoded)
     {

@@ -15,11 +15,28 @@ public sealed class DashboardOptions
     public List<DashboardUser> Users { get; set; } = [];
 
     /// <summary>
-    /// The role of anonymous requests from loopback: Operator (default: a local tool), Viewer, or None to require
-    /// credentials there too (set None behind a reverse proxy on the same machine, whose requests all look local).
+    /// The role of anonymous requests made directly from this machine (see <see cref="LocalTrust"/>): Operator (default:
+    /// a local tool), Viewer, or None to require credentials there too.
     /// </summary>
     [AllowedValues(Operator, Viewer, None)]
     public string LoopbackRole { get; set; } = Operator;
+
+    /// <summary>
+    /// Requests arrive through a reverse proxy (an ingress, nginx on the same machine): its <c>X-Forwarded-For</c> and
+    /// <c>X-Forwarded-Proto</c> are read (from <see cref="KnownProxies"/> only), no request is trusted as local, and every
+    /// request needs credentials. ASP.NET Core's own <c>ASPNETCORE_FORWARDEDHEADERS_ENABLED=true</c> has the same effect on trust.
+    /// </summary>
+    public bool BehindProxy { get; set; }
+
+    /// <summary>With <see cref="BehindProxy"/>: the proxies' addresses whose forwarded headers are believed (default: loopback).</summary>
+    public List<string> KnownProxies { get; set; } = [];
+
+    /// <summary>
+    /// Accept credentials over plain http from beyond this machine. Off: a password sent in clear over a network is
+    /// refused (terminate TLS at a proxy with <see cref="BehindProxy"/>, or give Kestrel a certificate). Docker Compose
+    /// sets it, as its port is published on the host's loopback only.
+    /// </summary>
+    public bool AllowCredentialsOverHttp { get; set; }
 }
 
 public sealed class DashboardUser

@@ -7,14 +7,18 @@ namespace BatchEditor.Host.Web.Auth;
 
 /// <summary>
 /// The dashboard can move money (retry, resubmit): listening beyond loopback without any configured user would hand that
-/// to the network. Checked on the addresses the server actually bound, whatever configured them (<c>--urls</c>,
-/// <c>ASPNETCORE_URLS</c>, <c>Kestrel</c> settings). Even before this check runs, remote anonymous requests get 401.
+/// to the network, and behind a proxy no request is trusted as local, so no one could use it. Checked on the addresses
+/// the server actually bound, whatever configured them (<c>--urls</c>, <c>ASPNETCORE_URLS</c>, <c>Kestrel</c> settings).
+/// Even before this check runs, remote anonymous requests get 401.
 /// </summary>
 public static class ListenGuard
 {
-    public static string? Problem(IServer server, IOptions<DashboardOptions> options)
+    public static string? Problem(IServer server, IOptions<DashboardOptions> options, LocalTrust local)
     {
         if (options.Value.Users.Count > 0) return null;
+        if (local.Proxied)
+            return "the dashboard is behind a proxy (Dashboard__BehindProxy or ASPNETCORE_FORWARDEDHEADERS_ENABLED), so no request is trusted as local, " +
+                   "and no credentials are configured; set Dashboard__Users__0__Name, Dashboard__Users__0__Password and Dashboard__Users__0__Role";
         var addresses = server.Features.Get<IServerAddressesFeature>()?.Addresses ?? [];
         var open = addresses.Where(a => !IsLoopbackAddress(a)).ToList();
         return open.Count == 0 ? null

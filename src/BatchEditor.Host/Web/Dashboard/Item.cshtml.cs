@@ -21,7 +21,14 @@ public sealed class ItemModel(ItemDetails details, OperatorActions actions) : Pa
         return Page();
     }
 
-    public Task<IActionResult> OnPostRetryAsync(long id, CancellationToken ct) => CountAsync(id, () => actions.RetryItemsAsync([id], Actor.Of(User), ct), "queued again as a new run");
+    public async Task<IActionResult> OnPostRetryAsync(long id, CancellationToken ct)
+    {
+        var report = await actions.RetryItemsAsync([id], Actor.Of(User), ct);
+        TempData["Message"] = report.Moved == 1 ? $"Item {id}: {report.Describe()}"
+            : report.Unsettled == 1 ? $"Item {id} was not retried: a submit of it may have been billed and is not settled; keep, release or adopt it first."
+            : $"Item {id} was not retried: its state changed meanwhile.";
+        return RedirectToPage(new { id });
+    }
 
     public Task<IActionResult> OnPostHoldAsync(long id, CancellationToken ct) => CountAsync(id, () => actions.HoldItemsAsync([id], Actor.Of(User), ct), "held");
 

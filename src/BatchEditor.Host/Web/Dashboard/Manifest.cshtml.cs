@@ -22,8 +22,12 @@ public sealed class ManifestModel(ManifestSummaries summaries, ManifestQueries m
         return Page();
     }
 
-    public Task<IActionResult> OnPostRetryAsync(string manifest, CancellationToken ct) =>
-        ActAsync(manifest, id => actions.RetryAsync(id, [ItemState.Failed], Api.Actor.Of(User), ct), "queued again", ct);
+    public async Task<IActionResult> OnPostRetryAsync(string manifest, CancellationToken ct)
+    {
+        if (await manifests.FindAsync(manifest, ct) is not { } info) return NotFound();
+        TempData["Message"] = $"Retry: {(await actions.RetryAsync(info.Id, [ItemState.Failed], Api.Actor.Of(User), ct)).Describe(info.Name)}";
+        return RedirectToPage(new { manifest });
+    }
 
     public Task<IActionResult> OnPostHoldAsync(string manifest, CancellationToken ct) =>
         ActAsync(manifest, id => actions.HoldAsync(id, Api.Actor.Of(User), ct), "held", ct);

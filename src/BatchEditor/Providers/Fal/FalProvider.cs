@@ -95,8 +95,8 @@ public sealed class FalProvider(HttpClient http, ProviderSettings settings) : II
     private async Task<PollOutcome> ResultAsync(ProviderJob job, CancellationToken ct)
     {
         using var message = ProviderHttp.Request(HttpMethod.Get, job.ResultUrl ?? job.StatusUrl, "Key", settings.ApiKey);
-        using var response = await http.SendAsync(message, ct);
-        var text = await response.Content.ReadAsStringAsync(ct);
+        using var response = await http.SendAsync(message, HttpCompletionOption.ResponseHeadersRead, ct);
+        var text = await ProviderHttp.ReadAnswerAsync(response, ProviderHttp.MaxAnswerBytes, ct);
         if (HttpOutcomes.IsTransient(response.StatusCode) && response.Headers.Contains("X-Fal-Error-Type") is false)
             return new PollOutcome.Transient($"{(int)response.StatusCode} fetching the fal result", HttpOutcomes.RetryAfter(response));
         if (!response.IsSuccessStatusCode)

@@ -68,8 +68,11 @@ public sealed class OpenAiProvider(HttpClient http, ProviderSettings settings, D
                 return new SubmitOutcome.Ambiguous($"openai answered {(int)response.StatusCode} without b64_json images; it may have billed the edit", (int)response.StatusCode);
             var outputs = images.Select((b64, i) => new OutputRef(i, $"inline:openai/b64_json/{i + 1}", null, b64)).ToList();
             return new SubmitOutcome.Completed(null, outputs, Reported(request, json?["usage"]), (int)HttpStatusCode.OK);
-        }, fence, ct);
+        }, fence, ct, maxAnswerBytes: MaxAnswerBytes(request.N));
     }
+
+    /// <summary>The answer carries the images as base64: up to 24 MiB each (a 4K PNG is about 16 MiB encoded).</summary>
+    private static int MaxAnswerBytes(int images) => ProviderHttp.MaxAnswerBytes + Math.Clamp(images, 1, 10) * (24 << 20);
 
     public Task<PollOutcome> PollAsync(ProviderJob job, CancellationToken ct) =>
         Task.FromResult<PollOutcome>(new PollOutcome.Failed("openai image edits are synchronous: there is no job to poll", Refunded: false));

@@ -46,9 +46,11 @@ public sealed class AzureBlobStore(BlobRestClient client, IOptions<StorageOption
         }
     }
 
+    private string BlobOf(string name) => string.IsNullOrEmpty(_options.Prefix) ? name : $"{_options.Prefix.Trim('/')}/{name}";
+
     public async Task<StoredBlob> PutIfAbsentAsync(string name, Stream content, BlobWrite write, CancellationToken ct)
     {
-        var blob = string.IsNullOrEmpty(_options.Prefix) ? name : $"{_options.Prefix.Trim('/')}/{name}";
+        var blob = BlobOf(name);
         if (await client.GetPropertiesAsync(Container, blob, ct) is { } existing) return Describe(name, blob, existing, existed: true);
 
         var buffer = ArrayPool<byte>.Shared.Rent(_options.BlockSizeBytes);
@@ -93,12 +95,19 @@ public sealed class AzureBlobStore(BlobRestClient client, IOptions<StorageOption
     /// <summary>A read-only link to a stored blob that works until <paramref name="expiresAt"/>.</summary>
     public string SignedUrl(string location, DateTimeOffset expiresAt) => BlobSas.ReadUrl(client.Account, location, expiresAt);
 
-    /// <summary>Signed with the account key; with a SAS connection string (no key), the location with that SAS.</summary>
-    public string? ReadLink(string location, DateTimeOffset expiresAt) =>
-        client.Account.Key is not null ? SignedUrl(location, expiresAt) : $"{location}?{client.Account.Sas}";
+    /// <summary>
+    /// Signed with the account key for this one blob, read-only. With a SAS connection string there is no key to sign
+    /// with, and that SAS (read, create, write on the container) must never reach a browser: the dashboard serves the
+    /// blob itself (<see cref="OpenReadAsync"/>).
+    /// </summary>
+    public string? ReadLink(string location, DateTimeOffset expiresAt) => client.Account.Key is not null ? SignedUrl(location, expiresAt) : null;
 
-    /// <summary>Browsers read Azure blobs through <see cref="ReadLink"/>, never through this process.</summary>
-    public Stream? OpenRead(string name) => null;
+    /// <summary>The blob read through this process (a SAS connection string: no key to sign a link with).</summary>
+    public async Task<Stream?> OpenReadAsync(string name, CancellationToken ct)
+    {
+        try { return new MemoryStream(await client.GetBlobAsync(Container, BlobOf(name), ct), writable: false); }
+        catch (BlobRequestException e) when (e.Status == HttpStatusCode.NotFound) { return null; }
+    }
 
     private StoredBlob Describe(string name, string blob, BlobProperties properties, bool existed) =>
         new(name, client.Account.BlobUri(Container, blob).GetLeftPart(UriPartial.Path), properties.Length, properties.Md5Base64 ?? "",
