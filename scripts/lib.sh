@@ -29,25 +29,21 @@ ensure_azurite() {
   fi
 }
 
-# Installs Debian's docker-compose (1.29) when missing: it checks docker-compose.yml without a Docker engine.
-ensure_docker_compose() {
-  if ! command -v docker-compose >/dev/null 2>&1; then
-    echo "docker-compose not found; installing it with apt (docker-compose)…"
+# ensure_package COMMAND PACKAGE: installs Debian's PACKAGE through apt when COMMAND is missing.
+ensure_package() {
+  if ! command -v "$1" >/dev/null 2>&1; then
+    echo "$1 not found; installing it with apt ($2)…"
     export DEBIAN_FRONTEND=noninteractive
     sudo_if_needed apt-get update -qq
-    sudo_if_needed apt-get install -y -qq docker-compose >/dev/null
+    sudo_if_needed apt-get install -y -qq "$2" >/dev/null
   fi
 }
 
-# Installs Debian's faketime (libfaketime) when missing: a test runs a worker whose clock is ten minutes fast.
-ensure_faketime() {
-  if ! command -v faketime >/dev/null 2>&1; then
-    echo "faketime not found; installing it with apt (faketime)…"
-    export DEBIAN_FRONTEND=noninteractive
-    sudo_if_needed apt-get update -qq
-    sudo_if_needed apt-get install -y -qq faketime >/dev/null
-  fi
-}
+# Debian's docker-compose (1.29) checks docker-compose.yml without a Docker engine.
+ensure_docker_compose() { ensure_package docker-compose docker-compose; }
+
+# faketime (libfaketime): a test runs a worker whose clock is ten minutes fast.
+ensure_faketime() { ensure_package faketime faketime; }
 
 # Prints the folder holding initdb/pg_ctl: PATH first, then Debian's versioned folders.
 pg_bin() {
@@ -103,11 +99,6 @@ wait_for_port() {
 # Installs Debian's Chromium through apt when missing: the dashboard's browser tests drive it with Playwright
 # (Playwright's own browser downloads are not used).
 ensure_chromium() {
-  if ! command -v chromium >/dev/null 2>&1; then
-    echo "Chromium not found; installing it with apt (chromium)…"
-    export DEBIAN_FRONTEND=noninteractive
-    sudo_if_needed apt-get update -qq
-    sudo_if_needed apt-get install -y -qq chromium >/dev/null
-  fi
+  ensure_package chromium chromium
   command -v chromium >/dev/null
 }

@@ -12,38 +12,11 @@ namespace BatchEditor.IntegrationTests;
 /// <summary>What the worker fetches from URLs it was given: never a private address unless allowed, redirects checked hop by hop, keys kept home.</summary>
 public sealed class OutboundGuardTests : IDisposable
 {
-    private readonly TcpListener _listener = new(IPAddress.Loopback, 0);
-    private readonly List<string> _requests = [];
-    private int _connections;
-    private Func<string, string> _answer = _ => "HTTP/1.1 200 OK\r\nContent-Length: 0\r\nConnection: close\r\n\r\n";
+    private readonly RawHttpServer _server = new();
 
-    public OutboundGuardTests()
-    {
-        _listener.Start();
-        _ = Task.Run(async () =>
-        {
-            while (true)
-            {
-                TcpClient client;
-                try { client = await _listener.AcceptTcpClientAsync(); }
-                catch (Exception) { return; }
-                Interlocked.Increment(ref _connections);
-                using (client)
-                {
-                    var stream = client.GetStream();
-                    var buffer = new byte[8192];
-                    var read = await stream.ReadAsync(buffer);
-                    var request = Encoding.ASCII.GetString(buffer, 0, read);
-                    lock (_requests) _requests.Add(request);
-                    await stream.WriteAsync(Encoding.ASCII.GetBytes(_answer(request)));
-                }
-            }
-        });
-    }
+    private int Port => _server.Port;
 
-    private int Port => ((IPEndPoint)_listener.LocalEndpoint).Port;
-
-    public void Dispose() => _listener.Stop();
+    public void Dispose() => _server.Dispose();
 
     [Fact]
     public async Task A_refused_address_receives_no_connection_whether_named_by_address_or_by_a_name_that_resolves_to_it()
@@ -59,7 +32,7 @@ public sealed class OutboundGuardTests : IDisposable
             var e = await Assert.ThrowsAnyAsync<Exception>(() => BoundedDownload.GetAsync(http, url, options, "output 1", CancellationToken.None));
             Assert.Contains("a loopback address; Downloads__AllowPrivateNetworks=true allows private networks", OutboundGuard.RefusalIn(e)!.Message);
         }
-        Assert.Equal(0, _connections);
+        Assert.Equal(0, _server.Connections);
     }
 
     [Fact]
@@ -69,7 +42,7 @@ public sealed class OutboundGuardTests : IDisposable
         using var host = bed.BuildHost();
         var http = host.Services.GetRequiredService<IHttpClientFactory>().CreateClient(OutputCopier.HttpClientName);
         var options = new DownloadOptions();
-        _answer = request => request.StartsWith("GET /file", StringComparison.Ordinal)
+        _server.Answer = request => request.StartsWith("GET /file", StringComparison.Ordinal)
             ? "HTTP/1.1 302 Found\r\nLocation: file:///etc/passwd\r\nContent-Length: 0\r\nConnection: close\r\n\r\n"
             : request.StartsWith("GET /final", StringComparison.Ordinal)
                 ? "HTTP/1.1 200 OK\r\nContent-Length: 2\r\nConnection: close\r\n\r\nok"
@@ -80,7 +53,7 @@ public sealed class OutboundGuardTests : IDisposable
         var loop = await Assert.ThrowsAnyAsync<Exception>(() => BoundedDownload.GetAsync(http, $"http://127.0.0.1:{Port}/start", options, "output 1", CancellationToken.None));
         Assert.Contains("more than 5 redirects", OutboundGuard.RefusalIn(loop)!.Message);
 
-        _answer = request => request.StartsWith("GET /final", StringComparison.Ordinal)
+        _server.Answer = request => request.StartsWith("GET /final", StringComparison.Ordinal)
             ? "HTTP/1.1 200 OK\r\nContent-Length: 2\r\nConnection: close\r\n\r\nok"
             : "HTTP/1.1 301 Moved\r\nLocation: /final\r\nContent-Length: 0\r\nConnection: close\r\n\r\n";
         using var ok = await BoundedDownload.GetAsync(http, $"http://127.0.0.1:{Port}/moved", options, "output 1", CancellationToken.None);
@@ -96,7 +69,7 @@ public sealed class OutboundGuardTests : IDisposable
 
         using var elsewhere = ProviderHttp.Request(HttpMethod.Get, $"http://127.0.0.1:{Port}/status/1", "Bearer", "pixeldojo-secret-key");
         using (await http.SendAsync(elsewhere)) { }
-        var request = Assert.Single(_requests);
+        var request = Assert.Single(_server.Requests);
         Assert.DoesNotContain("pixeldojo-secret-key", request);
         Assert.DoesNotContain("Authorization", request, StringComparison.OrdinalIgnoreCase);
     }

@@ -1,7 +1,6 @@
-using System.Net;
 using System.Net.Sockets;
-using System.Text;
 using BatchEditor.Engine;
+using BatchEditor.IntegrationTests.Infrastructure;
 using BatchEditor.Items;
 using BatchEditor.Providers;
 using Microsoft.Extensions.Options;
@@ -15,46 +14,11 @@ namespace BatchEditor.IntegrationTests;
 /// </summary>
 public sealed class SubmitFenceTests : IDisposable
 {
-    private readonly TcpListener _listener = new(IPAddress.Loopback, 0);
-    private long _received;
-    private Func<string> _answer = () => "HTTP/1.1 202 Accepted\r\nContent-Length: 2\r\nConnection: close\r\n\r\n{}";
+    private readonly RawHttpServer _server = new() { Answer = _ => "HTTP/1.1 202 Accepted\r\nContent-Length: 2\r\nConnection: close\r\n\r\n{}" };
 
-    public SubmitFenceTests()
-    {
-        _listener.Start();
-        _ = Task.Run(async () =>
-        {
-            while (true)
-            {
-                TcpClient client;
-                try { client = await _listener.AcceptTcpClientAsync(); }
-                catch (Exception) { return; }
-                _ = Task.Run(async () =>
-                {
-                    using (client)
-                    {
-                        var stream = client.GetStream();
-                        var buffer = new byte[65536];
-                        int read;
-                        try
-                        {
-                            while ((read = await stream.ReadAsync(buffer)) > 0)
-                            {
-                                Interlocked.Add(ref _received, read);
-                                if (Encoding.ASCII.GetString(buffer, 0, read).Contains("}", StringComparison.Ordinal)) break; // the JSON body ended
-                            }
-                            await stream.WriteAsync(Encoding.ASCII.GetBytes(_answer()));
-                        }
-                        catch (IOException) { }
-                    }
-                });
-            }
-        });
-    }
+    private string Url => $"http://127.0.0.1:{_server.Port}/submit";
 
-    private string Url => $"http://127.0.0.1:{((IPEndPoint)_listener.LocalEndpoint).Port}/submit";
-
-    public void Dispose() => _listener.Stop();
+    public void Dispose() => _server.Dispose();
 
     [Fact]
     public async Task A_lease_that_lapsed_between_the_send_mark_and_the_first_byte_withdraws_the_request_unsent()
@@ -69,7 +33,7 @@ public sealed class SubmitFenceTests : IDisposable
         var notSent = Assert.IsType<SubmitOutcome.NotSent>(outcome);
         Assert.True(notSent.Withdrawn);
         await Task.Delay(300);
-        Assert.Equal(0, Interlocked.Read(ref _received)); // not one byte of the request reached the server
+        Assert.Equal(0, _server.BytesReceived); // not one byte of the request reached the server
     }
 
     [Fact]
@@ -82,14 +46,14 @@ public sealed class SubmitFenceTests : IDisposable
         var outcome = await ProviderHttp.SubmitAsync(SlowClient(TimeSpan.FromSeconds(1.5)), Post(), "test", Accept, fence, CancellationToken.None);
 
         Assert.IsType<SubmitOutcome.Accepted>(outcome);
-        Assert.True(Interlocked.Read(ref _received) > 0);
+        Assert.True(_server.BytesReceived > 0);
     }
 
     [Fact]
     public async Task An_answer_longer_than_the_bound_is_not_read_and_leaves_the_submit_ambiguous()
     {
         var huge = new string('x', ProviderHttp.MaxAnswerBytes + 1);
-        _answer = () => $"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nConnection: close\r\n\r\n{{\"data\":\"{huge}\"}}";
+        _server.Answer = _ => $"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nConnection: close\r\n\r\n{{\"data\":\"{huge}\"}}";
 
         var outcome = await ProviderHttp.SubmitAsync(new HttpClient(), Post(), "test", Accept, SubmitFence.Open, CancellationToken.None);
 
