@@ -145,7 +145,7 @@ public static class ServiceRegistration
         services.AddSingleton<WorkerShutdown>();
         services.AddSingleton<AnswerSpill>();
         // The host gives its services as long to stop as the worker's grace allows, and not much more (WorkerShutdown).
-        services.AddOptions<HostOptions>().Configure<WorkerShutdown>((host, shutdown) => host.ShutdownTimeout = shutdown.ExitAfter - TimeSpan.FromSeconds(1));
+        services.AddOptions<HostOptions>().Configure<WorkerShutdown>((host, shutdown) => host.ShutdownTimeout = shutdown.HostTimeout);
         services.AddHostedService<Dispatcher>();
         services.AddHostedService<SpillReplayer>();
         services.AddHostedService<NewWorkListener>();

@@ -9,8 +9,9 @@ namespace BatchEditor.Engine;
 /// <list type="bullet">
 /// <item><see cref="Stopping"/> at once: nothing new is claimed; submits not yet sent, polls and copies are handed back.</item>
 /// <item><see cref="HardStop"/> after <see cref="Grace"/>: submits still waiting for their answer are abandoned (review).</item>
-/// <item><see cref="Deadline"/> 3 s later: the last moment to write anything; what is not written by then is left to the
-/// leases and the spill. The process itself exits at the latest <see cref="ExitAfter"/> after the stop began.</item>
+/// <item><see cref="Deadline"/> 2 s later: the last moment to write anything; what is not written by then is left to the
+/// leases and the spill. The host gives its services until <see cref="HostTimeout"/>, and the process is gone at the
+/// latest <see cref="ExitAfter"/> after the stop began (the host runner ends it at <see cref="ForceExitAfter"/>).</item>
 /// </list>
 /// </summary>
 public sealed class WorkerShutdown : IDisposable
@@ -18,7 +19,7 @@ public sealed class WorkerShutdown : IDisposable
     /// <summary>What the process may take beyond <see cref="Grace"/>, in all: orchestrators wait longer than <see cref="ExitAfter"/>.</summary>
     public static readonly TimeSpan Margin = TimeSpan.FromSeconds(5);
 
-    private static readonly TimeSpan WriteMargin = TimeSpan.FromSeconds(3);
+    private static readonly TimeSpan WriteMargin = TimeSpan.FromSeconds(2);
     private readonly CancellationTokenSource _hardStop = new(), _deadline = new();
     private readonly CancellationTokenRegistration _registration;
 
@@ -41,6 +42,12 @@ public sealed class WorkerShutdown : IDisposable
 
     /// <summary>The longest a stop takes, from its request to the process's exit.</summary>
     public TimeSpan ExitAfter => Grace + Margin;
+
+    /// <summary>How long the host waits for its services to stop.</summary>
+    public TimeSpan HostTimeout => Grace + WriteMargin + TimeSpan.FromMilliseconds(500);
+
+    /// <summary>When the host runner ends a process whose stop has not finished: well inside <see cref="ExitAfter"/>.</summary>
+    public TimeSpan ForceExitAfter => Grace + WriteMargin + TimeSpan.FromMilliseconds(1500);
 
     public CancellationToken Stopping { get; }
     public CancellationToken HardStop => _hardStop.Token;
