@@ -16,8 +16,9 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Options;
+using BatchEditor.Jobs;
+using Hangfire.Server;
 using Npgsql;
-using Quartz;
 
 namespace BatchEditor;
 
@@ -50,18 +51,23 @@ public static class ServiceRegistration
         services.AddSingleton<EngineLog>();
         services.AddSingleton<ProviderBreaker>();
         services.AddOperations();
-        services.AddRunningTotals(fold: false);
+        services.TryAddSingleton<RunningTotals>();
         services.AddBudgets();
+        services.AddBatchEditorJobs(configuration);
+        services.AddSingleton<ManifestFinisher>();
         services.AddWebhooks(configuration);
+        services.AddScheduling();
         return services;
     }
 
-    /// <summary>Completion webhooks: options, the store, and the HTTP client the sender (in workers) posts with.</summary>
+    /// <summary>Completion webhooks: options, the store, the delivery job, its retry policy and the HTTP client it posts with.</summary>
     public static IServiceCollection AddWebhooks(this IServiceCollection services, IConfiguration configuration)
     {
         services.AddOptions<Webhooks.WebhookOptions>().Bind(configuration.GetSection("Webhooks")).ValidateDataAnnotations();
         services.AddSingleton<Webhooks.WebhookStore>();
-        services.AddHttpClient(Webhooks.WebhookSender.HttpClientName)
+        services.AddTransient<Webhooks.WebhookJobs>();
+        services.AddSingleton<JobFilters, Webhooks.WebhookRetry>();
+        services.AddHttpClient(Webhooks.WebhookJobs.HttpClientName)
             .ConfigurePrimaryHttpMessageHandler(sp => sp.GetRequiredService<Downloads.OutboundGuard>().CreateHandler([]));
         return services;
     }
@@ -71,14 +77,6 @@ public static class ServiceRegistration
     {
         services.AddSingleton<Budgets.BudgetGuard>();
         services.AddSingleton<Budgets.ManifestBudgets>();
-        return services;
-    }
-
-    /// <summary>Counts and money from the running totals; <paramref name="fold"/> in long-running hosts (worker, web).</summary>
-    public static IServiceCollection AddRunningTotals(this IServiceCollection services, bool fold)
-    {
-        services.TryAddSingleton<RunningTotals>();
-        if (fold) services.AddHostedService<TotalsFolder>();
         return services;
     }
 
@@ -127,7 +125,7 @@ public static class ServiceRegistration
         return services;
     }
 
-    /// <summary>The worker: dispatcher, steps, and the clustered Quartz scheduler that runs maintenance jobs.</summary>
+    /// <summary>The worker: the item dispatcher and its steps, and a Hangfire server for everything else.</summary>
     public static IServiceCollection AddBatchEditorWorker(this IServiceCollection services, IConfiguration configuration, Action<WorkerOptions>? overrides = null)
     {
         var options = services.AddOptions<WorkerOptions>().Bind(configuration.GetSection("Worker")).ValidateDataAnnotations().ValidateOnStart();
@@ -150,43 +148,23 @@ public static class ServiceRegistration
         services.AddHostedService<SpillReplayer>();
         services.AddHostedService<NewWorkListener>();
         services.AddHostedService<WorkerHeartbeat>();
-        services.AddHostedService<Webhooks.WebhookSender>();
         services.AddHostedService<ProgressReporter>();
-        services.AddRunningTotals(fold: true);
-
-        services.AddScheduling(configuration, runJobs: true);
+        services.AddHostedService<ScheduleSync>();
+        // Beside the dispatcher, a Hangfire server runs schedules, imports, finishing, webhooks and this maintenance.
+        services.AddSingleton<IBackgroundProcess, LeaseRescueProcess>();
+        services.AddSingleton<IBackgroundProcess, TotalsFoldProcess>();
+        services.AddSingleton<IBackgroundProcess, ManifestFinishProcess>();
+        services.AddBatchEditorJobServer();
         return services;
     }
 
-    /// <summary>
-    /// Quartz on its clustered PostgreSQL store. <paramref name="runJobs"/>: this process runs the scheduler (workers);
-    /// otherwise (<c>batch-editor web</c>) it only reads and changes the store, and the workers' schedulers act on it.
-    /// </summary>
-    public static IServiceCollection AddScheduling(this IServiceCollection services, IConfiguration configuration, bool runJobs)
+    /// <summary>Nightly schedules (Hangfire recurring jobs over the <c>schedules</c> table) and what their fires do.</summary>
+    public static IServiceCollection AddScheduling(this IServiceCollection services)
     {
-        var configured = configuration.GetSection("Worker").Get<WorkerOptions>() ?? new WorkerOptions();
-        services.AddSingleton<ScheduleControl>();
-        services.AddSingleton<ScheduleStore>();
-        services.AddSingleton<ScheduleRunner>();
-        services.AddQuartz(q =>
-        {
-            q.ConfigureScheduler(o => { o.InstanceName = configured.SchedulerName; o.GenerateInstanceId = true; });
-            q.UsePersistentStore(store =>
-            {
-                store.UsePostgres(ConnectionString(configuration));
-                store.UseClustering();
-                store.UseSystemTextJsonSerializer();
-            });
-            if (!runJobs) return;
-            q.AddJob<RescueLeasesJob>(j => j.WithIdentity(RescueLeasesJob.Key).StoreDurably());
-            q.AddTrigger(t => t.ForJob(RescueLeasesJob.Key).WithIdentity("rescue-leases", "maintenance")
-                .StartNow().WithSimpleSchedule(s => s.WithInterval(configured.RescueInterval).RepeatForever()));
-        });
-        if (runJobs)
-        {
-            services.AddHostedService<SchedulerRecordCleanup>(); // before Quartz's service, so it stops after it
-            services.AddQuartzHostedService(o => o.WaitForJobsToComplete = true);
-        }
+        services.TryAddSingleton<ScheduleStore>();
+        services.TryAddSingleton<ScheduleRunner>();
+        services.TryAddSingleton<ScheduleControl>();
+        services.TryAddTransient<ScheduleJobs>();
         return services;
     }
 
@@ -194,7 +172,7 @@ public static class ServiceRegistration
     /// The configured connection string, with automatic preparation and no reset on close unless it sets them, and with
     /// <c>idle_in_transaction_session_timeout</c> set on every session
     /// (<c>Database__IdleInTransactionTimeout</c>, default 60 s): a worker paused in the middle of a transaction (SIGSTOP,
-    /// a VM stall) would otherwise hold its row locks (the claim's, Quartz's) and stall every other worker until it resumed.
+    /// a VM stall) would otherwise hold its row locks (the claim's, Hangfire's) and stall every other worker until it resumed.
     /// BatchEditor's own transactions last milliseconds.
     /// </summary>
     public static string ConnectionString(IConfiguration configuration)

@@ -51,16 +51,22 @@ public sealed class ScheduleTests : IDisposable
             "select window_start::text || '-' || window_end::text || ' ' || window_time_zone || ' ' || budget_credits::int from manifests"));
 
         var list = await Cli.RunAsync(env, Timeout, "schedule", "list");
-        Assert.Contains("nightly: \"0 0 2 * * ?\" Europe/Berlin", list.Stdout);
+        Assert.Contains("nightly: \"0 2 * * *\" Europe/Berlin", list.Stdout); // the Quartz expression it was given, as crontab
         Assert.Contains(": no new files", list.Stdout); // what the last fire did
         var listed = Assert.Single(System.Text.Json.JsonDocument.Parse((await Cli.RunAsync(env, Timeout, "schedule", "list", "--json")).Stdout).RootElement.EnumerateArray());
-        Assert.Equal(("nightly", "Normal", 100m), (listed.GetProperty("name").GetString(), listed.GetProperty("state").GetString(),
-            listed.GetProperty("settings").GetProperty("budgetCredits").GetDecimal()));
+        Assert.Equal(("nightly", "Scheduled", 100m, "schedule:nightly"), (listed.GetProperty("name").GetString(), listed.GetProperty("state").GetString(),
+            listed.GetProperty("settings").GetProperty("budgetCredits").GetDecimal(), listed.GetProperty("recurringJobId").GetString()));
         Assert.Equal("imported,refused", await bed.ScalarAsync<string>("select string_agg(outcome, ',' order by outcome) from schedule_files"));
+        Assert.Equal(1L, await bed.ScalarAsync<long>("select count(*) from hangfire.hash where key = 'recurring-job:schedule:nightly' and field = 'Cron'"));
         Assert.Equal(0, (await Cli.RunAsync(env, Timeout, "schedule", "pause", "nightly")).ExitCode);
-        Assert.Equal("PAUSED", await bed.ScalarAsync<string>("select trigger_state from qrtz_triggers where trigger_group = 'schedules'"));
+        Assert.Equal(0L, await bed.ScalarAsync<long>("select count(*) from hangfire.hash where key = 'recurring-job:schedule:nightly'"));
+        Assert.Contains("nightly: \"0 2 * * *\" Europe/Berlin, source", (await Cli.RunAsync(env, Timeout, "schedule", "list")).Stdout);
+        Assert.Contains(", Paused;", (await Cli.RunAsync(env, Timeout, "schedule", "list")).Stdout);
+        Assert.Equal(0, (await Cli.RunAsync(env, Timeout, "schedule", "resume", "nightly")).ExitCode);
+        Assert.Equal(1L, await bed.ScalarAsync<long>("select count(*) from hangfire.hash where key = 'recurring-job:schedule:nightly' and field = 'Cron'"));
         Assert.Equal(0, (await Cli.RunAsync(env, Timeout, "schedule", "remove", "nightly")).ExitCode);
-        Assert.Equal(0L, await bed.ScalarAsync<long>("select count(*) from qrtz_triggers where trigger_group = 'schedules'"));
+        Assert.Equal(0L, await bed.ScalarAsync<long>("select count(*) from hangfire.hash where key = 'recurring-job:schedule:nightly'"));
+        Assert.Equal(0L, await bed.ScalarAsync<long>("select count(*) from schedules"));
     }
 
     private const int ExitCodesInvalidManifest = 3;
@@ -137,8 +143,11 @@ public sealed class ScheduleTests : IDisposable
         var add = await Cli.RunAsync(bed.EnvironmentVariables(), Timeout, "schedule", "add", "nightly", "--cron", "0 0 2 * * ?", "--time-zone", "UTC",
             "--source", _drop.FullName);
         Assert.True(add.ExitCode == 0, add.ToString());
-        // As if no worker ran at last night's 02:00: the trigger's next fire is a day in the past.
-        await bed.ExecAsync("update qrtz_triggers set next_fire_time = next_fire_time - 864000000000 where trigger_group = 'schedules'");
+        // As if the schedule was made two days ago and no worker ran at last night's 02:00: its next execution is a day in
+        // the past (Hangfire keeps it twice: in the due set, in seconds, and on the job, in milliseconds).
+        await bed.ExecAsync("update hangfire.set set score = score - 86400 where key = 'recurring-jobs' and value = 'schedule:nightly'");
+        await bed.ExecAsync("update hangfire.hash set value = (value::bigint - 86400000)::text where key = 'recurring-job:schedule:nightly' and field = 'NextExecution'");
+        await bed.ExecAsync("update hangfire.hash set value = (value::bigint - 2 * 86400000)::text where key = 'recurring-job:schedule:nightly' and field = 'CreatedAt'");
 
         using (var host = bed.BuildHost(worker: true))
         {
@@ -148,10 +157,10 @@ public sealed class ScheduleTests : IDisposable
             await host.StopAsync();
         }
         Assert.Equal(1L, await bed.ScalarAsync<long>("select count(*) from schedule_files"));
-        Assert.Equal("1 imported", await bed.ScalarAsync<string>("select last_result from schedules"));
-        // Fired once, then the trigger goes on to its next night.
-        Assert.True(await bed.ScalarAsync<bool>(
-            "select to_timestamp((next_fire_time - 621355968000000000) / 10000000.0) > now() from qrtz_triggers where trigger_group = 'schedules'"));
+        Assert.Equal("tonight.csv: imported", await bed.ScalarAsync<string>("select last_result from schedules"));
+        // Fired once (one fire job, one import job), then the recurring job goes on to its next night.
+        Assert.Equal(1L, await bed.ScalarAsync<long>("select count(*) from hangfire.job where invocationdata ->> 'Method' = 'FireAsync'"));
+        Assert.True(await bed.ScalarAsync<bool>("select to_timestamp(score) > now() from hangfire.set where key = 'recurring-jobs' and value = 'schedule:nightly'"));
     }
 
     [Fact]

@@ -2,7 +2,6 @@ using System.CommandLine;
 using BatchEditor.Scheduling;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Options;
-using Quartz;
 
 namespace BatchEditor.Host.Cli;
 
@@ -14,21 +13,27 @@ public static class ScheduleCommand
         var command = new Command("schedule", "Nightly imports: a cron schedule that submits every new CSV in a folder, once per file content.");
         command.Subcommands.Add(Add());
         command.Subcommands.Add(List());
-        command.Subcommands.Add(Simple("remove", "Delete a schedule (the manifests it imported stay).", async (services, name, ct) =>
-            await services.GetRequiredService<ScheduleControl>().UnscheduleAsync(name, ct) | await services.GetRequiredService<ScheduleStore>().RemoveAsync(name, ct),
-            "removed"));
+        command.Subcommands.Add(Simple("remove", "Delete a schedule and its recurring job (the manifests it imported stay).", (services, name, ct) =>
+            services.GetRequiredService<ScheduleControl>().RemoveAsync(name, ct), "removed"));
         command.Subcommands.Add(RunNow());
-        command.Subcommands.Add(Simple("pause", "Stop a schedule from firing until resumed.", (services, name, ct) =>
-            services.GetRequiredService<ScheduleControl>().PauseAsync(ImportScheduleJob.Group, name, ct), "paused"));
+        command.Subcommands.Add(Simple("trigger", "Fire a schedule now on the workers, as Hangfire's \"Trigger now\" does (each new file is imported by its own job).",
+            (services, name, ct) => services.GetRequiredService<ScheduleControl>().TriggerNowAsync(name, ct), "fired on the workers"));
+        command.Subcommands.Add(Simple("pause", "Stop a schedule from firing until resumed (its recurring job is removed meanwhile).", (services, name, ct) =>
+            services.GetRequiredService<ScheduleControl>().PauseAsync(name, ct), "paused"));
         command.Subcommands.Add(Simple("resume", "Let a paused schedule fire again (a fire missed while paused is not made up).", (services, name, ct) =>
-            services.GetRequiredService<ScheduleControl>().ResumeAsync(ImportScheduleJob.Group, name, ct), "resumed"));
+            services.GetRequiredService<ScheduleControl>().ResumeAsync(name, ct), "resumed"));
         return command;
     }
 
     private static Command Add()
     {
         var name = new Argument<string>("name") { Description = "The schedule's name (letters, digits, '.', '_', '-')." };
-        var cron = new Option<string>("--cron") { Description = "Quartz cron: seconds minutes hours day-of-month month day-of-week, e.g. \"0 0 2 * * ?\" (02:00 daily).", Required = true };
+        var cron = new Option<string>("--cron")
+        {
+            Description = "When, as crontab: minute hour day-of-month month day-of-week, e.g. \"0 2 * * *\" (02:00 daily); six fields put seconds first. " +
+                          "A Quartz expression (\"0 0 2 * * ?\") is converted.",
+            Required = true,
+        };
         var source = new Option<string>("--source")
         {
             Description = "Where each fire looks for new *.csv files: a folder, or blob:<container>/<prefix> in the Storage__ConnectionString account.",
@@ -39,25 +44,26 @@ public static class ScheduleCommand
         manifest.AddTo(command);
         command.Validators.Add(result =>
         {
-            if (result.GetValue(cron) is { } c && !CronExpression.TryParse(c, out _))
-                result.AddError($"--cron \"{c}\" is not a Quartz cron expression (6 or 7 fields: seconds minutes hours day-of-month month day-of-week [year])");
+            if (result.GetValue(cron) is { } c && Convert(c) is { } problem) result.AddError($"--cron {problem}");
             if (result.GetValue(name) is { } n && !Manifests.ManifestImporter.IsValidName(n))
                 result.AddError($"'{n}' may use only letters, digits, '.', '_' and '-'");
         });
         command.SetAction((parse, ct) => CommandHost.RunAsync(async () =>
         {
-            var schedule = new ScheduleDefinition(parse.GetValue(name)!, parse.GetValue(cron)!, manifest.TimeZone(parse), Source(parse.GetValue(source)!),
+            var schedule = new ScheduleDefinition(parse.GetValue(name)!, Crontab.Normalize(parse.GetValue(cron)!), manifest.TimeZone(parse), Source(parse.GetValue(source)!),
                 manifest.Defaults(parse), manifest.Settings(parse));
             using var host = Build();
             if (host.Services.GetRequiredService<IOptions<BatchEditor.Webhooks.WebhookOptions>>().Value.Refuse(schedule.Settings.WebhookUrl) is { } refused)
                 return CommandHost.Fail(ExitCodes.Usage, $"--webhook: {refused}");
             if (!await host.Services.GetRequiredService<ScheduleStore>().AddAsync(schedule, ct))
                 return CommandHost.Fail(ExitCodes.Usage, $"a schedule named '{schedule.Name}' exists; remove it first");
-            await host.Services.GetRequiredService<ScheduleControl>().ScheduleAsync(schedule, ct);
-            var next = (await host.Services.GetRequiredService<ScheduleControl>().ListAsync(ct)).FirstOrDefault(s => s.Name == schedule.Name)?.NextFire;
-            Console.WriteLine($"Schedule '{schedule.Name}' imports new CSVs from {schedule.Source} at \"{schedule.Cron}\" ({schedule.TimeZone}); next: {next?.ToLocalTime():yyyy-MM-dd HH:mm zzz}.");
+            host.Services.GetRequiredService<ScheduleControl>().Schedule(schedule);
+            var next = Crontab.Next(schedule.Cron, TimeZoneInfo.FindSystemTimeZoneById(schedule.TimeZone), DateTimeOffset.UtcNow);
+            var converted = schedule.Cron != parse.GetValue(cron)!.Trim() ? $" (converted from the Quartz expression \"{parse.GetValue(cron)!.Trim()}\")" : "";
+            Console.WriteLine($"Schedule '{schedule.Name}' imports new CSVs from {schedule.Source} at \"{schedule.Cron}\"{converted} ({schedule.TimeZone}); " +
+                $"next: {next?.ToLocalTime():yyyy-MM-dd HH:mm zzz}. It is the Hangfire recurring job {ScheduleControl.RecurringJobId(schedule.Name)}.");
             if (!schedule.Source.StartsWith(ScheduleSource.BlobScheme, StringComparison.OrdinalIgnoreCase) && !Directory.Exists(schedule.Source)) Console.WriteLine($"Note: {schedule.Source} does not exist yet; fires find nothing until it does.");
-            Console.WriteLine("Workers (`batch-editor worker`) run the fires; `batch-editor schedule run-now` imports now.");
+            Console.WriteLine("Workers (`batch-editor worker`) run the fires; `batch-editor schedule trigger` fires it now on them, `schedule run-now` imports here.");
             return ExitCodes.Ok;
         }));
         return command;
@@ -70,26 +76,21 @@ public static class ScheduleCommand
         command.SetAction((parse, ct) => CommandHost.RunAsync(async () =>
         {
             using var host = Build();
-            var triggers = (await host.Services.GetRequiredService<ScheduleControl>().ListAsync(ct)).Where(t => t.Group == ImportScheduleJob.Group)
-                .ToDictionary(t => t.Name);
-            var schedules = await host.Services.GetRequiredService<ScheduleStore>().ListAsync(ct);
+            var schedules = await host.Services.GetRequiredService<ScheduleControl>().ListAsync(ct);
             if (parse.GetValue(json))
             {
+                var stored = (await host.Services.GetRequiredService<ScheduleStore>().ListAsync(ct)).ToDictionary(s => s.Schedule.Name);
                 JsonOutput.Write(schedules.Select(s => new
                 {
-                    s.Schedule.Name, s.Schedule.Cron, s.Schedule.TimeZone, s.Schedule.Source, s.Schedule.Defaults, s.Schedule.Settings,
-                    State = triggers.GetValueOrDefault(s.Schedule.Name)?.State, NextFire = triggers.GetValueOrDefault(s.Schedule.Name)?.NextFire,
-                    s.LastRunAt, s.LastResult,
+                    s.Name, s.Cron, s.TimeZone, s.Source, stored[s.Name].Schedule.Defaults, stored[s.Name].Schedule.Settings, s.State, s.NextFire,
+                    s.LastFire, s.LastResult, s.RecurringJobId,
                 }));
                 return ExitCodes.Ok;
             }
             if (schedules.Count == 0) Console.WriteLine("No schedules. Create one with `batch-editor schedule add`.");
-            foreach (var (s, lastRun, lastResult) in schedules)
-            {
-                var trigger = triggers.GetValueOrDefault(s.Name);
-                Console.WriteLine($"{s.Name}: \"{s.Cron}\" {s.TimeZone}, source {s.Source}, {trigger?.State ?? "no trigger"}; " +
-                    $"next {trigger?.NextFire?.ToLocalTime():yyyy-MM-dd HH:mm zzz}; last {(lastRun is { } l ? $"{l.ToLocalTime():yyyy-MM-dd HH:mm}: {lastResult}" : "never")}");
-            }
+            foreach (var s in schedules)
+                Console.WriteLine($"{s.Name}: \"{s.Cron}\" {s.TimeZone}, source {s.Source}, {s.State}; " +
+                    $"next {s.NextFire?.ToLocalTime():yyyy-MM-dd HH:mm zzz}; last {(s.LastFire is { } l ? $"{l.ToLocalTime():yyyy-MM-dd HH:mm}: {s.LastResult}" : "never")}");
             return ExitCodes.Ok;
         }));
         return command;
@@ -129,7 +130,20 @@ public static class ScheduleCommand
     private static string Source(string text) =>
         text.StartsWith(ScheduleSource.BlobScheme, StringComparison.OrdinalIgnoreCase) ? text : Path.GetFullPath(text);
 
-    /// <summary>The CLI changes Quartz's clustered store; the workers' schedulers fire.</summary>
-    private static Microsoft.Extensions.Hosting.IHost Build() =>
-        CommandHost.Build(b => BatchEditor.ServiceRegistration.AddScheduling(b.Services, b.Configuration, runJobs: false));
+    /// <summary>The CLI changes the schedules and their recurring jobs; the workers' Hangfire servers fire them.</summary>
+    private static Microsoft.Extensions.Hosting.IHost Build() => CommandHost.Build();
+
+    /// <summary>Why <paramref name="cron"/> cannot be a schedule's; null when it can.</summary>
+    private static string? Convert(string cron)
+    {
+        try
+        {
+            Crontab.Normalize(cron);
+            return null;
+        }
+        catch (FormatException e)
+        {
+            return e.Message;
+        }
+    }
 }

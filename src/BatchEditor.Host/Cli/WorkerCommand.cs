@@ -30,7 +30,7 @@ public static class WorkerCommand
             using IHost host = parse.GetValue(dashboard)
                 ? WebHost.Build(parse.GetValue(urls), withWorker: true, overrides)
                 : CommandHost.Build(builder => builder.Services.AddBatchEditorWorker(builder.Configuration, overrides), LogLevel.Information);
-            // The database first, in one line each: unreachable, or not migrated (before Quartz starts and says it at length).
+            // The database first, in one line each: unreachable, or not migrated (before Hangfire starts and says it at length).
             var pending = await host.Services.GetRequiredService<Persistence.Migrator>().PendingAsync(Persistence.Migrator.DefaultDirectory, ct);
             if (pending.Count > 0)
                 return CommandHost.Fail(ExitCodes.DatabaseUnavailable, $"the database lacks {pending.Count} migration(s) ({string.Join(", ", pending)}); run `batch-editor migrate` first");

@@ -8,6 +8,7 @@ using BatchEditor.Telemetry;
 using Microsoft.AspNetCore.Authentication;
 using Microsoft.AspNetCore.Authorization;
 using Microsoft.AspNetCore.Diagnostics.HealthChecks;
+using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Diagnostics.HealthChecks;
 using Microsoft.Extensions.Options;
 
@@ -37,13 +38,12 @@ public static class WebRegistration
             .AddPolicy(OperatePolicy, p => p.RequireRole(DashboardOptions.Operator));
         DatabaseKeyRing.Use(services);
         services.AddReadModel();
-        services.AddRunningTotals(fold: true);
-        if (!runsJobs) services.AddScheduling(configuration, runJobs: false);
-        services.AddSingleton(new SchedulerRole(runsJobs));
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IHostedService, Scheduling.ScheduleSync>());
+        services.AddSingleton(sp => new JobsRole(runsJobs, sp.GetService<IOptions<Engine.WorkerOptions>>()?.Value.WorkerName ?? ""));
         services.AddHealthChecks()
             .AddCheck<DatabaseCheck>("database", tags: ["ready"])
             .AddCheck<StorageCheck>("storage", tags: ["ready"])
-            .AddCheck<SchedulerCheck>("scheduler", tags: ["ready"]);
+            .AddCheck<JobsCheck>("jobs", tags: ["ready"]);
         services.AddSingleton<QueueGauges>();
         services.AddSingleton(_ => new PrometheusText(BatchEditorMetrics.MeterName));
         services.ConfigureHttpJsonOptions(o => o.SerializerOptions.Converters.Add(new JsonStringEnumConverter()));
@@ -81,6 +81,7 @@ public static class WebRegistration
         api.MapEventsApi();
 
         app.MapRazorPages();
+        app.MapJobsDashboard();
         app.MapGet("/", () => TypedResults.Redirect("/dashboard")).ExcludeFromDescription();
         app.MapGet("/dashboard/assets/{name}", DashboardAssets.Serve).ExcludeFromDescription();
         return app;

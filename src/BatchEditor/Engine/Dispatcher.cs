@@ -18,11 +18,11 @@ public sealed class Dispatcher(
     ItemClaimer claimer, SubmitStep submit, PollStep poll, CopyStep copy, ItemTransitions transitions,
     NpgsqlDataSource dataSource, ProviderRegistry providers, LeaseKeeper keeper, WorkSignal signal, WorkerExit exit, WorkerShutdown shutdown,
     IOptions<WorkerOptions> options, IHostApplicationLifetime lifetime, EngineLog log, Telemetry.BatchEditorMetrics metrics, TimeProvider clock,
-    ManifestsWorked worked) : BackgroundService
+    ManifestsWorked worked, Manifests.ManifestFinisher finisher, Jobs.JobQueues queues) : BackgroundService
 {
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
-        // Start only once every hosted service (Quartz among them) has started: stopping the host from
+        // Start only once every hosted service (the Hangfire server among them) has started: stopping the host from
         // --until-idle while another service is still starting would fail that service's start.
         var started = new TaskCompletionSource();
         await using (lifetime.ApplicationStarted.Register(() => started.TrySetResult()))
@@ -66,6 +66,7 @@ public sealed class Dispatcher(
             if (opts.UntilIdle && !failed && running.Count == 0 && claimed.Count == 0 && !await AnyActiveAsync(stoppingToken))
             {
                 log.Idle(owner);
+                await FinishBeforeExitAsync(stoppingToken);
                 lifetime.StopApplication();
                 break;
             }
@@ -85,6 +86,20 @@ public sealed class Dispatcher(
     }
 
     private static readonly TimeSpan MinimumSleep = TimeSpan.FromMilliseconds(20);
+
+    /// <summary>
+    /// `--until-idle` is done with the items: the manifests it finished are finished now, and their first webhook
+    /// delivery runs, before it exits (a script that waits for it gets its webhook). Bounded: retries come later.
+    /// </summary>
+    private async Task FinishBeforeExitAsync(CancellationToken ct)
+    {
+        try
+        {
+            await finisher.EnqueueFinishedAsync(ct);
+            await queues.WaitUntilIdleAsync(TimeSpan.FromSeconds(60), ct, Jobs.Queues.Maintenance, Jobs.Queues.Webhooks);
+        }
+        catch (Exception e) when (e is not OperationCanceledException) { log.StepFailed(e, "finishing manifests", 0, "-"); }
+    }
 
     private async Task<TimeSpan> UntilNextFollowUpAsync(TimeSpan longest, CancellationToken ct)
     {

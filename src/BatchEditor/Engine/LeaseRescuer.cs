@@ -1,7 +1,6 @@
 using BatchEditor.Items;
 using BatchEditor.Providers;
 using Npgsql;
-using Quartz;
 
 namespace BatchEditor.Engine;
 
@@ -10,10 +9,28 @@ namespace BatchEditor.Engine;
 /// read from the send mark on the item row, in the same guarded statement that moves it (see
 /// <see cref="ItemTransitions.RescueUnsent"/>): a worker that comes back can no longer mark, and one that marked first
 /// keeps its item. Running and Copying items need no rescue: their steps are idempotent and the claim takes them again.
+/// Runs in every worker's Hangfire server (<see cref="Jobs.LeaseRescueProcess"/>), once cluster-wide per round.
 /// </summary>
 public sealed class LeaseRescuer(NpgsqlDataSource dataSource, ItemTransitions transitions, ProviderRegistry providers)
 {
     public sealed record Result(int Requeued, int NeedReview);
+
+    private const long ClusterLockKey = 0x42_45_52_65_73_63_75_65; // "BERescue"
+
+    /// <summary>
+    /// One rescue round in the whole cluster at a time: a transaction-scoped advisory lock is held while it runs, so a
+    /// worker that dies mid-round frees it with its session. A round that finds the lock taken does nothing.
+    /// </summary>
+    public async Task<Result> RescueOnceClusterWideAsync(string actor, CancellationToken ct)
+    {
+        await using var conn = await dataSource.OpenConnectionAsync(ct);
+        await using var tx = await conn.BeginTransactionAsync(ct);
+        await using (var take = new NpgsqlCommand($"select pg_try_advisory_xact_lock({ClusterLockKey})", conn, tx))
+            if (!(bool)(await take.ExecuteScalarAsync(ct))!) return new Result(0, 0);
+        var result = await RescueAsync(actor, ct);
+        await tx.CommitAsync(ct);
+        return result;
+    }
 
     public async Task<Result> RescueAsync(string actor, CancellationToken ct)
     {
@@ -42,18 +59,5 @@ public sealed class LeaseRescuer(NpgsqlDataSource dataSource, ItemTransitions tr
             else if (!sent && await transitions.RescueUnsent(item, actor, ct)) requeued++;
         }
         return new Result(requeued, review);
-    }
-}
-
-/// <summary>The rescuer as a clustered Quartz job: one node runs it at a time.</summary>
-[DisallowConcurrentExecution]
-public sealed class RescueLeasesJob(LeaseRescuer rescuer, EngineLog log) : IJob
-{
-    public static readonly JobKey Key = new("rescue-leases", "maintenance");
-
-    public async ValueTask Execute(IJobExecutionContext context, CancellationToken cancellationToken)
-    {
-        var result = await rescuer.RescueAsync($"rescuer@{context.Scheduler.SchedulerInstanceId}", cancellationToken);
-        if (result.Requeued + result.NeedReview > 0) log.Rescued(result.Requeued, result.NeedReview);
     }
 }

@@ -20,7 +20,7 @@ public sealed class WorkerOptions
     /// <summary>How often a progress line is logged for each manifest the worker is working on.</summary>
     public TimeSpan ProgressInterval { get; set; } = TimeSpan.FromSeconds(30);
 
-    /// <summary>How often the rescuer (a clustered Quartz job) looks for lapsed leases.</summary>
+    /// <summary>How often the rescuer (in the workers' Hangfire servers, once cluster-wide) looks for lapsed leases, and the spill is replayed.</summary>
     public TimeSpan RescueInterval { get; set; } = TimeSpan.FromSeconds(15);
 
     /// <summary>
@@ -76,9 +76,6 @@ public sealed class WorkerOptions
 
     /// <summary>Exit once no item is left in an active state (the CLI's <c>worker --until-idle</c>).</summary>
     public bool UntilIdle { get; set; }
-
-    /// <summary>Quartz scheduler name: processes that share it (and the database) form one cluster.</summary>
-    public string SchedulerName { get; set; } = "BatchEditor";
 
     /// <summary>This process's name on leases and history rows, for people; defaults to host:pid:random.</summary>
     public string? Name { get; set; }

@@ -10,7 +10,8 @@ namespace BatchEditor.Operations;
 /// cancel, hold and release whole manifests. Every change goes through <see cref="OperatorTransitions"/>, guarded on the
 /// state it expects; an item that moved meanwhile is reported, not forced.
 /// </summary>
-public sealed class OperatorActions(ReviewQueries queries, OperatorTransitions transitions, LedgerQueries ledger, ProviderRegistry providers)
+public sealed class OperatorActions(ReviewQueries queries, OperatorTransitions transitions, LedgerQueries ledger, ProviderRegistry providers,
+    Manifests.ManifestFinisher finisher)
 {
     private const int Page = 5_000;
 
@@ -137,10 +138,12 @@ public sealed class OperatorActions(ReviewQueries queries, OperatorTransitions t
         for (long after = 0; ;)
         {
             var ids = await queries.IdsAsync(manifestId, states, after, Page, ct);
-            if (ids.Length == 0) return report;
+            if (ids.Length == 0) break;
             report = Add(report, await RetryPageAsync(ids, states, actor, ct));
             after = ids[^1];
         }
+        if (report.Moved > 0) await finisher.ReopenAsync(manifestId, ct); // it will finish (and be reported) again
+        return report;
     }
 
     /// <summary>Chosen items (the dashboard's and the API's item actions), as <see cref="RetryAsync"/> does for a manifest.</summary>

@@ -8,14 +8,12 @@ namespace BatchEditor.Persistence;
 /// <summary>
 /// Applies the plain SQL files in <c>migrations/</c> in name order, each in its own transaction, and records
 /// them in <c>schema_migrations</c>. A session advisory lock makes it safe to run from several processes at once:
-/// the second waits, then finds nothing left to do. Quartz's own tables are provisioned from the script Quartz
-/// ships, so the scheduler never has to create them at start-up.
+/// the second waits, then finds nothing left to do. Hangfire's tables are installed and upgraded here too
+/// (<see cref="Jobs.HangfireSchema"/>), so no starting process ever creates them.
 /// </summary>
 public sealed class Migrator(NpgsqlDataSource dataSource)
 {
     private const long AdvisoryLockKey = 0x42_61_74_63_68_45_64; // "BatchEd"
-    private const string QuartzTablePrefix = "qrtz_"; // Quartz's default, which the worker's scheduler uses
-    private const string QuartzScriptResource = "Quartz.Impl.AdoJobStore.Schema.create_postgres.sql";
 
     public static string DefaultDirectory => Path.Combine(AppContext.BaseDirectory, "migrations");
 
@@ -25,7 +23,9 @@ public sealed class Migrator(NpgsqlDataSource dataSource)
     {
         await using var conn = await dataSource.OpenConnectionAsync(ct);
         var applied = await LoadApplied(conn, ct);
-        return Files(directory).Select(f => Path.GetFileName(f)!).Where(name => !applied.ContainsKey(name)).ToList();
+        var pending = Files(directory).Select(f => Path.GetFileName(f)!).Where(name => !applied.ContainsKey(name)).ToList();
+        if (await Jobs.HangfireSchema.InstalledVersionAsync(conn, ct) < Jobs.HangfireSchema.Latest) pending.Add($"hangfire schema v{Jobs.HangfireSchema.Latest}");
+        return pending;
     }
 
     /// <returns>The names of the migrations this call applied (empty when the schema was current).</returns>
@@ -57,7 +57,7 @@ public sealed class Migrator(NpgsqlDataSource dataSource)
                 await ApplyAsync(conn, name, sql, checksum, ct);
                 done.Add(name);
             }
-            if (await ProvisionQuartzAsync(conn, ct)) done.Add("quartz (create_postgres.sql)");
+            if (await Jobs.HangfireSchema.InstallAsync(conn, ct)) done.Add($"hangfire schema v{Jobs.HangfireSchema.Latest}");
             return done;
         }
         finally
@@ -77,22 +77,6 @@ public sealed class Migrator(NpgsqlDataSource dataSource)
             await record.ExecuteNonQueryAsync(ct);
         }
         await tx.CommitAsync(ct);
-    }
-
-    private static async Task<bool> ProvisionQuartzAsync(NpgsqlConnection conn, CancellationToken ct)
-    {
-        await using (var exists = new NpgsqlCommand("select to_regclass('qrtz_job_details') is not null", conn))
-            if ((bool)(await exists.ExecuteScalarAsync(ct))!) return false;
-
-        await using var stream = typeof(Quartz.IJob).Assembly.GetManifestResourceStream(QuartzScriptResource)
-            ?? throw new InvalidOperationException($"Quartz no longer ships {QuartzScriptResource}.");
-        using var reader = new StreamReader(stream);
-        // {0} is the table prefix, {1} the same without a schema qualifier (see the script's header).
-        var script = (await reader.ReadToEndAsync(ct)).Replace("{0}", QuartzTablePrefix).Replace("{1}", QuartzTablePrefix);
-        await using var tx = await conn.BeginTransactionAsync(ct);
-        await Execute(conn, tx, script, ct);
-        await tx.CommitAsync(ct);
-        return true;
     }
 
     private static List<string> Files(string directory)

@@ -6,52 +6,85 @@ using Microsoft.Extensions.Logging;
 namespace BatchEditor.Scheduling;
 
 /// <summary>
-/// One fire of a schedule: every <c>*.csv</c> in its source (<see cref="ScheduleSource"/>) whose content it has not seen is submitted, as
-/// <c>submit</c> would, with the schedule's defaults and settings; each file's outcome is recorded (imported with its
-/// manifest, refused with its problems, or a duplicate of a manifest imported otherwise). A file is imported once per
-/// content, whatever its name, and a fire interrupted between import and record finds the manifest on the next fire
-/// (the import refuses the same content twice) and records it then.
+/// What a schedule's fire does, in two parts: <see cref="NewFilesAsync"/> finds every <c>*.csv</c> in its source
+/// (<see cref="ScheduleSource"/>) whose content it has not seen, and <see cref="ImportAsync"/> submits one, as
+/// <c>submit</c> would, with the schedule's defaults and settings, and records its outcome (imported with its manifest,
+/// refused with its problems, or a duplicate of a manifest imported otherwise). A file is imported once per content,
+/// whatever its name, and an import interrupted between import and record finds the manifest the next time (the import
+/// refuses the same content twice) and records it then. On the workers each part is a Hangfire job
+/// (<see cref="ScheduleJobs"/>); `schedule run-now` runs both in its own process.
 /// </summary>
 public sealed partial class ScheduleRunner(ScheduleStore store, ManifestSubmission submission, IServiceProvider services, ILogger<ScheduleRunner> logger)
 {
     public sealed record FileOutcome(string File, string Outcome, string Detail);
 
-    public async Task<List<FileOutcome>?> RunAsync(string name, CancellationToken ct)
+    /// <summary>A file not seen yet, with the hash of its content when it was listed.</summary>
+    public sealed record NewFile(string Name, string ContentHash);
+
+    /// <summary>The source's files this schedule has not seen (by content); null when there is no such schedule.</summary>
+    /// <exception cref="ScheduleSourceException">The source cannot be read (recorded as the fire's result).</exception>
+    public async Task<List<NewFile>?> NewFilesAsync(string name, CancellationToken ct)
     {
-        if (await store.FindAsync(name, ct) is not { } schedule) return null;
-        var outcomes = new List<FileOutcome>();
-        var source = ScheduleSource.Open(schedule.Source, services);
-        IReadOnlyList<string> files;
+        if (await store.FindAsync(name, ct) is not { } stored) return null;
+        var source = ScheduleSource.Open(stored.Schedule.Source, services);
+        var found = new List<NewFile>();
         try
         {
-            files = await source.ListAsync(ct);
+            foreach (var file in await source.ListAsync(ct))
+            {
+                var hash = Hash(await source.ReadAsync(file, ct));
+                if (!await store.SeenAsync(name, hash, ct)) found.Add(new(file, hash));
+            }
         }
         catch (Exception e) when (e is IOException or BlobRequestException or InvalidOperationException or FormatException)
         {
             await store.RecordRunAsync(name, $"cannot read {source.Describe}: {e.Message}", ct);
             LogSourceUnreadable(name, source.Describe, e.Message);
-            return outcomes;
+            throw new ScheduleSourceException($"cannot read {source.Describe}: {e.Message}", e);
         }
-        foreach (var file in files)
+        if (found.Count == 0) await store.RecordRunAsync(name, "no new files", ct);
+        return found;
+    }
+
+    /// <summary>Imports one file of the schedule's source, unless its content was seen meanwhile; null when there is nothing to do.</summary>
+    public async Task<FileOutcome?> ImportAsync(string name, string file, CancellationToken ct)
+    {
+        if (await store.FindAsync(name, ct) is not { Schedule: var schedule }) return null;
+        var content = await ScheduleSource.Open(schedule.Source, services).ReadAsync(file, ct);
+        var hash = Hash(content);
+        if (await store.SeenAsync(name, hash, ct)) return null;
+        var result = await submission.SubmitAsync(ManifestSubmission.Request.FromBytes(content, file, schedule.Defaults, settings: schedule.Settings), ct);
+        // A problem of this installation (a provider without a key here), not of the file: not recorded, so it is tried
+        // again (Hangfire retries the import) once the configuration is fixed.
+        if (result.Errors is [{ AboutTheCommand: true } configuration]) throw new InvalidOperationException($"{file} not imported: {configuration.Message}");
+        var (outcome, manifest, detail) = result switch
         {
-            var content = await source.ReadAsync(file, ct);
-            var hash = Convert.ToHexStringLower(SHA256.HashData(content));
-            if (await store.SeenAsync(name, hash, ct)) continue;
-            var result = await submission.SubmitAsync(ManifestSubmission.Request.FromBytes(content, file, schedule.Defaults, settings: schedule.Settings), ct);
-            var (outcome, manifest, detail) = result switch
-            {
-                { Imported: { } imported } => ("imported", (Guid?)imported.Id, $"manifest {imported.Name}: {imported.Items} item(s)"),
-                { DuplicateOf: { } existing } => ("duplicate", null, $"already imported as manifest {existing}"),
-                _ => ("refused", null, $"{result.ProblemCount} problem(s), nothing imported: " + string.Join("; ", result.Errors.Take(5))),
-            };
-            await store.RecordFileAsync(name, file, hash, outcome, manifest, detail, ct);
-            LogFile(name, file, outcome, detail);
-            outcomes.Add(new(file, outcome, detail));
-        }
-        await store.RecordRunAsync(name, outcomes.Count == 0 ? "no new files"
-            : string.Join(", ", outcomes.GroupBy(o => o.Outcome).Select(g => $"{g.Count()} {g.Key}")), ct);
+            { Imported: { } imported } => ("imported", (Guid?)imported.Id, $"manifest {imported.Name}: {imported.Items} item(s)"),
+            { DuplicateOf: { } existing } => ("duplicate", null, $"already imported as manifest {existing}"),
+            _ => ("refused", null, $"{result.ProblemCount} problem(s), nothing imported: " + string.Join("; ", result.Errors.Take(5))),
+        };
+        await store.RecordFileAsync(name, file, hash, outcome, manifest, detail, ct);
+        await store.RecordRunAsync(name, $"{file}: {outcome}", ct);
+        LogFile(name, file, outcome, detail);
+        return new(file, outcome, detail);
+    }
+
+    /// <summary>A whole fire in this process (`schedule run-now`): every new file imported, in order.</summary>
+    public async Task<List<FileOutcome>?> RunAsync(string name, CancellationToken ct)
+    {
+        List<NewFile>? files;
+        try { files = await NewFilesAsync(name, ct); }
+        catch (ScheduleSourceException) { return []; }
+        if (files is null) return null;
+        var outcomes = new List<FileOutcome>();
+        foreach (var file in files)
+            if (await ImportAsync(name, file.Name, ct) is { } outcome) outcomes.Add(outcome);
+        if (outcomes.Count > 0)
+            await store.RecordRunAsync(name, string.Join(", ", outcomes.GroupBy(o => o.Outcome).Select(g => $"{g.Count()} {g.Key}")), ct);
         return outcomes;
     }
+
+    private static string Hash(byte[] content) => Convert.ToHexStringLower(SHA256.HashData(content));
 
     [LoggerMessage(LogLevel.Warning, "Schedule {Schedule}: cannot read {Source} ({Reason}); nothing imported")]
     private partial void LogSourceUnreadable(string schedule, string source, string reason);
@@ -59,3 +92,6 @@ public sealed partial class ScheduleRunner(ScheduleStore store, ManifestSubmissi
     [LoggerMessage(LogLevel.Information, "Schedule {Schedule}: {File} {Outcome}: {Detail}")]
     private partial void LogFile(string schedule, string file, string outcome, string detail);
 }
+
+/// <summary>A schedule's source (a folder, a blob prefix) could not be read.</summary>
+public sealed class ScheduleSourceException(string message, Exception inner) : Exception(message, inner);

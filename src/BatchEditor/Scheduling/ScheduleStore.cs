@@ -8,6 +8,9 @@ namespace BatchEditor.Scheduling;
 /// <summary>A nightly import: when <see cref="Cron"/> fires in <see cref="TimeZone"/>, every new CSV in <see cref="Source"/> is submitted.</summary>
 public sealed record ScheduleDefinition(string Name, string Cron, string TimeZone, string Source, ManifestDefaults Defaults, ManifestSettings Settings);
 
+/// <summary>A schedule as stored: paused or not, and what its last fire did.</summary>
+public sealed record StoredSchedule(ScheduleDefinition Schedule, DateTimeOffset? PausedAt, DateTimeOffset? LastRunAt, string? LastResult);
+
 /// <summary>What a schedule did with one file.</summary>
 public sealed record ScheduledFile(string FileName, string Outcome, Guid? ManifestId, string Detail, DateTimeOffset SeenAt);
 
@@ -37,10 +40,27 @@ public sealed class ScheduleStore(NpgsqlDataSource dataSource)
         return await cmd.ExecuteNonQueryAsync(ct) == 1;
     }
 
-    public async Task<ScheduleDefinition?> FindAsync(string name, CancellationToken ct) => (await ReadAsync(name, ct)).FirstOrDefault().Schedule;
+    public async Task<StoredSchedule?> FindAsync(string name, CancellationToken ct) => (await ReadAsync(name, ct)).FirstOrDefault();
 
-    public async Task<List<(ScheduleDefinition Schedule, DateTimeOffset? LastRunAt, string? LastResult)>> ListAsync(CancellationToken ct) =>
-        await ReadAsync(null, ct);
+    public Task<List<StoredSchedule>> ListAsync(CancellationToken ct) => ReadAsync(null, ct);
+
+    /// <returns>False when there is no such schedule.</returns>
+    public async Task<bool> SetPausedAsync(string name, bool paused, CancellationToken ct)
+    {
+        await using var cmd = dataSource.CreateCommand("update schedules set paused_at = case when $2 then coalesce(paused_at, now()) end where name = $1");
+        cmd.Parameters.AddWithValue(name);
+        cmd.Parameters.AddWithValue(paused);
+        return await cmd.ExecuteNonQueryAsync(ct) == 1;
+    }
+
+    /// <summary>Replaces a schedule's cron (a Quartz expression converted to crontab).</summary>
+    public async Task SetCronAsync(string name, string cron, CancellationToken ct)
+    {
+        await using var cmd = dataSource.CreateCommand("update schedules set cron = $2 where name = $1");
+        cmd.Parameters.AddWithValue(name);
+        cmd.Parameters.AddWithValue(cron);
+        await cmd.ExecuteNonQueryAsync(ct);
+    }
 
     /// <summary>Whether the schedule has seen a file with this content before (imported, refused or a duplicate).</summary>
     public async Task<bool> SeenAsync(string schedule, string contentHash, CancellationToken ct)
@@ -88,17 +108,22 @@ public sealed class ScheduleStore(NpgsqlDataSource dataSource)
         return files;
     }
 
-    private async Task<List<(ScheduleDefinition Schedule, DateTimeOffset? LastRunAt, string? LastResult)>> ReadAsync(string? name, CancellationToken ct)
+    private async Task<List<StoredSchedule>> ReadAsync(string? name, CancellationToken ct)
     {
         await using var cmd = dataSource.CreateCommand(
-            "select name, cron, time_zone, source, defaults::text, settings::text, last_run_at, last_result from schedules where $1::text is null or name = $1 order by name");
+            """
+            select name, cron, time_zone, source, defaults::text, settings::text, paused_at, last_run_at, last_result
+            from schedules where $1::text is null or name = $1 order by name
+            """);
         cmd.Parameters.Add(new NpgsqlParameter { Value = (object?)name ?? DBNull.Value, NpgsqlDbType = NpgsqlDbType.Text });
-        var list = new List<(ScheduleDefinition, DateTimeOffset?, string?)>();
+        var list = new List<StoredSchedule>();
         await using var r = await cmd.ExecuteReaderAsync(ct);
         while (await r.ReadAsync(ct))
-            list.Add((new ScheduleDefinition(r.GetString(0), r.GetString(1), r.GetString(2), r.GetString(3),
+            list.Add(new(new ScheduleDefinition(r.GetString(0), r.GetString(1), r.GetString(2), r.GetString(3),
                     JsonSerializer.Deserialize<ManifestDefaults>(r.GetString(4), Json)!, JsonSerializer.Deserialize<ManifestSettings>(r.GetString(5), Json)!),
-                r.IsDBNull(6) ? null : r.GetFieldValue<DateTimeOffset>(6), r.IsDBNull(7) ? null : r.GetString(7)));
+                Time(r, 6), Time(r, 7), r.IsDBNull(8) ? null : r.GetString(8)));
         return list;
     }
+
+    private static DateTimeOffset? Time(NpgsqlDataReader r, int i) => r.IsDBNull(i) ? null : r.GetFieldValue<DateTimeOffset>(i);
 }

@@ -77,7 +77,7 @@ public sealed class RunningTotals(NpgsqlDataSource dataSource)
         return spend;
     }
 
-    /// <summary>Moves the deltas into the totals (see <see cref="TotalsFolder"/>); a no-op while another process folds.</summary>
+    /// <summary>Moves the deltas into the totals (see <see cref="TotalsFoldProcess"/>); a no-op while another process folds.</summary>
     public async Task FoldAsync(CancellationToken ct)
     {
         await using var cmd = dataSource.CreateCommand("select fold_totals()");

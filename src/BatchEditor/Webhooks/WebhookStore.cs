@@ -6,7 +6,7 @@ namespace BatchEditor.Webhooks;
 /// <summary>The <c>webhooks</c> (one per manifest that asked for one) and <c>webhook_deliveries</c> tables.</summary>
 public sealed class WebhookStore(NpgsqlDataSource dataSource)
 {
-    public sealed record Due(Guid ManifestId, string Url, int Attempts);
+    public sealed record Waiting(Guid ManifestId, string Url, int Attempts);
 
     public sealed record Delivery(int Attempt, DateTimeOffset At, int? StatusCode, string? Error, int DurationMs);
 
@@ -19,30 +19,17 @@ public sealed class WebhookStore(NpgsqlDataSource dataSource)
         await cmd.ExecuteNonQueryAsync(ct);
     }
 
-    /// <summary>Webhooks waiting to be sent whose next attempt is due (their manifests may not be finished yet).</summary>
-    public async Task<List<Due>> DueAsync(int limit, CancellationToken ct)
+    /// <summary>A manifest's webhook while it waits to be delivered; null once delivered or given up (or when there is none).</summary>
+    public async Task<Waiting?> WaitingAsync(Guid manifestId, CancellationToken ct)
     {
-        await using var cmd = dataSource.CreateCommand(
-            "select manifest_id, url, attempts from webhooks where state = 'waiting' and next_attempt_at <= now() order by next_attempt_at limit $1");
-        cmd.Parameters.AddWithValue(limit);
-        var due = new List<Due>();
-        await using var r = await cmd.ExecuteReaderAsync(ct);
-        while (await r.ReadAsync(ct)) due.Add(new(r.GetGuid(0), r.GetString(1), r.GetInt32(2)));
-        return due;
-    }
-
-    /// <summary>Takes a due webhook for <paramref name="lease"/>, so one worker in the cluster sends it; false when another took it.</summary>
-    public async Task<bool> ClaimAsync(Guid manifestId, TimeSpan lease, CancellationToken ct)
-    {
-        await using var cmd = dataSource.CreateCommand(
-            "update webhooks set next_attempt_at = now() + $2 where manifest_id = $1 and state = 'waiting' and next_attempt_at <= now()");
+        await using var cmd = dataSource.CreateCommand("select manifest_id, url, attempts from webhooks where manifest_id = $1 and state = 'waiting'");
         cmd.Parameters.AddWithValue(manifestId);
-        cmd.Parameters.AddWithValue(lease);
-        return await cmd.ExecuteNonQueryAsync(ct) == 1;
+        await using var r = await cmd.ExecuteReaderAsync(ct);
+        return await r.ReadAsync(ct) ? new Waiting(r.GetGuid(0), r.GetString(1), r.GetInt32(2)) : null;
     }
 
-    /// <summary>Records one attempt and what follows: delivered, a retry at <paramref name="retryAt"/>, or (null) given up.</summary>
-    public async Task RecordAsync(Guid manifestId, int attempt, int? statusCode, string? error, TimeSpan duration, bool delivered, DateTimeOffset? retryAt,
+    /// <summary>Records one attempt and what follows: delivered, given up, or (neither) waiting for the next attempt.</summary>
+    public async Task RecordAsync(Guid manifestId, int attempt, int? statusCode, string? error, TimeSpan duration, bool delivered, bool givenUp,
         CancellationToken ct)
     {
         await using var batch = dataSource.CreateBatch();
@@ -61,9 +48,8 @@ public sealed class WebhookStore(NpgsqlDataSource dataSource)
         batch.BatchCommands.Add(new NpgsqlBatchCommand(
             """
             update webhooks set attempts = $2,
-                state = case when $3 then 'delivered' when $4::timestamptz is null then 'failed' else 'waiting' end,
-                delivered_at = case when $3 then now() end,
-                next_attempt_at = coalesce($4, now())
+                state = case when $3 then 'delivered' when $4 then 'failed' else 'waiting' end,
+                delivered_at = case when $3 then now() end
             where manifest_id = $1
             """)
         {
@@ -72,7 +58,7 @@ public sealed class WebhookStore(NpgsqlDataSource dataSource)
                 new() { Value = manifestId },
                 new() { Value = attempt },
                 new() { Value = delivered },
-                new() { Value = (object?)retryAt ?? DBNull.Value, NpgsqlDbType = NpgsqlDbType.TimestampTz },
+                new() { Value = givenUp },
             },
         });
         await batch.ExecuteNonQueryAsync(ct);

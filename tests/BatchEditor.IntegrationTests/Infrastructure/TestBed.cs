@@ -33,7 +33,8 @@ public sealed class TestBed : IAsyncDisposable
             ["Worker:FirstRetryDelay"] = "00:00:00.100",
             ["Database:IdleInTransactionTimeout"] = "00:00:05",
             ["Worker:RescueInterval"] = "00:00:01",
-            ["Worker:SchedulerName"] = $"test-{Guid.NewGuid():N}",
+            ["Jobs:SchedulePollingInterval"] = "00:00:01",
+            ["Jobs:QueuePollInterval"] = "00:00:00.500",
             ["Logging:LogLevel:Default"] = "Warning",
         };
         foreach (var (section, baseUrl) in sim.BaseUrls) ProviderSettings(Settings, section, baseUrl);

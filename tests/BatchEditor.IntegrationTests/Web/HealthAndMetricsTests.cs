@@ -19,9 +19,9 @@ public class HealthAndMetricsTests
         var ready = await server.Http.GetAsync("/health/ready");
         var body = JsonDocument.Parse(await ready.Content.ReadAsStringAsync()).RootElement;
         Assert.Equal(HttpStatusCode.OK, ready.StatusCode);
-        foreach (var check in new[] { "database", "storage", "scheduler" })
+        foreach (var check in new[] { "database", "storage", "jobs" })
             Assert.Equal("Healthy", body.GetProperty("checks").GetProperty(check).GetProperty("status").GetString());
-        Assert.Contains("running", body.GetProperty("checks").GetProperty("scheduler").GetProperty("description").GetString());
+        Assert.Contains("Hangfire server", body.GetProperty("checks").GetProperty("jobs").GetProperty("description").GetString());
 
         var metrics = await server.Http.GetStringAsync("/metrics");
         Assert.Equal(3, Value(metrics, "batch_editor_item_transitions_total", "provider=\"pixeldojo\",state=\"Succeeded\""));

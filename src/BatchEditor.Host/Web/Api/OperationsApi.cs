@@ -42,10 +42,11 @@ public static class OperationsApi
 
         var schedules = api.MapGroup("/schedules").WithTags("Schedules");
         schedules.MapGet("/", async (ScheduleControl s, CancellationToken ct) => TypedResults.Ok(await s.ListAsync(ct)));
-        var schedule = schedules.MapGroup("/{group}/{name}").RequireAuthorization(WebRegistration.OperatePolicy).DisableAntiforgery();
-        schedule.MapPost("/trigger", (string group, string name, ScheduleControl s, CancellationToken ct) => Found(s.TriggerNowAsync(group, name, ct)));
-        schedule.MapPost("/pause", (string group, string name, ScheduleControl s, CancellationToken ct) => Found(s.PauseAsync(group, name, ct)));
-        schedule.MapPost("/resume", (string group, string name, ScheduleControl s, CancellationToken ct) => Found(s.ResumeAsync(group, name, ct)));
+        var schedule = schedules.MapGroup("/{name}").RequireAuthorization(WebRegistration.OperatePolicy).DisableAntiforgery();
+        schedule.MapPost("/trigger", (string name, ScheduleControl s, CancellationToken ct) => Found(s.TriggerNowAsync(name, ct)))
+            .WithSummary("Fire the schedule now on the workers (its Hangfire recurring job is triggered).");
+        schedule.MapPost("/pause", (string name, ScheduleControl s, CancellationToken ct) => Found(s.PauseAsync(name, ct)));
+        schedule.MapPost("/resume", (string name, ScheduleControl s, CancellationToken ct) => Found(s.ResumeAsync(name, ct)));
 
         api.MapGet("/workers", async (WorkerQueries q, CancellationToken ct) => TypedResults.Ok(await q.RecentAsync(ct))).WithTags("Workers");
     }

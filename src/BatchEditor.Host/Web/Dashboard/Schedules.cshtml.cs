@@ -10,14 +10,12 @@ public sealed class SchedulesModel(ScheduleControl schedules) : PageModel
 
     public async Task OnGetAsync(CancellationToken ct) => Schedules = await schedules.ListAsync(ct);
 
-    public Task<IActionResult> OnPostTriggerAsync(string group, string name, CancellationToken ct) =>
-        ActAsync(() => schedules.TriggerNowAsync(group, name, ct), $"{group}/{name} fired.");
+    public Task<IActionResult> OnPostTriggerAsync(string name, CancellationToken ct) =>
+        ActAsync(() => schedules.TriggerNowAsync(name, ct), $"{name} fired on the workers.");
 
-    public Task<IActionResult> OnPostPauseAsync(string group, string name, CancellationToken ct) =>
-        ActAsync(() => schedules.PauseAsync(group, name, ct), $"{group}/{name} paused.");
+    public Task<IActionResult> OnPostPauseAsync(string name, CancellationToken ct) => ActAsync(() => schedules.PauseAsync(name, ct), $"{name} paused.");
 
-    public Task<IActionResult> OnPostResumeAsync(string group, string name, CancellationToken ct) =>
-        ActAsync(() => schedules.ResumeAsync(group, name, ct), $"{group}/{name} resumed.");
+    public Task<IActionResult> OnPostResumeAsync(string name, CancellationToken ct) => ActAsync(() => schedules.ResumeAsync(name, ct), $"{name} resumed.");
 
     private async Task<IActionResult> ActAsync(Func<Task<bool>> act, string done)
     {

@@ -1,8 +1,8 @@
 using BatchEditor.Persistence;
 using BatchEditor.Storage;
 using Microsoft.Extensions.Diagnostics.HealthChecks;
+using Hangfire;
 using Npgsql;
-using Quartz;
 
 namespace BatchEditor.Host.Web.Health;
 
@@ -47,31 +47,29 @@ public sealed class StorageCheck(IBlobStore store) : IHealthCheck
 }
 
 /// <summary>
-/// Quartz: where this process runs the scheduler (a worker), it is started and not in standby; elsewhere its clustered
-/// store answers.
+/// Hangfire: its storage answers, and where this process runs a Hangfire server (a worker), that server is registered
+/// and beating (its heartbeat is recent).
 /// </summary>
-public sealed class SchedulerCheck(ISchedulerFactory schedulers, SchedulerRole role) : IHealthCheck
+public sealed class JobsCheck(JobStorage storage, JobsRole role) : IHealthCheck
 {
-    public async Task<HealthCheckResult> CheckHealthAsync(HealthCheckContext context, CancellationToken cancellationToken = default)
+    public Task<HealthCheckResult> CheckHealthAsync(HealthCheckContext context, CancellationToken cancellationToken = default)
     {
         try
         {
-            var scheduler = await schedulers.GetScheduler(cancellationToken);
-            if (!role.RunsJobs)
-            {
-                var groups = await scheduler.GetTriggerGroupNames(cancellationToken);
-                return HealthCheckResult.Healthy($"scheduler store reachable ({groups.Count} trigger group(s)); jobs run on the workers");
-            }
-            return scheduler.Status == SchedulerStatus.Running
-                ? HealthCheckResult.Healthy($"scheduler {scheduler.SchedulerInstanceId} running")
-                : HealthCheckResult.Unhealthy($"the scheduler is {scheduler.Status}, not running");
+            var servers = storage.GetMonitoringApi().Servers();
+            if (!role.RunsServer)
+                return Task.FromResult(HealthCheckResult.Healthy($"Hangfire storage reachable ({servers.Count} server(s)); jobs run on the workers"));
+            var ours = servers.FirstOrDefault(s => s.Name.StartsWith(role.ServerName + ":", StringComparison.Ordinal));
+            return Task.FromResult(ours is { Heartbeat: { } beat } && DateTime.UtcNow - beat < TimeSpan.FromMinutes(1)
+                ? HealthCheckResult.Healthy($"Hangfire server {ours.Name} running ({ours.WorkersCount} workers)")
+                : HealthCheckResult.Unhealthy("this worker's Hangfire server is not registered or not beating"));
         }
         catch (Exception e) when (e is not OperationCanceledException)
         {
-            return HealthCheckResult.Unhealthy($"scheduler: {e.Message}");
+            return Task.FromResult(HealthCheckResult.Unhealthy($"Hangfire: {e.Message}"));
         }
     }
 }
 
-/// <summary>Whether this process runs Quartz jobs (<c>worker --dashboard</c>) or only serves (<c>web</c>).</summary>
-public sealed record SchedulerRole(bool RunsJobs);
+/// <summary>Whether this process runs a Hangfire server (<c>worker --dashboard</c>, named <paramref name="ServerName"/>) or only serves (<c>web</c>).</summary>
+public sealed record JobsRole(bool RunsServer, string ServerName);

@@ -1,0 +1,30 @@
+-- Hangfire replaces Quartz: schedules become Hangfire recurring jobs, maintenance runs in Hangfire's servers, and a
+-- manifest's finish (and its webhook) is a Hangfire job. Hangfire's own tables live in schema "hangfire", installed by
+-- `batch-editor migrate` with the scripts Hangfire.PostgreSql ships (Jobs/HangfireSchema.cs), not by this file.
+
+-- A schedule's pause was Quartz's trigger state; it is BatchEditor's now (a paused schedule has no recurring job).
+alter table schedules add column paused_at timestamptz;
+do $$
+begin
+    if to_regclass('qrtz_triggers') is not null then
+        update schedules s set paused_at = now()
+        from qrtz_triggers t where t.trigger_group = 'schedules' and t.trigger_name = s.name and t.trigger_state = 'PAUSED';
+    end if;
+end $$;
+-- Quartz's cron expressions (seconds first, '?', Sunday = 1) are converted to crontab when the schedule's recurring job
+-- is created, on the first start after this migration (Scheduling/Crontab.cs).
+
+drop table if exists qrtz_fired_triggers, qrtz_paused_trigger_grps, qrtz_scheduler_state, qrtz_locks, qrtz_simple_triggers,
+    qrtz_simprop_triggers, qrtz_cron_triggers, qrtz_blob_triggers, qrtz_triggers, qrtz_job_details, qrtz_calendars cascade;
+
+-- When every item of a manifest became final (its finishing job ran), and when that job was claimed.
+alter table manifests add column finished_at timestamptz, add column finish_enqueued_at timestamptz;
+-- Manifests already finished are not finished again, except those whose webhook still waits: their finishing job sends it.
+update manifests m set finished_at = now()
+where not exists (select 1 from items i where i.manifest_id = m.id
+                  and i.state in ('Pending', 'Submitting', 'Running', 'Copying', 'NeedsReview', 'Held'))
+  and not exists (select 1 from webhooks w where w.manifest_id = m.id and w.state = 'waiting');
+
+-- A delivery's retries are Hangfire's now.
+drop index if exists webhooks_waiting;
+alter table webhooks drop column next_attempt_at;
