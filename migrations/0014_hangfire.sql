@@ -28,3 +28,19 @@ where not exists (select 1 from items i where i.manifest_id = m.id
 -- A delivery's retries are Hangfire's now.
 drop index if exists webhooks_waiting;
 alter table webhooks drop column next_attempt_at;
+
+-- A manifest uploaded over the API is stored here first (streamed, never held in memory), then imported by a Hangfire
+-- job on a worker; the row keeps the outcome for `GET /api/imports/{id}`. The manifest records its upload, so an import
+-- retried after a crash finds it instead of importing it twice.
+create table manifest_uploads (
+    id           uuid primary key,
+    file_name    text not null,
+    request      jsonb not null,
+    content      bytea,
+    state        text not null default 'queued' check (state in ('queued', 'imported', 'refused', 'duplicate')),
+    manifest_id  uuid references manifests (id) on delete set null,
+    result       jsonb,
+    created_at   timestamptz not null default now(),
+    finished_at  timestamptz
+);
+alter table manifests add column upload_id uuid unique;

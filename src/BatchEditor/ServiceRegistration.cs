@@ -55,6 +55,7 @@ public static class ServiceRegistration
         services.AddBudgets();
         services.AddBatchEditorJobs(configuration);
         services.AddSingleton<ManifestFinisher>();
+        services.AddSingleton<ManifestUploads>();
         services.AddWebhooks(configuration);
         services.AddScheduling();
         return services;
@@ -86,6 +87,7 @@ public static class ServiceRegistration
         services.AddSingleton<OperatorTransitions>();
         services.AddSingleton<ReviewQueries>();
         services.AddSingleton<OperatorActions>();
+        services.AddSingleton<ManifestActions>();
         services.AddSingleton<ProviderPauses>();
         return services;
     }

@@ -8,9 +8,10 @@ public class HostileManifestTests
 {
     private const string Valid = "id,image_url,prompt\nA,https://a.example/a.jpg,grey\nB,https://a.example/b.jpg,white\n";
 
-    private static ParsedManifest Read(byte[] bytes)
+    /// <param name="seekable">False: as an upload is read from the database, forward only.</param>
+    private static ParsedManifest Read(byte[] bytes, bool seekable = true)
     {
-        using var text = ManifestText.Open(new MemoryStream(bytes));
+        using var text = ManifestText.Open(seekable ? new MemoryStream(bytes) : new Downloads.ReplayedHeadStream([], new MemoryStream(bytes)));
         return new ManifestReader(TestProviders.Registry()).Read(text, new ManifestDefaults(Provider: "pixeldojo"));
     }
 
@@ -26,8 +27,9 @@ public class HostileManifestTests
                      Encoding.Unicode.GetBytes(Valid),
                      Encoding.BigEndianUnicode.GetBytes(Valid),
                  })
+        foreach (var seekable in new[] { true, false })
         {
-            var parsed = Read(bytes);
+            var parsed = Read(bytes, seekable);
             Assert.Empty(parsed.Errors);
             Assert.Equal(["A", "B"], parsed.Rows.Select(r => r.Request.RowId));
         }

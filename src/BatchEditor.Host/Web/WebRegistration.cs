@@ -76,6 +76,7 @@ public static class WebRegistration
 
         var api = app.MapGroup("/api");
         api.MapManifestsApi();
+        api.MapUploadsApi();
         api.MapItemsApi();
         api.MapOperationsApi();
         api.MapEventsApi();

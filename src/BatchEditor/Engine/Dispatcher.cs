@@ -63,7 +63,7 @@ public sealed class Dispatcher(
             foreach (var item in claimed) running.Add(RunStepAsync(item, owner, claimSentAt));
             if (claimed.Count > 0 && claimed.Count == free) continue; // a full claim: there may be more due now
 
-            if (opts.UntilIdle && !failed && running.Count == 0 && claimed.Count == 0 && !await AnyActiveAsync(stoppingToken))
+            if (opts.UntilIdle && !failed && running.Count == 0 && claimed.Count == 0 && !await AnyActiveAsync(stoppingToken) && !MoreWorkQueued())
             {
                 log.Idle(owner);
                 await FinishBeforeExitAsync(stoppingToken);
@@ -99,6 +99,13 @@ public sealed class Dispatcher(
             await queues.WaitUntilIdleAsync(TimeSpan.FromSeconds(60), ct, Jobs.Queues.Maintenance, Jobs.Queues.Webhooks);
         }
         catch (Exception e) when (e is not OperationCanceledException) { log.StepFailed(e, "finishing manifests", 0, "-"); }
+    }
+
+    /// <summary>An upload's import or an operator's action waiting in Hangfire: it may make items due, so the batch is not over.</summary>
+    private bool MoreWorkQueued()
+    {
+        try { return queues.Busy(Jobs.Queues.Imports, Jobs.Queues.Operations) > 0; }
+        catch (Exception e) when (e is NpgsqlException or TimeoutException) { return true; } // ask again on the next turn
     }
 
     private async Task<TimeSpan> UntilNextFollowUpAsync(TimeSpan longest, CancellationToken ct)

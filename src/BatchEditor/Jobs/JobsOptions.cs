@@ -16,6 +16,12 @@ public sealed class JobsOptions
 
     /// <summary>How often due recurring and delayed jobs (schedules, webhook retries) are moved to their queues.</summary>
     public TimeSpan SchedulePollingInterval { get; set; } = TimeSpan.FromSeconds(5);
+
+    /// <summary>
+    /// A dashboard or API action on a manifest with more items than this to touch (one page of transitions) runs as a
+    /// Hangfire job instead of within the request.
+    /// </summary>
+    [Range(1, 1_000_000)] public int InlineActionItems { get; set; } = 5_000;
 }
 
 /// <summary>The Hangfire queues, in the order a server takes them.</summary>

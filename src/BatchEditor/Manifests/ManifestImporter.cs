@@ -31,8 +31,9 @@ public sealed partial class ManifestImporter(NpgsqlDataSource dataSource)
     /// a problem (and <paramref name="skipInvalid"/> is off) the copy is abandoned and the reading goes on only to collect
     /// the problems; the transaction is rolled back and null returned, so a manifest is imported whole or not at all.
     /// </summary>
+    /// <param name="uploadId">The API upload this imports (<see cref="ManifestUploads"/>), recorded on the manifest.</param>
     public async Task<Imported?> ImportAsync(IEnumerable<ManifestRow> rows, ReadReport report, bool skipInvalid, string? requestedName, string sourceFile,
-        string contentHash, string defaultProvider, bool force, CancellationToken ct, ManifestSettings? settings = null)
+        string contentHash, string defaultProvider, bool force, CancellationToken ct, ManifestSettings? settings = null, Guid? uploadId = null)
     {
         await using var conn = await dataSource.OpenConnectionAsync(ct);
         await using var tx = await conn.BeginTransactionAsync(ct);
@@ -44,8 +45,8 @@ public sealed partial class ManifestImporter(NpgsqlDataSource dataSource)
         await using (var insert = new NpgsqlCommand(
             """
             insert into manifests (id, name, content_hash, source_file, default_provider, item_count, priority, budget_credits, budget_usd,
-                                   not_before, window_start, window_end, window_time_zone)
-            values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)
+                                   not_before, window_start, window_end, window_time_zone, upload_id)
+            values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14)
             """, conn, tx))
         {
             insert.Parameters.AddWithValue(id);
@@ -62,6 +63,7 @@ public sealed partial class ManifestImporter(NpgsqlDataSource dataSource)
             insert.Parameters.Add(new NpgsqlParameter { Value = (object?)settings.Window?.Start ?? DBNull.Value, NpgsqlDbType = NpgsqlDbType.Time });
             insert.Parameters.Add(new NpgsqlParameter { Value = (object?)settings.Window?.End ?? DBNull.Value, NpgsqlDbType = NpgsqlDbType.Time });
             insert.Parameters.Add(new NpgsqlParameter { Value = (object?)settings.Window?.TimeZone ?? DBNull.Value, NpgsqlDbType = NpgsqlDbType.Text });
+            insert.Parameters.Add(new NpgsqlParameter { Value = (object?)uploadId ?? DBNull.Value, NpgsqlDbType = NpgsqlDbType.Uuid });
             await insert.ExecuteNonQueryAsync(ct);
         }
         var count = await CopyItemsAsync(conn, id, rows, report, skipInvalid, WaitingReason(settings), ct);

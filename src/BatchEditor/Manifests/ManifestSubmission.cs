@@ -13,8 +13,9 @@ namespace BatchEditor.Manifests;
 public sealed class ManifestSubmission(ManifestReader reader, ManifestImporter importer, IOptions<WebhookOptions> webhooks)
 {
     /// <param name="Open">Opens the file from its start (it is read twice: once for its hash, once to import it).</param>
+    /// <param name="UploadId">The API upload this is the import of: recorded on the manifest in the import's transaction.</param>
     public sealed record Request(Func<Stream> Open, string SourceName, ManifestDefaults Defaults, string? Name = null, bool Force = false,
-        bool SkipInvalid = false, ManifestSettings? Settings = null)
+        bool SkipInvalid = false, ManifestSettings? Settings = null, Guid? UploadId = null)
     {
         public static Request FromBytes(byte[] content, string sourceName, ManifestDefaults defaults, string? name = null, bool force = false,
             bool skipInvalid = false, ManifestSettings? settings = null) =>
@@ -36,7 +37,7 @@ public sealed class ManifestSubmission(ManifestReader reader, ManifestImporter i
         try
         {
             var imported = await importer.ImportAsync(reader.Stream(text, request.Defaults, report), report, request.SkipInvalid, request.Name,
-                request.SourceName, hash, request.Defaults.Provider!, request.Force, ct, request.Settings);
+                request.SourceName, hash, request.Defaults.Provider!, request.Force, ct, request.Settings, request.UploadId);
             return new(imported, report.Errors, report.RowCount, null, report.Count);
         }
         catch (ManifestImporter.DuplicateManifestException e)

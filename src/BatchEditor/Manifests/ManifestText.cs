@@ -10,11 +10,13 @@ namespace BatchEditor.Manifests;
 /// </summary>
 public static class ManifestText
 {
+    /// <param name="stream">Read from its start; it need not seek (an upload read from the database as it arrives).</param>
     public static StreamReader Open(Stream stream)
     {
         var head = new byte[4];
         var read = stream.ReadAtLeast(head, head.Length, throwOnEndOfStream: false);
-        stream.Seek(0, SeekOrigin.Begin);
+        if (stream.CanSeek) stream.Seek(0, SeekOrigin.Begin);
+        else stream = new Downloads.ReplayedHeadStream(head[..read], stream);
         Encoding encoding = read >= 4 && head[0] != 0 && head[1] == 0 && head[2] != 0 && head[3] == 0 ? new UnicodeEncoding(false, false, true)
             : read >= 4 && head[0] == 0 && head[1] != 0 && head[2] == 0 && head[3] != 0 ? new UnicodeEncoding(true, false, true)
             : new UTF8Encoding(encoderShouldEmitUTF8Identifier: false, throwOnInvalidBytes: false);

@@ -106,7 +106,7 @@ public sealed class OutputCopier(IHttpClientFactory httpClients, IBlobStore stor
             ?? throw new OutputDownloadException($"{what} is not a PNG, JPEG or WebP image ({source})", transient: false);
         var name = BlobName(item.ManifestId, item.RowId, item.Run, output.Ordinal, kind);
         var write = new BlobWrite(kind.ContentType, Metadata(item));
-        var stored = await store.PutIfAbsentAsync(name, new Replay(head[..headLength], checkedBody), write, ct);
+        var stored = await store.PutIfAbsentAsync(name, new ReplayedHeadStream(head[..headLength], checkedBody), write, ct);
         if (stored.AlreadyExisted && stored.Metadata is { } found && !BelongsTo(found, write.Metadata))
             throw new OutputConflictException($"{stored.Location} already holds a file not written for this item (manifest {Value(found, "manifestid")}, item {Value(found, "item")}); it is neither overwritten nor taken");
         return stored;
@@ -127,19 +127,4 @@ public sealed class OutputCopier(IHttpClientFactory httpClients, IBlobStore stor
         Value(found, "manifestid") == ours["manifestid"] && Value(found, "item") == ours["item"] && Value(found, "run") == ours["run"];
 
     private static string? Value(IReadOnlyDictionary<string, string> metadata, string key) => metadata.GetValueOrDefault(key);
-
-    /// <summary>The sniffed head followed by the rest of the checked body.</summary>
-    private sealed class Replay(byte[] head, Stream rest) : ForwardOnlyStream
-    {
-        private int _pos;
-
-        public override async ValueTask<int> ReadAsync(Memory<byte> buffer, CancellationToken ct = default)
-        {
-            if (_pos >= head.Length) return await rest.ReadAsync(buffer, ct);
-            var n = Math.Min(buffer.Length, head.Length - _pos);
-            head.AsMemory(_pos, n).CopyTo(buffer);
-            _pos += n;
-            return n;
-        }
-    }
 }

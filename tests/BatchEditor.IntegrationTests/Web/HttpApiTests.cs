@@ -19,18 +19,35 @@ public class HttpApiTests
         await using var web = await DashboardServer.StartAsync(env, ["web"]);
         var http = web.Http;
 
+        // Uploads are imported by a job on a worker: with none running, the upload is stored and waits in Hangfire's queue.
+        Assert.True((await http.PostAsJsonAsync("/api/providers/pixeldojo/pause", new { reason = "importing only" })).IsSuccessStatusCode);
         var bad = await http.PostAsync("/api/manifests?name=shop", new StringContent("id,image_url,prompt\nA,not-a-url,Grey\n", Encoding.UTF8, "text/csv"));
-        Assert.Equal(HttpStatusCode.UnprocessableEntity, bad.StatusCode);
-        Assert.Contains("line 2", await bad.Content.ReadAsStringAsync());
-        Assert.Equal(0L, await bed.ScalarAsync<long>("select count(*) from items")); // all or nothing
+        Assert.Equal(HttpStatusCode.Accepted, bad.StatusCode);
+        var badImport = bad.Headers.Location!.ToString();
+        Assert.Equal("queued", (await http.GetFromJsonAsync<JsonElement>(badImport)).GetProperty("state").GetString());
 
         var csv = "id,image_url,prompt\nA,https://img.example.com/a.jpg,Grey A\nB,https://img.example.com/b.jpg,Grey B\nC,https://img.example.com/c.jpg,Recolour [sim:fail]\n";
-        using var form = new MultipartFormDataContent { { new StringContent(csv, Encoding.UTF8, "text/csv"), "file", "shop.csv" } };
-        var created = await http.PostAsync("/api/manifests?name=shop", form);
-        Assert.True(created.StatusCode == HttpStatusCode.Created, await created.Content.ReadAsStringAsync());
-        var again = await http.PostAsync("/api/manifests", new StringContent(csv, Encoding.UTF8, "text/csv"));
-        Assert.Equal(HttpStatusCode.Conflict, again.StatusCode);
-        Assert.Contains("already imported as manifest 'shop'", await again.Content.ReadAsStringAsync());
+        await using (WorkerProcess.Start(env))
+        {
+            var refused = default(JsonElement);
+            await bed.WaitForAsync(async () => (refused = await http.GetFromJsonAsync<JsonElement>(badImport)).GetProperty("state").GetString() != "queued",
+                what: "the worker's import of the queued upload");
+            Assert.Equal("refused", refused.GetProperty("state").GetString());
+            Assert.Contains("line 2", refused.GetProperty("problems")[0].GetString());
+            Assert.Equal(0L, await bed.ScalarAsync<long>("select count(*) from items")); // all or nothing
+
+            using var form = new MultipartFormDataContent { { new StringContent(csv, Encoding.UTF8, "text/csv"), "file", "shop.csv" } };
+            var created = await http.PostAsync("/api/manifests?name=shop&wait=60", form);
+            Assert.True(created.StatusCode == HttpStatusCode.Created, await created.Content.ReadAsStringAsync());
+            Assert.Equal(3, (await created.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("items").GetInt32());
+            var again = await http.PostAsync("/api/manifests?wait=60", new StringContent(csv, Encoding.UTF8, "text/csv"));
+            Assert.Equal(HttpStatusCode.Conflict, again.StatusCode);
+            Assert.Contains("already imported as manifest 'shop'", await again.Content.ReadAsStringAsync());
+            // Each import is a Hangfire job, with its file name, visible in its dashboard.
+            Assert.Equal(3L, await bed.ScalarAsync<long>(
+                "select count(*) from hangfire.job where statename = 'Succeeded' and invocationdata->>'Method' = 'ImportAsync'"));
+        }
+        Assert.True((await http.PostAsync("/api/providers/pixeldojo/resume", null)).IsSuccessStatusCode);
 
         var first = await http.GetFromJsonAsync<JsonElement>("/api/manifests/shop/items?limit=2");
         Assert.Equal(["A", "B"], first.GetProperty("rows").EnumerateArray().Select(r => r.GetProperty("rowId").GetString()!).ToArray());
@@ -94,6 +111,38 @@ public class HttpApiTests
             var workers = await web.Http.GetFromJsonAsync<JsonElement>("/api/workers");
             Assert.Equal(worker.Pid, Assert.Single(workers.EnumerateArray()).GetProperty("pid").GetInt32());
         }
+    }
+
+    [Fact]
+    public async Task An_action_on_a_large_manifest_runs_as_a_hangfire_job_on_a_worker()
+    {
+        await using var bed = await TestBed.StartAsync();
+        var env = bed.EnvironmentVariables();
+        env["Jobs__InlineActionItems"] = "3";
+        await using var web = await DashboardServer.StartAsync(env, ["web"]);
+        Assert.True((await web.Http.PostAsJsonAsync("/api/providers/pixeldojo/pause", new { reason = "holding only" })).IsSuccessStatusCode);
+        await bed.ImportAsync(Csv.Manifest(3), name: "small");
+        await bed.ImportAsync(Csv.Manifest(8, _ => " large"), name: "large");
+
+        // Few items: done within the request, with the count.
+        var small = await web.Http.PostAsync("/api/manifests/small/hold", null);
+        Assert.Equal(HttpStatusCode.OK, small.StatusCode);
+        Assert.Equal(3, (await small.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("moved").GetInt32());
+
+        // More than the limit: a job in Hangfire's "operations" queue, done by a worker's Hangfire server.
+        var large = await web.Http.PostAsync("/api/manifests/large/hold", null);
+        Assert.Equal(HttpStatusCode.Accepted, large.StatusCode);
+        var job = (await large.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("jobId").GetString();
+        Assert.Equal($"/hangfire/jobs/details/{job}", large.Headers.Location!.ToString());
+        Assert.Equal(0L, await bed.ScalarAsync<long>("select count(*) from items i join manifests m on m.id = i.manifest_id where m.name = 'large' and i.state = 'Held'"));
+        await using (WorkerProcess.Start(env))
+            await bed.WaitForAsync(async () => await bed.ScalarAsync<long>(
+                "select count(*) from items i join manifests m on m.id = i.manifest_id where m.name = 'large' and i.state = 'Held'") == 8, what: "the hold job");
+        await bed.WaitForAsync(async () => await bed.ScalarAsync<string>("select statename from hangfire.job where id = $1", long.Parse(job!)) == "Succeeded",
+            what: "the job's success");
+        Assert.Contains("8 item(s) held", await bed.ScalarAsync<string>("select data::text from hangfire.state where jobid = $1 and name = 'Succeeded'", long.Parse(job!)));
+        Assert.Equal("web:local", await bed.ScalarAsync<string>(
+            "select h.actor from item_history h join items i on i.id = h.item_id join manifests m on m.id = i.manifest_id where m.name = 'large' order by h.id desc limit 1"));
     }
 
     [Fact]

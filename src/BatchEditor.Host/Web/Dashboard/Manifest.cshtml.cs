@@ -8,7 +8,7 @@ using Microsoft.AspNetCore.Mvc.RazorPages;
 namespace BatchEditor.Host.Web.Dashboard;
 
 /// <summary>One manifest: progress, money, ETA, its items, and the manifest-wide actions.</summary>
-public sealed class ManifestModel(ManifestSummaries summaries, ManifestQueries manifests, ItemSearch search, OperatorActions actions) : PageModel
+public sealed class ManifestModel(ManifestSummaries summaries, ManifestQueries manifests, ItemSearch search, ManifestActions actions) : PageModel
 {
     public ManifestSummary Summary { get; private set; } = null!;
     public ItemTableView Table { get; private set; } = null!;
@@ -22,27 +22,19 @@ public sealed class ManifestModel(ManifestSummaries summaries, ManifestQueries m
         return Page();
     }
 
-    public async Task<IActionResult> OnPostRetryAsync(string manifest, CancellationToken ct)
-    {
-        if (await manifests.FindAsync(manifest, ct) is not { } info) return NotFound();
-        TempData["Message"] = $"Retry: {(await actions.RetryAsync(info.Id, [ItemState.Failed], Api.Actor.Of(User), ct)).Describe(info.Name)}";
-        return RedirectToPage(new { manifest });
-    }
+    public Task<IActionResult> OnPostRetryAsync(string manifest, CancellationToken ct) => ActAsync(manifest, ManifestAction.Retry, ct);
 
-    public Task<IActionResult> OnPostHoldAsync(string manifest, CancellationToken ct) =>
-        ActAsync(manifest, id => actions.HoldAsync(id, Api.Actor.Of(User), ct), "held", ct);
+    public Task<IActionResult> OnPostHoldAsync(string manifest, CancellationToken ct) => ActAsync(manifest, ManifestAction.Hold, ct);
 
-    public Task<IActionResult> OnPostReleaseAsync(string manifest, CancellationToken ct) =>
-        ActAsync(manifest, id => actions.ReleaseAsync(id, Api.Actor.Of(User), ct), "released", ct);
+    public Task<IActionResult> OnPostReleaseAsync(string manifest, CancellationToken ct) => ActAsync(manifest, ManifestAction.Release, ct);
 
-    public Task<IActionResult> OnPostCancelAsync(string manifest, CancellationToken ct) =>
-        ActAsync(manifest, id => actions.CancelAsync(id, Api.Actor.Of(User), ct), "cancelled", ct);
+    public Task<IActionResult> OnPostCancelAsync(string manifest, CancellationToken ct) => ActAsync(manifest, ManifestAction.Cancel, ct);
 
-    private async Task<IActionResult> ActAsync(string manifest, Func<Guid, Task<int>> act, string done, CancellationToken ct)
+    private async Task<IActionResult> ActAsync(string manifest, ManifestAction action, CancellationToken ct)
     {
         // Only the id is needed: not the counts and sums of a summary, which cost a scan of a large manifest.
         if (await manifests.FindAsync(manifest, ct) is not { } info) return NotFound();
-        TempData["Message"] = $"{await act(info.Id)} item(s) {done}.";
+        TempData["Message"] = (await actions.TakeAsync(info.Id, info.Name, action, [ItemState.Failed], Api.Actor.Of(User), ct)).Message;
         return RedirectToPage(new { manifest });
     }
 }
