@@ -14,8 +14,14 @@ end $$;
 -- Quartz's cron expressions (seconds first, '?', Sunday = 1) are converted to crontab when the schedule's recurring job
 -- is created, on the first start after this migration (Scheduling/Crontab.cs).
 
-drop table if exists qrtz_fired_triggers, qrtz_paused_trigger_grps, qrtz_scheduler_state, qrtz_locks, qrtz_simple_triggers,
-    qrtz_simprop_triggers, qrtz_cron_triggers, qrtz_blob_triggers, qrtz_triggers, qrtz_job_details, qrtz_calendars cascade;
+-- Every table Quartz created (its script's list grew between versions).
+do $$
+declare t text;
+begin
+    for t in select tablename from pg_tables where schemaname = current_schema() and tablename like 'qrtz\_%' loop
+        execute format('drop table if exists %I cascade', t);
+    end loop;
+end $$;
 
 -- When every item of a manifest became final (its finishing job ran), and when that job was claimed.
 alter table manifests add column finished_at timestamptz, add column finish_enqueued_at timestamptz;
