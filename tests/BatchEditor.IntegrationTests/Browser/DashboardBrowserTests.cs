@@ -33,12 +33,7 @@ public class DashboardBrowserTests
         Assert.Equal("NeedsReview", ids["SKU-B"]);
 
         using var playwright = await Playwright.CreateAsync();
-        await using var browser = await playwright.Chromium.LaunchAsync(new()
-        {
-            ExecutablePath = Environment.GetEnvironmentVariable("BATCHEDITOR_CHROMIUM") ?? "/usr/bin/chromium",
-            Headless = true,
-            Args = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update", "--disable-sync"],
-        });
+        await using var browser = await Chromium.LaunchAsync(playwright);
         var page = await browser.NewPageAsync(new() { BaseURL = server.BaseUri.ToString(), ViewportSize = new() { Width = 1400, Height = 900 } });
         var itemId = new Dictionary<string, long>();
         foreach (var row in new[] { "SKU-A", "SKU-B", "SKU-C", "SKU-D" })
