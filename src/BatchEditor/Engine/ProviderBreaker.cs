@@ -1,3 +1,5 @@
+using System.Collections.Concurrent;
+using System.Diagnostics;
 using BatchEditor.Providers;
 using Npgsql;
 
@@ -18,6 +20,11 @@ public sealed class ProviderBreaker(NpgsqlDataSource dataSource, Operations.Prov
 {
     /// <summary>Who a pause for failing copies is recorded under; the first copy that succeeds lifts it.</summary>
     public const string CopyPauseActor = "copy failures";
+
+    /// <summary>How long a look that found no copy failures on record stands for the copies that succeed after it.</summary>
+    public static readonly TimeSpan CopyQuietWindow = TimeSpan.FromSeconds(5);
+
+    private readonly ConcurrentDictionary<string, long> _copiesQuietSince = new();
 
     public sealed record State(string Provider, int ConsecutiveFailures, DateTimeOffset? OpenedAt, DateTimeOffset? OpenUntil, string? LastFailure)
     {
@@ -109,6 +116,7 @@ public sealed class ProviderBreaker(NpgsqlDataSource dataSource, Operations.Prov
     /// </summary>
     public async Task CopyFailedAsync(string provider, string cause, string reason, int threshold, CancellationToken ct)
     {
+        _copiesQuietSince.TryRemove(provider, out _);
         try
         {
             await using var cmd = dataSource.CreateCommand(
@@ -133,26 +141,36 @@ public sealed class ProviderBreaker(NpgsqlDataSource dataSource, Operations.Prov
         }
     }
 
-    /// <summary>A copy of the provider's output succeeded: failures are forgotten and a pause they caused is lifted.</summary>
+    /// <summary>
+    /// A copy of the provider's output succeeded: failures are forgotten and a pause they caused is lifted. When the last
+    /// look found nothing to forget, less than <see cref="CopyQuietWindow"/> ago, and no copy of this worker failed since,
+    /// nothing is asked: a transaction per item saved (B2) for a reset at most that much later for failures another worker
+    /// recorded meanwhile.
+    /// </summary>
     public async Task CopySucceededAsync(string provider, CancellationToken ct)
     {
+        if (_copiesQuietSince.TryGetValue(provider, out var since) && Stopwatch.GetElapsedTime(since) < CopyQuietWindow) return;
         try
         {
-            // One round trip that matches nothing in the common case (no failures on record, no pause).
+            var looked = Stopwatch.GetTimestamp();
             await using var cmd = dataSource.CreateCommand(
                 $"""
                 with reset as (
                     update provider_breakers set copy_failures = 0, copy_failure = null, updated_at = now()
-                    where provider = $1 and copy_failures > 0),
+                    where provider = $1 and copy_failures > 0 returning 1),
                 lifted as (
                     delete from provider_pauses where provider = $1 and paused_by = $2 returning 1),
                 notified as (
                     select pg_notify('{Items.NewWork.Channel}', '') from lifted)
-                select count(*) from notified
+                select (select count(*) from reset), (select count(*) from notified)
                 """);
             cmd.Parameters.AddWithValue(provider);
             cmd.Parameters.AddWithValue(CopyPauseActor);
-            if ((long)(await cmd.ExecuteScalarAsync(ct))! > 0) log.CopiesResumedProvider(provider);
+            await using var r = await cmd.ExecuteReaderAsync(ct);
+            await r.ReadAsync(ct);
+            var (reset, lifted) = (r.GetInt64(0), r.GetInt64(1));
+            if (lifted > 0) log.CopiesResumedProvider(provider);
+            if (reset == 0 && lifted == 0) _copiesQuietSince[provider] = looked;
         }
         catch (NpgsqlException e)
         {
