@@ -56,9 +56,13 @@ select '01000000-0000-7000-8000-000000000002', 'URGENT-' || g, g + 1, 'pixeldojo
 from generate_series(1, 20) g;
 insert into item_history (item_id, from_state, to_state, reason, actor, at)
 select id, 'Pending', state, reason, 'bench', coalesce(finished_at, now()) from items;
-insert into provider_attempts (item_id, provider, worker, claimed_at, sent_at, finished_at, outcome, http_status, provider_job_id)
+-- Answered submits are settled with the answer, as the engine records them; a NeedsReview item's is open.
+insert into provider_attempts (item_id, provider, worker, claimed_at, sent_at, finished_at, outcome, http_status, provider_job_id, settled_at, settlement)
 select id, provider, 'bench', coalesce(finished_at, now()) - interval '30 seconds', coalesce(finished_at, now()) - interval '29 seconds', finished_at,
-       'accepted', 200, 'job-' || id from items where state <> 'Pending';
+       case when state = 'NeedsReview' then 'ambiguous' else 'accepted' end, 200, 'job-' || id,
+       case when state <> 'NeedsReview' then coalesce(finished_at, now()) - interval '29 seconds' end,
+       case when state <> 'NeedsReview' then 'answered' end
+from items where state <> 'Pending';
 insert into outputs (item_id, ordinal, source_url, state, blob_name, location, content_type, size_bytes, stored_at)
 select id, 0, 'https://cdn.example.com/' || id || '.png', 'Stored', id || '/1.png', '/out/' || id || '/1.png', 'image/png', 900000, finished_at
 from items where state = 'Succeeded';

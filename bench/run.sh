@@ -3,7 +3,7 @@
 # writes the figures to bench/results/latest.json (latest-small.json for SIZE=small; docs/performance.md records the latest
 # full run and the machine).
 #   bash bench/run.sh                  # B1–B7 at full size (about 17 minutes on 2 cores)
-#   bash bench/run.sh B1 B6            # some of them
+#   bash bench/run.sh B1 B6            # some of them (figures in bench/results/latest-partial.json)
 #   SIZE=small bash bench/run.sh       # small sizes: proves every scenario runs (CI); the figures mean little
 #   KEEP=1 bash bench/run.sh B2        # keep the cluster and logs in /var/tmp/batch-editor-bench-run afterwards
 #
@@ -42,7 +42,9 @@ printf "%-4s | %-60s | %-16s | %-70s | %s\n" id what value reference target
 awk -F'\t' '{ printf "%-4s | %-60s | %-16s | %-70s | %s\n", $1, $2, $3, $4, $5 }' "$bench_results"
 mkdir -p bench/results
 json=bench/results/latest.json
-[ "${SIZE:-full}" = small ] && json=bench/results/latest-small.json # a small run never replaces the full figures
+# Only a full-size run of every scenario replaces the recorded figures.
+[ $# -gt 0 ] && json=bench/results/latest-partial.json
+[ "${SIZE:-full}" = small ] && json=bench/results/latest-small.json
 awk -F'\t' -v size="${SIZE:-full}" -v when="$(date -u +%Y-%m-%dT%H:%M:%SZ)" -v cores="$(nproc)" '
   function q(s) { gsub(/\\/, "\\\\\\\\", s); gsub(/"/, "\\\"", s); return "\"" s "\"" }
   BEGIN { printf "{\n  \"size\": %s,\n  \"at\": %s,\n  \"cores\": %s,\n  \"figures\": [", q(size), q(when), cores }

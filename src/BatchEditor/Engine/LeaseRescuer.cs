@@ -9,7 +9,7 @@ namespace BatchEditor.Engine;
 /// read from the send mark on the item row, in the same guarded statement that moves it (see
 /// <see cref="ItemTransitions.RescueUnsent"/>): a worker that comes back can no longer mark, and one that marked first
 /// keeps its item. Running and Copying items need no rescue: their steps are idempotent and the claim takes them again.
-/// Runs in every worker's Hangfire server (<see cref="Jobs.LeaseRescueProcess"/>), once cluster-wide per round.
+/// Runs in every worker's Hangfire server (<see cref="LeaseRescueProcess"/>), once cluster-wide per round.
 /// </summary>
 public sealed class LeaseRescuer(NpgsqlDataSource dataSource, ItemTransitions transitions, ProviderRegistry providers)
 {
