@@ -9,7 +9,7 @@
 #
 #   B1  400 items, provider cap 50, 8 s jobs, default poll settings: makespan ÷ ideal, slot use, polls per job
 #   B2  5,000 items, instant simulator, no caps, concurrency 64: items/s and transactions per item, beside pgbench
-#   B3  100,000-row manifest: import rows/s beside psql \copy of the same file, peak RSS
+#   B3  100,000-row manifest: import rows/s beside psql \copy of the same file, peak RSS; a 1,000,000-row API upload: web's peak RSS
 #   B4  200 outputs of 20 MB and of 2 MB into Azurite and the file system: worker peak RSS
 #   B5  1,000,000 items: worst p95 of every dashboard page and API query (bench/dashboard.sh)
 #   B6  B1 with three workers ÷ B1 with one; connections at peak
@@ -21,9 +21,9 @@ source bench/lib.sh
 for f in bench/scenarios/B*.sh; do source "$f"; done
 
 if [ "${SIZE:-full}" = small ]; then
-  b1_items=40 b1_cap=10 b1_latency=2 b2_items=300 b2_pgbench_seconds=3 b3_items=5000 b4_outputs=10 b5_items=5000 b5_runs=2 b7_jobs=300
+  b1_items=40 b1_cap=10 b1_latency=2 b2_items=300 b2_pgbench_seconds=3 b3_items=5000 b3_upload_items=5000 b4_outputs=10 b5_items=5000 b5_runs=2 b7_jobs=300
 else
-  b1_items=400 b1_cap=50 b1_latency=8 b2_items=5000 b2_pgbench_seconds=20 b3_items=100000 b4_outputs=200 b5_items=1000000 b5_runs=20 b7_jobs=5000
+  b1_items=400 b1_cap=50 b1_latency=8 b2_items=5000 b2_pgbench_seconds=20 b3_items=100000 b3_upload_items=1000000 b4_outputs=200 b5_items=1000000 b5_runs=20 b7_jobs=5000
 fi
 scenarios=("$@")
 [ ${#scenarios[@]} -gt 0 ] || scenarios=(B1 B2 B3 B4 B5 B6 B7)
