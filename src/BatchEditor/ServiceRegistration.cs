@@ -156,6 +156,7 @@ public static class ServiceRegistration
         services.AddSingleton<IBackgroundProcess, LeaseRescueProcess>();
         services.AddSingleton<IBackgroundProcess, TotalsFoldProcess>();
         services.AddSingleton<IBackgroundProcess, ManifestFinishProcess>();
+        services.AddSingleton<IBackgroundProcess, UploadRetentionProcess>();
         services.AddBatchEditorJobServer();
         return services;
     }

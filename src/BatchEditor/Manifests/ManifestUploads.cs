@@ -2,6 +2,7 @@ using System.Data;
 using System.Text.Json;
 using BatchEditor.Jobs;
 using Hangfire;
+using Microsoft.Extensions.Logging;
 using Npgsql;
 using NpgsqlTypes;
 
@@ -26,6 +27,9 @@ public sealed record UploadStatus(Guid Id, string FileName, string State, Guid? 
 public sealed class ManifestUploads(NpgsqlDataSource dataSource, ManifestSubmission submission, IBackgroundJobClient jobs)
 {
     public const string Queued = "queued";
+
+    /// <summary>How long an import's outcome stays answerable at <c>GET /api/imports/{id}</c> (the file itself goes when it is imported).</summary>
+    public static readonly TimeSpan KeepFinished = TimeSpan.FromDays(30);
     private static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web);
 
     private sealed record Outcome(string? ManifestName, int Items, IReadOnlyList<string> Problems, int ProblemCount, int RowCount, string? DuplicateOf,
@@ -99,6 +103,14 @@ public sealed class ManifestUploads(NpgsqlDataSource dataSource, ManifestSubmiss
         }
     }
 
+    /// <summary>Forgets uploads finished more than <see cref="KeepFinished"/> ago; one still queued is never dropped.</summary>
+    public async Task<int> ForgetFinishedAsync(CancellationToken ct)
+    {
+        await using var cmd = dataSource.CreateCommand("delete from manifest_uploads where state <> 'queued' and finished_at < now() - $1");
+        cmd.Parameters.AddWithValue(KeepFinished);
+        return await cmd.ExecuteNonQueryAsync(ct);
+    }
+
     private async Task<string> RecordAsync(Guid id, string state, Guid? manifestId, Outcome outcome, CancellationToken ct)
     {
         await using var cmd = dataSource.CreateCommand(
@@ -167,4 +179,12 @@ public sealed class ManifestUploads(NpgsqlDataSource dataSource, ManifestSubmiss
             base.Dispose(disposing);
         }
     }
+}
+
+/// <summary>Runs <see cref="ManifestUploads.ForgetFinishedAsync"/> hourly in every worker's Hangfire server.</summary>
+public sealed class UploadRetentionProcess(ManifestUploads uploads, ILogger<UploadRetentionProcess> logger) : MaintenanceProcess(TimeSpan.FromHours(1), logger)
+{
+    protected override string Name => "upload retention";
+
+    protected override Task RunOnceAsync(CancellationToken ct) => uploads.ForgetFinishedAsync(ct);
 }

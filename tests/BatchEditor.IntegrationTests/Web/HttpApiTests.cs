@@ -3,6 +3,7 @@ using System.Net.Http.Json;
 using System.Text;
 using System.Text.Json;
 using BatchEditor.IntegrationTests.Infrastructure;
+using Microsoft.Extensions.DependencyInjection;
 
 namespace BatchEditor.IntegrationTests.Web;
 
@@ -48,6 +49,12 @@ public class HttpApiTests
                 "select count(*) from hangfire.job where statename = 'Succeeded' and invocationdata->>'Method' = 'ImportAsync'"));
         }
         Assert.True((await http.PostAsync("/api/providers/pixeldojo/resume", null)).IsSuccessStatusCode);
+        // An import's outcome is kept for 30 days, then forgotten; an upload still queued never is.
+        await bed.ExecAsync("insert into manifest_uploads (id, file_name, request, content) values (gen_random_uuid(), 'waiting.csv', '{}', '\\x00')");
+        await bed.ExecAsync("update manifest_uploads set created_at = now() - interval '40 days', finished_at = now() - interval '31 days' where state <> 'queued'");
+        using (var host = bed.BuildHost())
+            Assert.Equal(3, await host.Services.GetRequiredService<Manifests.ManifestUploads>().ForgetFinishedAsync(CancellationToken.None));
+        Assert.Equal("waiting.csv", await bed.ScalarAsync<string>("select string_agg(file_name, ',') from manifest_uploads"));
 
         var first = await http.GetFromJsonAsync<JsonElement>("/api/manifests/shop/items?limit=2");
         Assert.Equal(["A", "B"], first.GetProperty("rows").EnumerateArray().Select(r => r.GetProperty("rowId").GetString()!).ToArray());
