@@ -108,15 +108,12 @@ public static class ServiceRegistration
         return services;
     }
 
-    private const string AzureBlobHttpClient = "azure-blob";
-
     public static IServiceCollection AddStorage(this IServiceCollection services, IConfiguration configuration)
     {
         services.AddOptions<StorageOptions>().Bind(configuration.GetSection("Storage")).ValidateDataAnnotations().ValidateOnStart();
         services.AddSingleton<FileSystemBlobStore>();
-        services.AddHttpClient(AzureBlobHttpClient, http => http.Timeout = TimeSpan.FromMinutes(2));
-        services.AddSingleton(sp => new BlobRestClient(sp.GetRequiredService<IHttpClientFactory>().CreateClient(AzureBlobHttpClient),
-            BlobAccount.Parse(sp.GetRequiredService<IOptions<StorageOptions>>().Value.ConnectionString ?? "")));
+        // The account of Storage__ConnectionString or Storage__AccountUrl, for the output store and blob schedule sources alike.
+        services.AddSingleton(sp => AzureBlobAccount.From(sp.GetRequiredService<IOptions<StorageOptions>>().Value));
         services.AddSingleton<AzureBlobStore>();
         services.AddSingleton<IBlobStore>(sp => sp.GetRequiredService<IOptions<StorageOptions>>().Value.Kind == StorageOptions.AzureBlob
             ? sp.GetRequiredService<AzureBlobStore>()

@@ -1,5 +1,9 @@
 using System.Net;
 using System.Security.Cryptography;
+using Azure;
+using Azure.Storage.Blobs;
+using Azure.Storage.Blobs.Models;
+using Azure.Storage.Sas;
 using BatchEditor.IntegrationTests.Infrastructure;
 using BatchEditor.Storage;
 using BatchEditor.Storage.AzureBlob;
@@ -7,7 +11,7 @@ using Microsoft.Extensions.Options;
 
 namespace BatchEditor.IntegrationTests;
 
-/// <summary>Every Blob REST operation the store uses, against a real Azurite.</summary>
+/// <summary>The store through the Azure SDK against a real Azurite; what it wrote is read back with Microsoft's client.</summary>
 public class AzureBlobStoreTests
 {
     private static readonly HttpClient Http = new();
@@ -21,8 +25,8 @@ public class AzureBlobStoreTests
             Kind = StorageOptions.AzureBlob, ConnectionString = connectionString ?? azurite.ConnectionString,
             Container = container ?? $"c{Guid.NewGuid():N}", BlockSizeBytes = blockSize, Prefix = prefix,
         };
-        var client = new BlobRestClient(Http, BlobAccount.Parse(options.ConnectionString), TimeSpan.FromMilliseconds(50));
-        return (new AzureBlobStore(client, Options.Create(options)), azurite, options.Container);
+        var account = AzureBlobAccount.From(options, AzureBlobAccount.ClientOptions(TimeSpan.FromMilliseconds(50)));
+        return (new AzureBlobStore(account, Options.Create(options), TimeProvider.System), azurite, options.Container);
     }
 
     private static BlobWrite Write(string contentType = "image/png") =>
@@ -48,12 +52,12 @@ public class AzureBlobStoreTests
         Assert.Equal(Convert.ToBase64String(MD5.HashData(content)), stored.Md5Base64);
         Assert.Equal($"http://127.0.0.1:{azurite.Port}/devstoreaccount1/{container}/nightly/m/SKU-1/1.png", stored.Location);
 
-        var client = new BlobRestClient(Http, BlobAccount.Parse(azurite.ConnectionString));
-        var properties = await client.GetPropertiesAsync(container, "nightly/m/SKU-1/1.png", CancellationToken.None);
-        Assert.NotNull(properties);
-        Assert.Equal(("image/png", 100_000L, stored.Md5Base64), (properties.ContentType, properties.Length, properties.Md5Base64!));
-        Assert.Equal("spring 2027 ü", properties.Metadata["manifest"]);
+        var blob = azurite.Client().GetBlobContainerClient(container).GetBlobClient("nightly/m/SKU-1/1.png");
+        BlobProperties properties = await blob.GetPropertiesAsync();
+        Assert.Equal(("image/png", 100_000L, stored.Md5Base64), (properties.ContentType, properties.ContentLength, Convert.ToBase64String(properties.ContentHash)));
+        Assert.Equal("spring 2027 ü", Uri.UnescapeDataString(properties.Metadata["manifest"]));
         Assert.Equal("ab12", properties.Metadata["prompthash"]);
+        Assert.Equal(content, (await blob.DownloadContentAsync()).Value.Content.ToArray());
 
         // A second write of the same name changes nothing, even with other bytes.
         var again = await store.PutIfAbsentAsync("m/SKU-1/1.png", new MemoryStream(Bytes(500, seed: 2)), Write(), CancellationToken.None);
@@ -70,11 +74,18 @@ public class AzureBlobStoreTests
         var stored = await store.PutIfAbsentAsync("big.png", new MemoryStream(content), Write(), CancellationToken.None);
         Assert.Equal(content.Length, stored.Size);
 
-        var url = store.SignedUrl(stored.Location, DateTimeOffset.UtcNow.AddHours(1));
+        var url = (await store.LinkSignerAsync(DateTimeOffset.UtcNow.AddHours(1), CancellationToken.None))!(stored.Location);
         Assert.Equal(content, await Http.GetByteArrayAsync(url));
+        // The link grants reading this one blob, over https (and http only because the emulator is on this machine).
+        var sas = new BlobUriBuilder(new Uri(url)).Sas;
+        Assert.Equal(("r", SasProtocol.HttpsAndHttp, "b"), (sas.Permissions, sas.Protocol, sas.Resource));
+        using var overwrite = new HttpRequestMessage(HttpMethod.Put, url) { Content = new ByteArrayContent([1]) };
+        overwrite.Headers.Add("x-ms-blob-type", "BlockBlob");
+        Assert.Equal(HttpStatusCode.Forbidden, (await Http.SendAsync(overwrite)).StatusCode);
         Assert.Equal(HttpStatusCode.Forbidden, (await Http.GetAsync(stored.Location)).StatusCode); // private without the signature
-        var expired = store.SignedUrl(stored.Location, DateTimeOffset.UtcNow.AddMinutes(-5));
+        var expired = (await store.LinkSignerAsync(DateTimeOffset.UtcNow.AddMinutes(-5), CancellationToken.None))!(stored.Location);
         Assert.Equal(HttpStatusCode.Forbidden, (await Http.GetAsync(expired)).StatusCode);
+        await Assert.ThrowsAsync<ArgumentOutOfRangeException>(() => store.LinkSignerAsync(DateTimeOffset.UtcNow.AddDays(8), CancellationToken.None));
     }
 
     [Fact]
@@ -84,8 +95,7 @@ public class AzureBlobStoreTests
         await store.EnsureReadyAsync(CancellationToken.None);
         var failing = new FailingStream(Bytes(64 * 1024 * 3), failAfter: 64 * 1024 * 2);
         await Assert.ThrowsAsync<InvalidDataException>(() => store.PutIfAbsentAsync("cut.png", failing, Write(), CancellationToken.None));
-        var client = new BlobRestClient(Http, BlobAccount.Parse(azurite.ConnectionString));
-        Assert.Null(await client.GetPropertiesAsync(container, "cut.png", CancellationToken.None));
+        Assert.False(await azurite.Client().GetBlobContainerClient(container).GetBlobClient("cut.png").ExistsAsync());
     }
 
     [Fact]
@@ -112,6 +122,11 @@ public class AzureBlobStoreTests
         var stored = await store.PutIfAbsentAsync("via-sas.png", new MemoryStream(Bytes(1000)), Write(), CancellationToken.None);
         Assert.False(stored.AlreadyExisted);
         Assert.Equal(1000, stored.Size);
+        Assert.DoesNotContain("sig=", stored.Location); // the connection string's SAS is never part of a location
+        // Its SAS (read, create, write on the container) is never handed out: no link; the dashboard streams the blob.
+        Assert.Null(await store.LinkSignerAsync(DateTimeOffset.UtcNow.AddMinutes(15), CancellationToken.None));
+        await using var read = await store.OpenReadAsync("via-sas.png", CancellationToken.None);
+        Assert.Equal(Bytes(1000), (await BinaryData.FromStreamAsync(read!)).ToArray());
     }
 
     private static async Task<string> StartupError(string connectionString, string? container = null)
@@ -123,9 +138,10 @@ public class AzureBlobStoreTests
     /// <summary>A container-level SAS (read, create, write) as a user would paste it, with no account key.</summary>
     private static string SasConnectionString(AzuriteServer azurite, string container)
     {
-        var account = BlobAccount.Parse(azurite.ConnectionString);
-        var token = BlobSas.Token(account, $"/{container}", "rcw", "c", DateTimeOffset.UtcNow.AddHours(1));
-        return $"BlobEndpoint={account.Endpoint};SharedAccessSignature={token}";
+        var service = azurite.Client();
+        var sas = service.GetBlobContainerClient(container).GenerateSasUri(BlobContainerSasPermissions.Read | BlobContainerSasPermissions.Create
+            | BlobContainerSasPermissions.Write, DateTimeOffset.UtcNow.AddHours(1));
+        return $"BlobEndpoint={service.Uri.GetLeftPart(UriPartial.Path).TrimEnd('/')};SharedAccessSignature={sas.Query.TrimStart('?')}";
     }
 
     private sealed class FailingStream(byte[] data, int failAfter) : MemoryStream(data)

@@ -77,21 +77,16 @@ public sealed class ScheduleTests : IDisposable
         await using var bed = await TestBed.StartAsync();
         var azurite = await AzuriteServer.Shared;
         bed.Settings["Storage:ConnectionString"] = azurite.ConnectionString; // the account; outputs stay on the file system
-        var client = new Storage.AzureBlob.BlobRestClient(new HttpClient(), Storage.AzureBlob.BlobAccount.Parse(azurite.ConnectionString));
-        var container = $"drop{Guid.NewGuid():N}"[..20];
-        await client.CreateContainerAsync(container, CancellationToken.None);
-        async Task PutAsync(string name, string content)
-        {
-            var bytes = System.Text.Encoding.UTF8.GetBytes(content);
-            await client.PutBlobAsync(container, name, bytes, System.Security.Cryptography.MD5.HashData(bytes), new Storage.BlobWrite("text/csv", new Dictionary<string, string>()), CancellationToken.None);
-        }
+        var container = azurite.Client().GetBlobContainerClient($"drop{Guid.NewGuid():N}"[..20]);
+        await container.CreateAsync();
+        Task PutAsync(string name, string content) => container.UploadBlobAsync(name, BinaryData.FromString(content));
         await PutAsync("nightly/products_export.csv", ShopifyExport);
         await PutAsync("nightly/readme.txt", "not a manifest");
         await PutAsync("nightly/old/archived.csv", Csv.Manifest(1)); // deeper than the prefix: not this schedule's
         await PutAsync("elsewhere.csv", Csv.Manifest(1));
 
         var env = bed.EnvironmentVariables();
-        Assert.Equal(0, (await Cli.RunAsync(env, Timeout, "schedule", "add", "blobs", "--cron", "0 0 2 * * ?", "--source", $"blob:{container}/nightly/",
+        Assert.Equal(0, (await Cli.RunAsync(env, Timeout, "schedule", "add", "blobs", "--cron", "0 0 2 * * ?", "--source", $"blob:{container.Name}/nightly/",
             "--prompt", "{Title} on white")).ExitCode);
         var run = await Cli.RunAsync(env, Timeout, "schedule", "run-now", "blobs");
         Assert.True(run.ExitCode == 0, run.ToString());

@@ -1,9 +1,9 @@
 using System.CommandLine;
 using System.Globalization;
 using BatchEditor.Storage;
-using BatchEditor.Storage.AzureBlob;
 using BatchEditor.Usage;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Options;
 
 namespace BatchEditor.Host.Cli;
 
@@ -32,14 +32,19 @@ public static class ResultsCommand
 
             var validFor = parse.GetValue(signed);
             var store = host.Services.GetRequiredService<IBlobStore>();
-            if (validFor is not null && store is not AzureBlobStore)
-                return CommandHost.Fail(ExitCodes.Usage, $"--signed-urls needs Storage__Kind=AzureBlob; outputs are in {store.Kind} storage");
             var expiresAt = DateTimeOffset.UtcNow + (validFor ?? TimeSpan.Zero);
+            Func<string, string>? sign = null;
+            if (validFor is { } lifetime)
+            {
+                var (signer, refusal) = await OutputLinks.ForAsync(store, host.Services.GetRequiredService<IOptions<StorageOptions>>().Value, lifetime,
+                    DateTimeOffset.UtcNow, ct);
+                if (refusal is not null) return CommandHost.Fail(ExitCodes.Usage, $"--signed-urls: {refusal}");
+                sign = signer;
+            }
 
             var file = parse.GetValue(output);
             file?.Directory?.Create();
             await using var stream = file is null ? Console.OpenStandardOutput() : file.Create();
-            var sign = validFor is null ? null : (Func<string, string>)(l => ((AzureBlobStore)store).SignedUrl(l, expiresAt));
             var export = host.Services.GetRequiredService<ResultsExport>();
             var count = parse.GetValue(json) || parse.GetValue(format) == "json"
                 ? await export.WriteJsonAsync(stream, info.Id, sign, ct)
@@ -60,7 +65,7 @@ public static class ResultsCommand
                 text[^1] switch { 's' => TimeSpan.FromSeconds(n), 'm' => TimeSpan.FromMinutes(n), 'h' => TimeSpan.FromHours(n), _ => TimeSpan.FromDays(n) },
             _ => TimeSpan.TryParse(text, CultureInfo.InvariantCulture, out var t) ? t : null,
         };
-        return value is { } v && v >= TimeSpan.FromMinutes(1) && v <= BlobSas.MaxLifetime ? v : null;
+        return value is { } v && v >= TimeSpan.FromMinutes(1) && v <= StorageOptions.LongestLink ? v : null;
     }
 
     private static TimeSpan? ParseError(System.CommandLine.Parsing.ArgumentResult result, string text)

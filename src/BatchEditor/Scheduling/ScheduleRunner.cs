@@ -1,6 +1,5 @@
 using System.Security.Cryptography;
 using BatchEditor.Manifests;
-using BatchEditor.Storage.AzureBlob;
 using Microsoft.Extensions.Logging;
 
 namespace BatchEditor.Scheduling;
@@ -36,7 +35,7 @@ public sealed partial class ScheduleRunner(ScheduleStore store, ManifestSubmissi
                 if (!await store.SeenAsync(name, hash, ct)) found.Add(new(file, hash));
             }
         }
-        catch (Exception e) when (e is IOException or BlobRequestException or InvalidOperationException or FormatException)
+        catch (Exception e) when (e is IOException or Azure.RequestFailedException or AggregateException or InvalidOperationException or FormatException)
         {
             await store.RecordRunAsync(name, $"cannot read {source.Describe}: {e.Message}", ct);
             LogSourceUnreadable(name, source.Describe, e.Message);

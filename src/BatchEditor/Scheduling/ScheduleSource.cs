@@ -1,3 +1,4 @@
+using Azure.Storage.Blobs;
 using BatchEditor.Storage.AzureBlob;
 using Microsoft.Extensions.DependencyInjection;
 
@@ -5,7 +6,7 @@ namespace BatchEditor.Scheduling;
 
 /// <summary>
 /// Where a schedule finds its files: a folder, or <c>blob:&lt;container&gt;/&lt;prefix&gt;</c> in the Azure Blob account of
-/// <c>Storage__ConnectionString</c>. Only <c>.csv</c> files (blobs) are read, in name order.
+/// <c>Storage__ConnectionString</c> (or <c>Storage__AccountUrl</c>). Only <c>.csv</c> files (blobs) are read, in name order.
 /// </summary>
 public abstract class ScheduleSource
 {
@@ -20,7 +21,7 @@ public abstract class ScheduleSource
 
     public static ScheduleSource Open(string source, IServiceProvider services) =>
         source.StartsWith(BlobScheme, StringComparison.OrdinalIgnoreCase)
-            ? new BlobSource(services.GetRequiredService<BlobRestClient>(), source[BlobScheme.Length..])
+            ? new BlobSource(services.GetRequiredService<AzureBlobAccount>().Service, source[BlobScheme.Length..])
             : new FolderSource(source);
 
     private sealed class FolderSource(string folder) : ScheduleSource
@@ -35,17 +36,22 @@ public abstract class ScheduleSource
         public override Task<byte[]> ReadAsync(string name, CancellationToken ct) => File.ReadAllBytesAsync(Path.Combine(folder, name), ct);
     }
 
-    private sealed class BlobSource(BlobRestClient client, string path) : ScheduleSource
+    private sealed class BlobSource(BlobServiceClient service, string path) : ScheduleSource
     {
-        private readonly string _container = path.Split('/', 2)[0];
+        private readonly BlobContainerClient _container = service.GetBlobContainerClient(path.Split('/', 2)[0]);
         private readonly string _prefix = path.Contains('/') ? path.Split('/', 2)[1] : "";
 
-        public override string Describe => $"{BlobScheme}{_container}/{_prefix}";
+        public override string Describe => $"{BlobScheme}{_container.Name}/{_prefix}";
 
-        public override async Task<IReadOnlyList<string>> ListAsync(CancellationToken ct) =>
-            [.. (await client.ListBlobsAsync(_container, _prefix, ct))
-                .Where(n => n.EndsWith(".csv", StringComparison.OrdinalIgnoreCase) && !n[_prefix.Length..].Contains('/')).Order(StringComparer.Ordinal)];
+        public override async Task<IReadOnlyList<string>> ListAsync(CancellationToken ct)
+        {
+            var names = new List<string>();
+            await foreach (var blob in _container.GetBlobsAsync(new Azure.Storage.Blobs.Models.GetBlobsOptions { Prefix = _prefix }, ct))
+                if (blob.Name.EndsWith(".csv", StringComparison.OrdinalIgnoreCase) && !blob.Name[_prefix.Length..].Contains('/')) names.Add(blob.Name);
+            return [.. names.Order(StringComparer.Ordinal)];
+        }
 
-        public override Task<byte[]> ReadAsync(string name, CancellationToken ct) => client.GetBlobAsync(_container, name, ct);
+        public override async Task<byte[]> ReadAsync(string name, CancellationToken ct) =>
+            (await _container.GetBlobClient(name).DownloadContentAsync(ct)).Value.Content.ToArray();
     }
 }

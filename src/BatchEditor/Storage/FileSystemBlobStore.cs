@@ -32,7 +32,7 @@ public sealed class FileSystemBlobStore(IOptions<StorageOptions> options) : IBlo
         }
     }
 
-    public string? ReadLink(string location, DateTimeOffset expiresAt) => null;
+    public Task<Func<string, string>?> LinkSignerAsync(DateTimeOffset expiresAt, CancellationToken ct) => Task.FromResult<Func<string, string>?>(null);
 
     public Task<Stream?> OpenReadAsync(string name, CancellationToken ct)
     {

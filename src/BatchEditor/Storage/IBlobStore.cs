@@ -16,11 +16,11 @@ public interface IBlobStore
     Task<StoredBlob> PutIfAbsentAsync(string name, Stream content, BlobWrite write, CancellationToken ct);
 
     /// <summary>
-    /// A read-only, https-only link a browser can open until <paramref name="expiresAt"/>, for stores that can sign one
-    /// for a single blob (Azure Blob with the account key); null when the dashboard serves the blob itself
-    /// (<see cref="OpenReadAsync"/>). Never a link carrying the store's own credentials.
+    /// Turns stored locations into read-only, https-only links a browser can open until <paramref name="expiresAt"/>, one
+    /// blob each, for stores that can mint them (Azure Blob with the account key or an identity); null when the dashboard
+    /// serves the blob itself (<see cref="OpenReadAsync"/>). Never a link carrying the store's own credentials.
     /// </summary>
-    string? ReadLink(string location, DateTimeOffset expiresAt);
+    Task<Func<string, string>?> LinkSignerAsync(DateTimeOffset expiresAt, CancellationToken ct);
 
     /// <summary>The stored blob's content, for stores that hand out no links; null when it is not there.</summary>
     Task<Stream?> OpenReadAsync(string name, CancellationToken ct);

@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using System.Text.RegularExpressions;
+using Azure.Storage.Blobs;
 using BatchEditor.Storage.AzureBlob;
 
 namespace BatchEditor.IntegrationTests.Infrastructure;
@@ -17,9 +18,16 @@ public sealed partial class AzuriteServer : IAsyncDisposable
 
     public int Port { get; private set; }
 
+    /// <summary>Azurite's well-known development account (the key is public, the same in every emulator).</summary>
+    public const string DevelopmentStorage =
+        "DefaultEndpointsProtocol=http;AccountName=devstoreaccount1;AccountKey=Eby8vdM02xNOcqFlqUwJPLlmEtlCDXJ1OUzFT50uSRZ6IFsuFq2UVErCz4I6tq/K1SZFPTOtr/KBHBeksoGMGw==;BlobEndpoint=http://127.0.0.1:10000/devstoreaccount1;";
+
     /// <summary>The development-storage account, at this server.</summary>
     public string ConnectionString =>
-        BlobAccount.DevelopmentStorage.Replace("http://127.0.0.1:10000/", $"http://127.0.0.1:{Port}/", StringComparison.Ordinal);
+        DevelopmentStorage.Replace("http://127.0.0.1:10000/", $"http://127.0.0.1:{Port}/", StringComparison.Ordinal);
+
+    /// <summary>Microsoft's client for this server's account, with the account key, as the tests' own eyes.</summary>
+    public BlobServiceClient Client() => new(ConnectionString, AzureBlobAccount.ClientOptions());
 
     public static Task<AzuriteServer> Shared => SharedServer.Value;
 

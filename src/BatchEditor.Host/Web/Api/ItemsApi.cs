@@ -52,7 +52,7 @@ public static class ItemsApi
     {
         if (await details.OutputAsync(id, ct) is not { State: "Stored", BlobName: { } name, Location: { } location } output)
             return TypedResults.NotFound("no stored output with that id");
-        if (store.ReadLink(location, DateTimeOffset.UtcNow.AddMinutes(15)) is { } link) return TypedResults.Redirect(link);
+        if (await store.LinkSignerAsync(DateTimeOffset.UtcNow.AddMinutes(15), ct) is { } sign) return TypedResults.Redirect(sign(location));
         return await store.OpenReadAsync(name, ct) is { } stream
             ? TypedResults.Stream(stream, output.ContentType ?? "application/octet-stream", enableRangeProcessing: true)
             : TypedResults.NotFound($"output {id} is recorded as stored at {location}, but the store has no such file");

@@ -3,7 +3,7 @@ using BatchEditor.Manifests;
 using BatchEditor.Operations;
 using BatchEditor.ReadModel;
 using BatchEditor.Storage;
-using BatchEditor.Storage.AzureBlob;
+using Microsoft.Extensions.Options;
 using BatchEditor.Usage;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.AspNetCore.Mvc;
@@ -55,15 +55,18 @@ public static class ManifestsApi
         return TypedResults.Ok(await search.PageAsync(new ItemFilter(info.Id, state, provider, q), after ?? 0, limit ?? 50, ct));
     }
 
-    private static async Task<IResult> ResultsAsync(string manifest, ManifestQueries manifests, ResultsExport export, IBlobStore store, HttpResponse response,
-        TimeSpan? signedFor, string? format, CancellationToken ct)
+    private static async Task<IResult> ResultsAsync(string manifest, ManifestQueries manifests, ResultsExport export, IBlobStore store,
+        IOptions<StorageOptions> storage, HttpResponse response, TimeSpan? signedFor, string? format, CancellationToken ct)
     {
         if (await manifests.FindAsync(manifest, ct) is not { } info) return NotFound(manifest);
-        if (signedFor is not null && store is not AzureBlobStore) return TypedResults.BadRequest($"signedFor needs Azure Blob storage; outputs are in {store.Kind} storage");
-        if (signedFor is { } asked && (asked <= TimeSpan.Zero || asked > BlobSas.MaxLifetime))
-            return TypedResults.BadRequest($"signedFor must be between 00:01:00 and {BlobSas.MaxLifetime}: links live at most {BlobSas.MaxLifetime.TotalDays:0} days");
         var until = DateTimeOffset.UtcNow + (signedFor ?? TimeSpan.Zero);
-        Func<string, string>? sign = signedFor is null ? null : l => ((AzureBlobStore)store).SignedUrl(l, until);
+        Func<string, string>? sign = null;
+        if (signedFor is { } asked)
+        {
+            var (signer, refusal) = await OutputLinks.ForAsync(store, storage.Value, asked, DateTimeOffset.UtcNow, ct);
+            if (refusal is not null) return TypedResults.BadRequest($"signedFor: {refusal}");
+            sign = signer;
+        }
         var json = string.Equals(format, "json", StringComparison.OrdinalIgnoreCase);
         response.ContentType = json ? "application/json; charset=utf-8" : "text/csv; charset=utf-8";
         response.Headers.ContentDisposition = $"attachment; filename=\"{info.Name}-results.{(json ? "json" : "csv")}\"";
