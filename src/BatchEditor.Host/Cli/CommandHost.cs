@@ -23,7 +23,7 @@ public static class CommandHost
         if (minimumLevel > LogLevel.Information) builder.Logging.AddFilter("Microsoft.Hosting.Lifetime", LogLevel.None);
         builder.Services.AddBatchEditorCore(builder.Configuration);
         builder.Services.AddReadModel(); // `status` lists workers through the read model
-        Telemetry.OtlpExport.AddOtlpExport(builder.Services, builder.Configuration);
+        Telemetry.TelemetryRegistration.AddBatchEditorTelemetry(builder.Services, builder.Configuration, web: false);
         configure?.Invoke(builder);
         return builder.Build();
     }

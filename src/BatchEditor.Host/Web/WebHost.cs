@@ -36,7 +36,7 @@ public static class WebHost
         builder.Services.AddBatchEditorCore(builder.Configuration);
         if (withWorker) builder.Services.AddBatchEditorWorker(builder.Configuration, workerOverrides);
         builder.Services.AddBatchEditorWeb(builder.Configuration, runsJobs: withWorker);
-        OtlpExport.AddOtlpExport(builder.Services, builder.Configuration);
+        builder.Services.AddBatchEditorTelemetry(builder.Configuration, web: true);
         var app = builder.Build();
         app.MapBatchEditorWeb();
         return app;

@@ -3,7 +3,6 @@ using System.Text.Json.Serialization;
 using BatchEditor.Host.Web.Api;
 using BatchEditor.Host.Web.Auth;
 using BatchEditor.Host.Web.Health;
-using BatchEditor.Host.Web.Metrics;
 using BatchEditor.Telemetry;
 using Microsoft.AspNetCore.Authentication;
 using Microsoft.AspNetCore.Authorization;
@@ -45,7 +44,6 @@ public static class WebRegistration
             .AddCheck<StorageCheck>("storage", tags: ["ready"])
             .AddCheck<JobsCheck>("jobs", tags: ["ready"]);
         services.AddSingleton<QueueGauges>();
-        services.AddSingleton(_ => new PrometheusText(BatchEditorMetrics.MeterName));
         services.ConfigureHttpJsonOptions(o => o.SerializerOptions.Converters.Add(new JsonStringEnumConverter()));
         services.AddOpenApi();
         services.AddRazorPages(o => o.RootDirectory = "/Web/Dashboard").AddMvcOptions(o => o.Filters.Add(new OperatorFormsOnly()));
@@ -54,9 +52,7 @@ public static class WebRegistration
 
     public static WebApplication MapBatchEditorWeb(this WebApplication app)
     {
-        // Listening from the start: counters only count what happens after their listener exists.
-        app.Services.GetRequiredService<PrometheusText>();
-        app.Services.GetRequiredService<QueueGauges>();
+        app.Services.GetRequiredService<QueueGauges>(); // its gauges exist before the first scrape
         if (app.Services.GetRequiredService<IOptions<DashboardOptions>>().Value.BehindProxy) app.UseForwardedHeaders();
         app.UseMiddleware<CrossOriginGuard>();
         app.UseAuthentication();
@@ -67,11 +63,10 @@ public static class WebRegistration
         app.MapHealthChecks("/health/live", new HealthCheckOptions { Predicate = _ => false }).AllowAnonymous();
         app.MapHealthChecks("/health/ready", new HealthCheckOptions { Predicate = c => c.Tags.Contains("ready"), ResponseWriter = WriteHealthAsync })
             .AllowAnonymous();
-        app.MapGet("/metrics", async (QueueGauges gauges, PrometheusText prometheus, CancellationToken ct) =>
-        {
-            await gauges.RefreshAsync(ct);
-            return TypedResults.Text(prometheus.Write(), "text/plain; version=0.0.4; charset=utf-8");
-        }).ExcludeFromDescription();
+        // OpenTelemetry's Prometheus exporter; the queue's gauges are read from the database just before (at most every 5 s).
+        app.UseWhen(http => http.Request.Path == "/metrics",
+            metrics => metrics.Use(async (http, next) => { await http.RequestServices.GetRequiredService<QueueGauges>().RefreshAsync(http.RequestAborted); await next(); }));
+        app.MapPrometheusScrapingEndpoint("/metrics");
         app.MapOpenApi();
 
         var api = app.MapGroup("/api");

@@ -33,7 +33,11 @@ public class HealthAndMetricsTests
         Assert.True(Value(metrics, "batch_editor_credits_total", "estimated=\"false\",kind=\"charge\",provider=\"pixeldojo\"") > 0);
         Assert.Equal(3, Value(metrics, "batch_editor_step_duration_seconds_count", "outcome=\"ok\",step=\"copy\""));
         Assert.Equal(3, Value(metrics, "batch_editor_step_duration_seconds_bucket", "outcome=\"ok\",step=\"copy\",le=\"+Inf\""));
+        Assert.True(Value(metrics, "batch_editor_cost_USD_total", "kind=\"charge\",provider=\"pixeldojo\"") > 0);
         Assert.Contains("# TYPE batch_editor_step_duration_seconds histogram", metrics);
+        // OpenTelemetry's instrumentation beside BatchEditor's own: runtime, HTTP server, PostgreSQL.
+        foreach (var series in new[] { "dotnet_gc_collections_total", "http_server_request_duration_seconds_count", "db_client_operation_duration_seconds_count" })
+            Assert.Contains(series, metrics);
         Assert.Contains("# TYPE batch_editor_item_transitions_total counter", metrics);
     }
 
@@ -53,11 +57,25 @@ public class HealthAndMetricsTests
         Assert.Contains("run `batch-editor migrate`", await ready.Content.ReadAsStringAsync());
     }
 
-    /// <summary>The value of one series; the labels as written (sorted by name, a histogram's le last), or null for none.</summary>
+    /// <summary>
+    /// The value of one series in Prometheus text: the series named <paramref name="name"/> whose labels include every one
+    /// of <paramref name="labels"/> (<c>a="x",b="y"</c>; null: any), ignoring those the exporter adds (its scope).
+    /// </summary>
     private static double Value(string metrics, string name, string? labels)
     {
-        var line = metrics.Split('\n').FirstOrDefault(l => l.StartsWith(labels is null ? name + " " : $"{name}{{{labels}}} ", StringComparison.Ordinal))
-            ?? throw new Xunit.Sdk.XunitException($"no series {name}{{{labels}}} in:\n{metrics}");
-        return double.Parse(line[(line.LastIndexOf(' ') + 1)..], System.Globalization.CultureInfo.InvariantCulture);
+        var wanted = Labels(labels ?? "");
+        foreach (var line in metrics.Split('\n'))
+        {
+            if (!line.StartsWith(name, StringComparison.Ordinal) || line.Length == name.Length || line[name.Length] is not ('{' or ' ')) continue;
+            var (found, rest) = line[name.Length] == '{'
+                ? (Labels(line[(name.Length + 1)..line.IndexOf('}', StringComparison.Ordinal)]), line[(line.IndexOf('}', StringComparison.Ordinal) + 1)..])
+                : ([], line[name.Length..]);
+            if (wanted.All(w => found.Contains(w)))
+                return double.Parse(rest.Trim().Split(' ')[0], System.Globalization.CultureInfo.InvariantCulture);
+        }
+        throw new Xunit.Sdk.XunitException($"no series {name}{{{labels}}} in:\n{metrics}");
     }
+
+    private static HashSet<string> Labels(string text) =>
+        [.. System.Text.RegularExpressions.Regex.Matches(text, "([a-zA-Z_][a-zA-Z0-9_]*)=\"((?:[^\"\\\\]|\\\\.)*)\"").Select(m => m.Value)];
 }
