@@ -1,12 +1,12 @@
 using System.Buffers.Binary;
 using System.Collections.Concurrent;
-using BatchEditor.Imaging;
+using SkiaSharp;
 
 namespace BatchEditor.ProviderSim;
 
 /// <summary>
-/// Renders real PNG images (a diagonal two-colour gradient of the requested size) with BatchEditor's small PNG
-/// encoder, so outputs pass signature and size checks like a provider's would. Images are cached by size and colour.
+/// Renders real PNG images (a diagonal two-colour gradient of the requested size) with Skia, so outputs pass signature
+/// and size checks like a provider's would. Images are cached by size and colour.
 /// Masks (<see cref="RenderMask"/>) are RGBA with a transparent centre: the area to edit, in OpenAI's convention.
 /// </summary>
 public static class PngRenderer
@@ -17,28 +17,36 @@ public static class PngRenderer
 
     public static byte[] RenderMask(int width, int height)
     {
-        var pixels = new byte[width * height * 4];
+        using var mask = new SKBitmap(new SKImageInfo(width, height, SKColorType.Rgba8888, SKAlphaType.Unpremul));
+        var pixels = mask.GetPixelSpan();
         for (var y = 0; y < height; y++)
             for (var x = 0; x < width; x++)
             {
                 var centre = x >= width / 4 && x < width * 3 / 4 && y >= height / 4 && y < height * 3 / 4;
                 pixels[(y * width + x) * 4 + 3] = centre ? (byte)0 : (byte)255;
             }
-        return Png.Encode(new Png.Image(width, height, Png.Rgba, pixels));
+        return Encode(mask);
     }
 
     private static byte[] Encode(int width, int height, int seed)
     {
         var (r, g, b) = ((byte)(seed * 37), (byte)(seed * 91 + 64), (byte)(seed * 53 + 128));
-        var pixels = new byte[width * 3 * height];
+        using var image = new SKBitmap(new SKImageInfo(width, height, SKColorType.Rgba8888, SKAlphaType.Opaque));
+        var pixels = image.GetPixelSpan();
         for (var y = 0; y < height; y++)
             for (var x = 0; x < width; x++)
             {
                 var shade = (byte)((x + y) * 255 / (width + height));
-                var at = (y * width + x) * 3;
-                (pixels[at], pixels[at + 1], pixels[at + 2]) = ((byte)(r ^ shade), g, (byte)(b + shade / 4));
+                var at = (y * width + x) * 4;
+                (pixels[at], pixels[at + 1], pixels[at + 2], pixels[at + 3]) = ((byte)(r ^ shade), g, (byte)(b + shade / 4), 255);
             }
-        return Png.Encode(new Png.Image(width, height, Png.Rgb, pixels));
+        return Encode(image);
+    }
+
+    private static byte[] Encode(SKBitmap bitmap)
+    {
+        using var png = bitmap.Encode(SKEncodedImageFormat.Png, 100);
+        return png.ToArray();
     }
 
     /// <summary>
@@ -57,16 +65,17 @@ public static class PngRenderer
         BinaryPrimitives.WriteInt32BigEndian(header, padLength);
         "beDa"u8.CopyTo(header.AsSpan(4));
         await body.WriteAsync(header, ct);
-        var crc = Png.Crc(0xFFFFFFFFu, header.AsSpan(4));
+        var crc = new System.IO.Hashing.Crc32();
+        crc.Append(header.AsSpan(4));
         var block = new byte[64 * 1024];
         new Random(padLength).NextBytes(block);
         for (var left = padLength; left > 0; left -= block.Length)
         {
             var part = block.AsMemory(0, Math.Min(block.Length, left));
-            crc = Png.Crc(crc, part.Span);
+            crc.Append(part.Span);
             await body.WriteAsync(part, ct);
         }
-        BinaryPrimitives.WriteUInt32BigEndian(header, crc ^ 0xFFFFFFFFu);
+        BinaryPrimitives.WriteUInt32BigEndian(header, crc.GetCurrentHashAsUInt32());
         await body.WriteAsync(header.AsMemory(0, 4), ct);
         await body.WriteAsync(png.AsMemory(png.Length - iendLength), ct);
     }

@@ -44,7 +44,8 @@ public class AnswerSpillTests(ITestOutputHelper output)
         await using var second = WorkerProcess.Start(env, "--concurrency", "1");
         await bed.WaitForAsync(() => bed.ScalarAsync<bool>("select exists (select 1 from provider_attempts where provider_job_id = $1)", job), TimeSpan.FromSeconds(60),
             "the spilled answer recorded");
-        Assert.Empty(Directory.GetFiles(spill, "answer-*.json"));
+        // The file goes once the record has committed (a worker that dies in between replays it again, harmlessly).
+        await bed.WaitForAsync(() => Task.FromResult(Directory.GetFiles(spill, "answer-*.json").Length == 0), TimeSpan.FromSeconds(10), "the spilled file removed");
 
         // Recorded as a late answer (its worker is gone) or with the move, if the lease still held: either way, no second job.
         var state = Assert.Single(await bed.ItemsAsync()).State;

@@ -52,9 +52,12 @@ public static class GmiCloudProtocol
     {
         try
         {
-            var image = BatchEditor.Imaging.Png.Decode(Convert.FromBase64String(base64));
-            return image.ColourType == BatchEditor.Imaging.Png.Grey && image.Pixels.All(p => p is 0 or 255) && image.Pixels.Contains((byte)255);
+            using var codec = SkiaSharp.SKCodec.Create(new MemoryStream(Convert.FromBase64String(base64)));
+            if (codec is not { Info.ColorType: SkiaSharp.SKColorType.Gray8 }) return false;
+            using var image = SkiaSharp.SKBitmap.Decode(codec);
+            var pixels = image.GetPixelSpan().ToArray();
+            return pixels.All(p => p is 0 or 255) && pixels.Contains((byte)255);
         }
-        catch (Exception e) when (e is FormatException or InvalidDataException or EndOfStreamException) { return false; }
+        catch (FormatException) { return false; }
     }
 }

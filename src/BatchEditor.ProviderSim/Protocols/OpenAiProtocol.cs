@@ -65,8 +65,9 @@ public static class OpenAiProtocol
     {
         using var copy = new MemoryStream();
         await mask.CopyToAsync(copy, ct);
-        try { return BatchEditor.Imaging.Png.Decode(copy.ToArray()).ColourType is BatchEditor.Imaging.Png.Rgba or BatchEditor.Imaging.Png.GreyAlpha; }
-        catch (InvalidDataException) { return false; }
+        copy.Position = 0;
+        using var codec = SkiaSharp.SKCodec.Create(copy);
+        return codec is not null && codec.Info.AlphaType != SkiaSharp.SKAlphaType.Opaque;
     }
 
     private static (int W, int H) Size(string size)
