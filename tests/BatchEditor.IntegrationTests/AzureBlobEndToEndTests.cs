@@ -56,6 +56,18 @@ public class AzureBlobEndToEndTests
             Assert.Equal(6, count);
         }
 
+        // Read back by a second, independent client (Microsoft's JavaScript one): the same type, stored MD5, metadata and
+        // bytes, and the stored MD5 is the bytes' own.
+        var stored = await bed.ScalarAsync<string[]>("select array_agg(blob_name || ' ' || md5 || ' ' || size_bytes order by blob_name collate "C") from outputs where state = 'Stored'");
+        var read = await azurite.ReadWithJavaScriptClientAsync("catalogue");
+        Assert.Equal(stored, read.Select(b => $"{b.Name} {b.ContentMd5} {b.Length}").Order(StringComparer.Ordinal).ToArray());
+        Assert.All(read, b =>
+        {
+            Assert.Equal("image/png", b.ContentType);
+            Assert.Equal(b.ContentMd5, b.BytesMd5);
+            Assert.Equal("spring", b.Metadata["manifest"]);
+        });
+
         var resultsFile = Path.Combine(bed.StorageRoot, "results.csv");
         var results = await Cli.RunAsync(env, Timeout, "results", "spring", "-o", resultsFile, "--signed-urls", "24h");
         Assert.True(results.ExitCode == 0, results.ToString());

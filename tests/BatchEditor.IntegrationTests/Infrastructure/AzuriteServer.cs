@@ -108,6 +108,24 @@ public sealed partial class AzuriteServer : IAsyncDisposable
         try { Directory.Delete(_location, recursive: true); } catch (IOException) { }
     }
 
+    /// <summary>One blob as Microsoft's JavaScript client read it back (read-blobs.mjs).</summary>
+    public sealed record JsBlob(string Name, string? ContentType, string? ContentMd5, Dictionary<string, string> Metadata, long Length, string BytesMd5);
+
+    /// <summary>Every blob of <paramref name="container"/>, read back with Microsoft's JavaScript client: a second reader, independent of the SDK that wrote them.</summary>
+    public async Task<List<JsBlob>> ReadWithJavaScriptClientAsync(string container)
+    {
+        var script = Path.Combine(RepositoryRoot(), "tests", "BatchEditor.IntegrationTests", "Infrastructure", "read-blobs.mjs");
+        var info = new ProcessStartInfo("node") { ArgumentList = { script, ConnectionString, container }, RedirectStandardOutput = true, RedirectStandardError = true };
+        using var node = Process.Start(info) ?? throw new InvalidOperationException("could not start node");
+        var stdout = node.StandardOutput.ReadToEndAsync();
+        var stderr = node.StandardError.ReadToEndAsync();
+        using var patience = new CancellationTokenSource(TimeSpan.FromSeconds(60));
+        await node.WaitForExitAsync(patience.Token);
+        if (node.ExitCode != 0) throw new InvalidOperationException($"read-blobs.mjs exited {node.ExitCode}: {await stderr}");
+        var options = new System.Text.Json.JsonSerializerOptions(System.Text.Json.JsonSerializerDefaults.Web);
+        return [.. (await stdout).Split('\n', StringSplitOptions.RemoveEmptyEntries).Select(line => System.Text.Json.JsonSerializer.Deserialize<JsBlob>(line, options)!)];
+    }
+
     private static string RepositoryRoot()
     {
         for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)

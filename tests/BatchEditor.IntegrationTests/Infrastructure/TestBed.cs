@@ -58,6 +58,9 @@ public sealed class TestBed : IAsyncDisposable
     public string StorageRoot { get; }
     public NpgsqlDataSource Db { get; }
 
+    /// <summary>What the in-process hosts logged; a worker that does not go idle reports its tail.</summary>
+    public LogCapture Log { get; } = new();
+
     /// <summary>Configuration keys as in appsettings ("Section:Key"); change them before building a host.</summary>
     public Dictionary<string, string?> Settings { get; }
 
@@ -75,6 +78,7 @@ public sealed class TestBed : IAsyncDisposable
         var builder = Host.CreateApplicationBuilder(new HostApplicationBuilderSettings { DisableDefaults = true });
         builder.Configuration.AddInMemoryCollection(Settings);
         builder.Logging.AddConfiguration(builder.Configuration.GetSection("Logging")).AddConsole();
+        builder.Logging.AddProvider(Log).AddFilter<LogCapture>(null, LogLevel.Information);
         builder.Services.AddBatchEditorCore(builder.Configuration);
         if (worker) builder.Services.AddBatchEditorWorker(builder.Configuration, overrides);
         return builder.Build();
@@ -97,7 +101,9 @@ public sealed class TestBed : IAsyncDisposable
         using var host = BuildHost(worker: true, o => { o.UntilIdle = true; overrides?.Invoke(o); });
         using var cts = new CancellationTokenSource(timeout);
         await host.RunAsync(cts.Token);
-        if (cts.IsCancellationRequested) throw new TimeoutException($"worker did not go idle within {timeout}");
+        if (cts.IsCancellationRequested)
+            throw new TimeoutException($"worker did not go idle within {timeout}; items: {string.Join("; ", (await ItemsAsync()).Take(20).Select(i => $"{i.RowId} {i.State} {i.Reason}"))}; " +
+                $"Hangfire jobs not done: {await ScalarAsync<long>("select count(*) from hangfire.job where statename not in ('Succeeded', 'Deleted')")}; log:\n{Log.Tail(60)}");
     }
 
     /// <summary>Waits until <paramref name="condition"/> holds, checking every 50 ms; throws with the items' states on timeout.</summary>
