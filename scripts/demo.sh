@@ -10,15 +10,18 @@ root=$PWD
 provider=${1:-pixeldojo}
 pg_port=${DEMO_PG_PORT:-15432}  # below the ephemeral port range, so no outgoing connection holds it
 sim_port=${DEMO_SIM_PORT:-15089}
-data=$root/.data
+data=${DEMO_DATA:-$root/.data}
+mkdir -p "$data"
 
 ensure_postgres
 # The postgres user must reach the cluster folder; home folders are often closed to it.
 pg_dir=$data/pg
-if [ "$(id -u)" = 0 ] && ! runuser -u postgres -- test -x "$root" 2>/dev/null; then pg_dir=/var/tmp/batch-editor-demo-pg; fi
+if [ "$(id -u)" = 0 ] && ! runuser -u postgres -- test -x "$data" 2>/dev/null; then pg_dir=/var/tmp/batch-editor-demo-pg-$pg_port; fi
+sim_pid_file=$data/sim.pid
 if [ "$provider" = stop ]; then
+  if [ -f "$sim_pid_file" ]; then kill "$(cat "$sim_pid_file")" 2>/dev/null || true; rm -f "$sim_pid_file"; fi
   stop_private_postgres "$pg_dir"
-  echo "The demo's PostgreSQL ($pg_dir) is stopped; its data stays in $pg_dir (delete .data/ to start afresh)."
+  echo "The demo's simulator and PostgreSQL ($pg_dir) are stopped; the data stays in $pg_dir and $data (delete .data/ to start afresh)."
   exit 0
 fi
 echo "==> PostgreSQL: private cluster in $pg_dir on port $pg_port"
@@ -26,30 +29,42 @@ start_private_postgres "$pg_dir" "$pg_port"
 
 echo "==> Building"
 dotnet build BatchEditor.sln -c Release -v quiet --nologo -clp:ErrorsOnly
-cli() { dotnet src/BatchEditor.Host/bin/Release/net10.0/batch-editor.dll "$@"; }
 
-echo "==> Starting the provider simulator on 127.0.0.1:$sim_port"
-dotnet src/BatchEditor.ProviderSim/bin/Release/net10.0/provider-sim.dll --urls "http://127.0.0.1:$sim_port" --Sim:JobLatency 00:00:02 &
-sim_pid=$!
-trap 'kill $sim_pid 2>/dev/null || true' EXIT
+# The simulator keeps running after the demo (like its PostgreSQL), so the next batch can use it too.
+if [ -f "$sim_pid_file" ] && kill -0 "$(cat "$sim_pid_file")" 2>/dev/null; then
+  echo "==> The provider simulator is running on 127.0.0.1:$sim_port"
+else
+  echo "==> Starting the provider simulator on 127.0.0.1:$sim_port (log: $data/sim.log)"
+  nohup dotnet src/BatchEditor.ProviderSim/bin/Release/net10.0/provider-sim.dll --urls "http://127.0.0.1:$sim_port" --Sim:JobLatency 00:00:02 \
+    > "$data/sim.log" 2>&1 < /dev/null &
+  echo $! > "$sim_pid_file"
+fi
 wait_for_port 127.0.0.1 "$sim_port" 30
 
-export ConnectionStrings__BatchEditor="Host=127.0.0.1;Port=$pg_port;Username=postgres;Database=batch_editor"
-export Storage__Root="$data/outputs"
-export Worker__IdlePollInterval=00:00:00.250
-export Downloads__AllowPrivateNetworks=true # the simulator serves its outputs from this machine
-# Every provider points at the simulator, which speaks each one's protocol under its own path.
+# Every setting the demo uses goes into one file, which the demo itself sources: what it shows is what `source` gives you.
 sim="http://127.0.0.1:$sim_port"
-export Providers__PixelDojo__BaseUrl="$sim/pixeldojo/api/v1" Providers__PixelDojo__CreditPriceUsd=0.01
-export Providers__GptImageApi__BaseUrl="$sim/gptimageapi/v1" Providers__GptImageApi__CreditPriceUsd=0.01
-export Providers__GmiCloud__BaseUrl="$sim/gmicloud/api/v1/ie/requestqueue/apikey" Providers__GmiCloud__PricePerImageUsd=0.04
-export Providers__WaveSpeed__BaseUrl="$sim/wavespeed/api/v3"
-export Providers__Fal__BaseUrl="$sim/fal"
-export Providers__OpenAI__BaseUrl="$sim/openai/v1"
-for section in PixelDojo GptImageApi GmiCloud WaveSpeed Fal OpenAI; do
-  export "Providers__${section}__ApiKey=sim-demo-key" "Providers__${section}__FirstPollDelay=00:00:01" \
-    "Providers__${section}__MinPollInterval=00:00:01" "Providers__${section}__MaxConcurrency=8" "Providers__${section}__RequestsPerMinute=600"
-done
+{
+  echo "# Written by scripts/demo.sh: BatchEditor on the demo's PostgreSQL, storage folder and provider simulator."
+  echo "# Use it with: source .data/demo.env   (then: batch-editor --help)"
+  echo "export ConnectionStrings__BatchEditor=\"Host=127.0.0.1;Port=$pg_port;Username=postgres;Database=batch_editor\""
+  echo "export Storage__Root=\"$data/outputs\""
+  echo "export Worker__IdlePollInterval=00:00:00.250"
+  echo "export Downloads__AllowPrivateNetworks=true  # the simulator serves its images from this machine"
+  echo "# Every provider points at the simulator, which speaks each one's protocol under its own path (see $sim/)."
+  echo "export Providers__PixelDojo__BaseUrl=$sim/pixeldojo/api/v1 Providers__PixelDojo__CreditPriceUsd=0.01"
+  echo "export Providers__GptImageApi__BaseUrl=$sim/gptimageapi/v1 Providers__GptImageApi__CreditPriceUsd=0.01"
+  echo "export Providers__GmiCloud__BaseUrl=$sim/gmicloud/api/v1/ie/requestqueue/apikey Providers__GmiCloud__PricePerImageUsd=0.04"
+  echo "export Providers__WaveSpeed__BaseUrl=$sim/wavespeed/api/v3"
+  echo "export Providers__Fal__BaseUrl=$sim/fal"
+  echo "export Providers__OpenAI__BaseUrl=$sim/openai/v1"
+  for section in PixelDojo GptImageApi GmiCloud WaveSpeed Fal OpenAI; do
+    echo "export Providers__${section}__ApiKey=sim-demo-key Providers__${section}__FirstPollDelay=00:00:01 Providers__${section}__MinPollInterval=00:00:01 Providers__${section}__MaxConcurrency=8 Providers__${section}__RequestsPerMinute=600"
+  done
+  echo "batch-editor() { dotnet \"$root/src/BatchEditor.Host/bin/Release/net10.0/batch-editor.dll\" \"\$@\"; }"
+} > "$data/demo.env"
+# shellcheck source=/dev/null
+source "$data/demo.env"
+cli() { batch-editor "$@"; }
 
 echo "==> batch-editor migrate"
 cli migrate
@@ -72,5 +87,7 @@ cli results "$name" -o "$data/results-$name.csv"
 echo
 # Outputs are filed under the manifest's id (a name may be reused; an id never is).
 echo "Outputs are in $data/outputs/$manifest_id/; per-item results (with each output's path) in $data/results-$name.csv"
-echo "The demo's PostgreSQL keeps running on port $pg_port (ConnectionStrings__BatchEditor=\"Host=127.0.0.1;Port=$pg_port;Username=postgres;Database=batch_editor\");"
-echo "stop it with: bash scripts/demo.sh stop"
+echo "The simulator and PostgreSQL keep running; every setting the demo used is in $data/demo.env. To go on (README: After the demo):"
+echo "  source $data/demo.env"
+echo "  batch-editor submit samples/products_export.csv --prompt \"Put the {Title} by {Vendor} on a white backdrop\" --name my-first-export"
+echo "Stop both with: bash scripts/demo.sh stop"

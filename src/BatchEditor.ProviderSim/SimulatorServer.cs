@@ -23,18 +23,37 @@ public sealed class SimulatorServer : IAsyncDisposable
 
     public SimState State => _app.Services.GetRequiredService<SimState>();
 
-    public string PixelDojoBaseUrl => $"{BaseUrl}/pixeldojo/api/v1";
+    public string PixelDojoBaseUrl => $"{BaseUrl}{Paths["PixelDojo"]}";
+
+    /// <summary>Where each provider's protocol lives on the simulator, by BatchEditor's configuration section.</summary>
+    public static readonly IReadOnlyDictionary<string, string> Paths = new Dictionary<string, string>
+    {
+        ["PixelDojo"] = "/pixeldojo/api/v1",
+        ["GptImageApi"] = "/gptimageapi/v1",
+        ["GmiCloud"] = "/gmicloud/api/v1/ie/requestqueue/apikey",
+        ["WaveSpeed"] = "/wavespeed/api/v3",
+        ["Fal"] = "/fal",
+        ["OpenAI"] = "/openai/v1",
+    };
 
     /// <summary>The BaseUrl each provider's adapter should use against this simulator, by configuration section.</summary>
-    public IReadOnlyDictionary<string, string> BaseUrls => new Dictionary<string, string>
+    public IReadOnlyDictionary<string, string> BaseUrls => Paths.ToDictionary(p => p.Key, p => BaseUrl + p.Value);
+
+    /// <summary>The root page: what a user needs to point BatchEditor at this simulator.</summary>
+    private static string Welcome(HttpRequest request)
     {
-        ["PixelDojo"] = PixelDojoBaseUrl,
-        ["GptImageApi"] = $"{BaseUrl}/gptimageapi/v1",
-        ["GmiCloud"] = $"{BaseUrl}/gmicloud/api/v1/ie/requestqueue/apikey",
-        ["WaveSpeed"] = $"{BaseUrl}/wavespeed/api/v3",
-        ["Fal"] = $"{BaseUrl}/fal",
-        ["OpenAI"] = $"{BaseUrl}/openai/v1",
-    };
+        var root = $"{request.Scheme}://{request.Host}";
+        var settings = string.Join("\n", Paths.Select(p => $"  export Providers__{p.Key}__BaseUrl={root}{p.Value} Providers__{p.Key}__ApiKey=any-key"));
+        return $"""
+            BatchEditor provider simulator: every provider's protocol, with placeholder images instead of edits.
+
+            Point BatchEditor at it (any API key is accepted):
+            {settings}
+              export Downloads__AllowPrivateNetworks=true   # its outputs are served from this machine
+
+            Stand-in input photos: {root}/inputs/<name>.png; counters: {root}/_sim/stats
+            """;
+    }
 
     public static WebApplication Create(string[] args, SimulatorOptions? options = null)
     {
@@ -53,7 +72,7 @@ public sealed class SimulatorServer : IAsyncDisposable
         OpenAiProtocol.Map(app);
         FileEndpoints.Map(app);
         app.MapGet("/_sim/stats", (SimState sim) => Results.Json(sim.Stats()));
-        app.MapGet("/", () => "BatchEditor provider simulator");
+        app.MapGet("/", (HttpRequest request) => Welcome(request));
         return app;
     }
 

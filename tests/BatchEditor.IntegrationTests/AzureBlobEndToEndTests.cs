@@ -58,7 +58,7 @@ public class AzureBlobEndToEndTests
 
         // Read back by a second, independent client (Microsoft's JavaScript one): the same type, stored MD5, metadata and
         // bytes, and the stored MD5 is the bytes' own.
-        var stored = await bed.ScalarAsync<string[]>("select array_agg(blob_name || ' ' || md5 || ' ' || size_bytes order by blob_name collate "C") from outputs where state = 'Stored'");
+        var stored = await bed.ScalarAsync<string[]>("select array_agg(blob_name || ' ' || md5 || ' ' || size_bytes order by blob_name collate \"C\") from outputs where state = 'Stored'");
         var read = await azurite.ReadWithJavaScriptClientAsync("catalogue");
         Assert.Equal(stored, read.Select(b => $"{b.Name} {b.ContentMd5} {b.Length}").Order(StringComparer.Ordinal).ToArray());
         Assert.All(read, b =>

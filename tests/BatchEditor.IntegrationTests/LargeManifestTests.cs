@@ -99,12 +99,13 @@ public sealed class LargeManifestTests : IDisposable
     {
         await using var bed = await TestBed.StartAsync();
         var path = Path.Combine(_dir.FullName, "bad.csv");
-        await File.WriteAllLinesAsync(path, ["id,image_url,prompt", .. Enumerable.Range(1, 250).Select(i => $"SKU-{i},ftp://img.example.com/{i}.jpg,grey")]);
+        await File.WriteAllLinesAsync(path, ["id,image_url,prompt", .. Enumerable.Range(1, 250).Select(i => $"SKU-{i},ftp://img.example.com/{i}.jpg,grey"),
+            .. Enumerable.Range(251, 10).Select(i => $"SKU-{i},https://img.example.com/{i}.jpg,grey")]);
 
         var result = await Cli.RunAsync(bed.EnvironmentVariables(), TimeSpan.FromSeconds(60), "submit", path);
 
         Assert.Equal(3, result.ExitCode);
-        Assert.Contains("250 problem(s) in 250 row(s)", result.Stderr);
+        Assert.Contains("bad.csv: 250 problems on 250 of 260 rows:", result.Stderr);
         Assert.Equal(100, result.Stderr.Split('\n').Count(l => l.Contains("is not an http(s) URL", StringComparison.Ordinal)));
         Assert.Contains("… and 150 more", result.Stderr);
     }

@@ -37,7 +37,7 @@ public sealed class ScheduleTests : IDisposable
         var first = await Cli.RunAsync(env, Timeout, "schedule", "run-now", "nightly");
         Assert.Equal(ExitCodesInvalidManifest, first.ExitCode);
         Assert.Contains("products_export.csv: imported: manifest products_export: 3 item(s)", first.Stdout);
-        Assert.Contains("broken.csv: refused: 1 problem(s), nothing imported: line 2, column Handle: is empty", first.Stdout);
+        Assert.Contains("broken.csv: refused: 1 problem on 1 of 1 row, nothing imported: line 2, column Handle: is empty", first.Stdout);
 
         // The same content under another name, and the same files again: nothing new.
         File.Copy(Path.Combine(_drop.FullName, "products_export.csv"), Path.Combine(_drop.FullName, "products_export (1).csv"));

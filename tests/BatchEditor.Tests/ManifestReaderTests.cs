@@ -64,6 +64,32 @@ public class ManifestReaderTests
     }
 
     [Fact]
+    public void A_missing_column_is_said_once_and_does_not_hide_the_other_problems_of_the_file()
+    {
+        var report = new ReadReport();
+        var rows = new ManifestReader(TestProviders.Registry()).Stream(new StringReader("id,prompt,quality\nA,ok,ultra\nB,ok,low\nA,,high\n"), Defaults, report).ToList();
+
+        Assert.Equal(
+        [
+            "line 1, column image_url: required column is missing",
+            "line 2, column quality: 'ultra' is not low, medium, high or auto",
+            "line 4, column id: 'A' is already used on line 2; ids must be unique",
+            "line 4, column prompt: is empty; give a prompt here or with --prompt",
+        ], report.Errors.Select(e => e.ToString()));
+        Assert.Empty(rows);
+        Assert.Equal("4 problems on 2 of 3 rows", ReadReport.Summary(report.Count, report.RowsWithProblems, report.RowCount));
+    }
+
+    [Fact]
+    public void A_duplicate_id_is_flagged_on_a_row_that_has_other_problems_too()
+    {
+        var parsed = Read("id,image_url,prompt\nA,https://a.example/a.jpg,ok\nA,ftp://a.example/b.jpg,ok\n");
+        Assert.Equal(["line 3, column id: 'A' is already used on line 2; ids must be unique", "line 3, column image_url: 'ftp://a.example/b.jpg' is not an http(s) URL"],
+            parsed.Errors.Select(e => e.ToString()));
+        Assert.Equal("1 problem in the header or the options", ReadReport.Summary(1, 0, 0));
+    }
+
+    [Fact]
     public void A_prompt_template_fills_placeholders_from_the_row_and_names_unknown_columns()
     {
         var ok = Read("id,image_url,title\nA,https://a.example/a.jpg,Oak Board\n", Defaults with { PromptTemplate = "Place the {title} on grey" });

@@ -13,7 +13,8 @@ public static class JsonOutput
         Converters = { new JsonStringEnumConverter() },
     };
 
-    public static Option<bool> Option() => new("--json") { Description = "Print JSON instead of a table (for scripts)." };
+    /// <param name="insteadOf">What the command prints without it.</param>
+    public static Option<bool> Option(string insteadOf = "a table") => new("--json") { Description = $"Print JSON instead of {insteadOf} (for scripts)." };
 
     public static void Write(object value) => Console.WriteLine(JsonSerializer.Serialize(value, Options));
 }

@@ -28,7 +28,7 @@ public static class ManifestActionCommands
         yield return Action("hold", "Keep the manifest's pending items from being submitted until `release`.",
             (actions, id, _, ct) => actions.HoldAsync(id, Operator.Name, ct), "held");
         yield return Action("release", "Let the manifest's held items be submitted again.",
-            (actions, id, _, ct) => actions.ReleaseAsync(id, Operator.Name, ct), "released");
+            (actions, id, _, ct) => actions.ReleaseAsync(id, Operator.Name, ct), "released", hintWorker: true);
     }
 
     /// <summary>
@@ -38,7 +38,7 @@ public static class ManifestActionCommands
     private static Command Retry(Option<ItemState[]> states)
     {
         var manifest = new Argument<string>("manifest") { Description = "Manifest name or id." };
-        var json = JsonOutput.Option();
+        var json = JsonOutput.Option("text");
         var command = new Command("retry",
             "Run the manifest's failed items again: outputs already paid for and still there are copied again (no new charge); " +
             "the rest are submitted again as a new run (new provider job, new output names), which is paid again.") { manifest, states, json };
@@ -47,16 +47,17 @@ public static class ManifestActionCommands
             using var host = CommandHost.Build();
             if (await CommandHost.FindManifestAsync(host, parse.GetValue(manifest)!, ct) is not { } info) return ExitCodes.Usage;
             var report = await host.Services.GetRequiredService<OperatorActions>().RetryAsync(info.Id, parse.GetValue(states)!, Operator.Name, ct);
+            var next = report.Recopied + report.Resubmitted > 0 ? await WorkerHint.NextAsync(host, ct) : null;
             if (parse.GetValue(json)) JsonOutput.Write(new { manifest = info.Name, report.Recopied, report.Resubmitted, report.ChargedBefore,
-                report.PaidAgainCredits, report.PaidAgainUsd, report.Unsettled, message = report.Describe(info.Name) });
-            else Console.WriteLine($"{info.Name}: {report.Describe(info.Name)}");
+                report.PaidAgainCredits, report.PaidAgainUsd, report.Unsettled, message = report.Describe(info.Name), next });
+            else Console.WriteLine($"{info.Name}: {report.Describe(info.Name)}" + (next is null ? "" : $"\n{next}"));
             return ExitCodes.Ok;
         }));
         return command;
     }
 
     private static Command Action(string name, string description, Func<OperatorActions, Guid, ParseResult, CancellationToken, Task<int>> act,
-        string done, params Option[] options)
+        string done, bool hintWorker = false, params Option[] options)
     {
         var manifest = new Argument<string>("manifest") { Description = "Manifest name or id." };
         var command = new Command(name, description) { manifest };
@@ -67,6 +68,7 @@ public static class ManifestActionCommands
             if (await CommandHost.FindManifestAsync(host, parse.GetValue(manifest)!, ct) is not { } info) return ExitCodes.Usage;
             var moved = await act(host.Services.GetRequiredService<OperatorActions>(), info.Id, parse, ct);
             Console.WriteLine($"{info.Name}: {moved} item(s) {done}.");
+            if (hintWorker && moved > 0) Console.WriteLine(await WorkerHint.NextAsync(host, ct));
             return ExitCodes.Ok;
         }));
         return command;

@@ -16,9 +16,11 @@ public sealed record ManifestState(ManifestQueries.ManifestInfo Manifest, IReadO
         return [.. manifests.Select(m => new ManifestState(m, counts.GetValueOrDefault(m.Id) ?? [], spend.GetValueOrDefault(m.Id) ?? Spend.None))];
     }
 
-    public object ToJson() => new
+    /// <param name="attention">What needs someone (`status` adds it; `manifests` does not look).</param>
+    public object ToJson(IReadOnlyList<Attention>? attention = null) => new
     {
         Manifest.Id, Manifest.Name, Manifest.SourceFile, Items = Manifest.ItemCount, ImportedAt = Manifest.CreatedAt,
         Counts = Counts.ToDictionary(c => c.Key.ToString(), c => c.Value), Spend,
+        Attention = attention?.Select(a => new { a.What, a.Items, a.Command, Reasons = a.Reasons.Select(r => new { r.Reason, r.Items }) }),
     };
 }

@@ -20,7 +20,7 @@ public static class ResultsCommand
         };
         var format = new Option<string>("--format") { Description = "csv (default) or json.", DefaultValueFactory = _ => "csv" };
         format.AcceptOnlyFromAmong("csv", "json");
-        var json = JsonOutput.Option();
+        var json = JsonOutput.Option("CSV (the same as --format json)");
         var command = new Command("results", "Export one row per item (CSV or JSON): id, state, reason, output locations, credits, cost.")
         {
             manifest, output, signed, format, json,

@@ -32,21 +32,30 @@ public static class StatusCommand
             }
             else chosen = await queries.RecentAsync(10, ct);
             var states = await ManifestState.LoadAsync(totals, chosen, ct);
+            int liveWorkers;
+            using (var scope = host.Services.CreateScope()) liveWorkers = (await scope.ServiceProvider.GetRequiredService<WorkerQueries>().LiveAsync(ct)).Count;
+            var attention = new List<List<Attention>>();
+            foreach (var state in states)
+            {
+                var acting = Attention.States.Where(s => state.Counts.GetValueOrDefault(s) > 0).ToList();
+                var reasons = await queries.TopReasonsAsync(state.Manifest.Id, acting, 3, ct);
+                attention.Add(Attention.For(state.Manifest.Name, state.Counts, reasons, liveWorkers));
+            }
             if (parse.GetValue(json))
             {
-                JsonOutput.Write(states.Select(s => s.ToJson()));
+                JsonOutput.Write(states.Select((s, i) => s.ToJson(attention[i])));
                 return ExitCodes.Ok;
             }
             await PrintBreakersAsync(host.Services.GetRequiredService<ProviderBreaker>(), ct);
             using (var scope = host.Services.CreateScope()) await PrintWorkersAsync(scope.ServiceProvider.GetRequiredService<WorkerQueries>(), ct);
             if (states.Count == 0) Console.WriteLine("No manifests yet. Submit one with `batch-editor submit <file.csv>`.");
-            foreach (var state in states) Print(state);
+            for (var i = 0; i < states.Count; i++) Print(states[i], attention[i]);
             return ExitCodes.Ok;
         }));
         return command;
     }
 
-    private static void Print(ManifestState state)
+    private static void Print(ManifestState state, List<Attention> attention)
     {
         var (info, counts, spend) = state;
         AnsiConsole.MarkupLine($"[bold]{Markup.Escape(info.Name)}[/]: {info.ItemCount} items from {Markup.Escape(info.SourceFile)}, imported {info.CreatedAt:yyyy-MM-dd HH:mm} UTC");
@@ -54,8 +63,25 @@ public static class StatusCommand
         foreach (var s in Enum.GetValues<ItemState>().Where(counts.ContainsKey))
             table.AddRow(s.ToString(), counts[s].ToString(CultureInfo.InvariantCulture));
         AnsiConsole.Write(table);
-        AnsiConsole.MarkupLine($"cost: {Markup.Escape(SpendText.Of(spend))}; refunded {spend.RefundedCredits.ToString("0.##", CultureInfo.InvariantCulture)} credits");
+        AnsiConsole.MarkupLine($"cost: {Markup.Escape(SpendText.Of(spend))}" +
+            (spend.RefundedCredits > 0 ? $"; refunded {spend.RefundedCredits.ToString("0.##", CultureInfo.InvariantCulture)} credits" : ""));
+        if (attention.Count == 0)
+        {
+            var active = ItemStates.Active.Sum(s => counts.GetValueOrDefault(s));
+            AnsiConsole.MarkupLine(active > 0 ? $"{active} item(s) in progress; nothing needs you." : "Nothing needs attention.");
+            return;
+        }
+        AnsiConsole.MarkupLine("[bold]needs attention:[/]");
+        foreach (var a in attention)
+        {
+            AnsiConsole.MarkupLine($"  [yellow]{a.Items} {Markup.Escape(a.What)}[/] → [bold]{Markup.Escape(a.Command)}[/]");
+            foreach (var (reason, items) in a.Reasons) AnsiConsole.MarkupLine($"      {items} × {Markup.Escape(Shorten(reason))}");
+            var shown = a.Reasons.Sum(r => r.Items);
+            if (a.Reasons.Count > 0 && shown < a.Items) AnsiConsole.MarkupLine($"      {a.Items - shown} more with other reasons (`batch-editor results {Markup.Escape(info.Name)}` lists every item)");
+        }
     }
+
+    private static string Shorten(string reason) => reason.Length <= 200 ? reason : reason[..200] + "…";
 
     /// <summary>Providers whose circuit breaker is open (no submits) or counting failures.</summary>
     private static async Task PrintBreakersAsync(ProviderBreaker breaker, CancellationToken ct)

@@ -40,9 +40,10 @@ public static class SubmitCommand
 
             if (result.Errors is [{ AboutTheCommand: true } command])
                 return CommandHost.Fail(ExitCodes.Usage, command.Message);
+            if (result.NameTaken is { } taken) return CommandHost.Fail(ExitCodes.Usage, taken);
             if (result.Errors.Count > 0)
             {
-                Console.Error.WriteLine($"{path.Name}: {result.ProblemCount} problem(s) in {result.RowCount} row(s):");
+                Console.Error.WriteLine($"{path.Name}: {result.ProblemSummary}:");
                 foreach (var error in result.Errors) Console.Error.WriteLine($"  {error}");
                 if (result.ProblemCount > result.Errors.Count) Console.Error.WriteLine($"  … and {result.ProblemCount - result.Errors.Count} more");
                 if (result.Imported is null)
@@ -58,7 +59,9 @@ public static class SubmitCommand
             Console.WriteLine($"Imported {imported.Items} item(s) as manifest '{imported.Name}' ({imported.Id}).");
             if (settings.NotBefore is { } start) Console.WriteLine($"Nothing is submitted before {start:yyyy-MM-dd HH:mm zzz}.");
             if (settings.Window is { } window) Console.WriteLine($"New submissions start only between {window}.");
-            Console.WriteLine($"Run `batch-editor worker` to process them; `batch-editor status {imported.Name}` to follow.");
+            var store = host.Services.GetRequiredService<Storage.IBlobStore>();
+            Console.WriteLine($"Outputs will be stored in {store.LocationOf(Storage.OutputCopier.ManifestFolder(imported.Id))}");
+            Console.WriteLine($"{await WorkerHint.NextAsync(host, ct)} Follow it with `batch-editor status {imported.Name}`.");
             return ExitCodes.Ok;
         }));
         return command;

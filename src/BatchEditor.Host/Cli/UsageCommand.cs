@@ -12,10 +12,10 @@ public static class UsageCommand
 {
     public static Command Create()
     {
-        var since = new Option<TimeSpan>("--since")
+        // No DefaultValueFactory: help would print the default as 7.00:00:00; the description says it as it is typed.
+        var since = new Option<TimeSpan?>("--since")
         {
             Description = "How far back: 24h, 7d, 30d … (default 7d).",
-            DefaultValueFactory = _ => TimeSpan.FromDays(7),
             CustomParser = result => ResultsCommand.Duration(result.Tokens[0].Value) ?? Fail(result),
         };
         var by = new Option<UsageGrouping>("--by") { Description = "Group by provider (default), manifest, day (UTC) or model.", DefaultValueFactory = _ => UsageGrouping.Provider };
@@ -29,11 +29,12 @@ public static class UsageCommand
         command.SetAction((parse, ct) => CommandHost.RunAsync(async () =>
         {
             using var host = CommandHost.Build();
-            var rows = await host.Services.GetRequiredService<UsageReport>().BuildAsync(DateTimeOffset.UtcNow - parse.GetValue(since), parse.GetValue(by), ct);
+            var window = parse.GetValue(since) ?? TimeSpan.FromDays(7);
+            var rows = await host.Services.GetRequiredService<UsageReport>().BuildAsync(DateTimeOffset.UtcNow - window, parse.GetValue(by), ct);
             var shape = parse.GetValue(json) ? "json" : parse.GetValue(format);
             if (shape == "json") Console.WriteLine(JsonSerializer.Serialize(rows.Select(Json), new JsonSerializerOptions(JsonSerializerDefaults.Web) { WriteIndented = true }));
             else if (shape == "csv") WriteCsv(rows, parse.GetValue(by));
-            else WriteTable(rows, parse.GetValue(by), parse.GetValue(since));
+            else WriteTable(rows, parse.GetValue(by), window);
             return ExitCodes.Ok;
         }));
         return command;
@@ -81,7 +82,7 @@ public static class UsageCommand
 
     private static string Cell(string text) => text.IndexOfAny([',', '"', '\n']) >= 0 ? $"\"{text.Replace("\"", "\"\"")}\"" : text;
 
-    private static TimeSpan Fail(System.CommandLine.Parsing.ArgumentResult result)
+    private static TimeSpan? Fail(System.CommandLine.Parsing.ArgumentResult result)
     {
         result.AddError($"'{result.Tokens[0].Value}' is not a duration such as 24h or 7d");
         return default;

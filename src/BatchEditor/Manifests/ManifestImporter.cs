@@ -20,6 +20,10 @@ public sealed partial class ManifestImporter(NpgsqlDataSource dataSource)
         public string Existing { get; } = existing;
     }
 
+    /// <summary>An explicit name another manifest already has (names are how people find manifests; ids never repeat).</summary>
+    public sealed class NameTakenException(string name, DateTimeOffset importedAt)
+        : Exception($"a manifest named '{name}' already exists (imported {importedAt:yyyy-MM-dd HH:mm} UTC); choose another --name, or leave it out to name the manifest after the file");
+
     /// <summary>Imports rows already read and checked (all of them, or the exception says why not).</summary>
     public async Task<Imported> ImportAsync(IReadOnlyList<ManifestRow> rows, string? requestedName, string sourceFile,
         string contentHash, string defaultProvider, bool force, CancellationToken ct, ManifestSettings? settings = null) =>
@@ -156,7 +160,7 @@ public sealed partial class ManifestImporter(NpgsqlDataSource dataSource)
     {
         if (requested is not null)
         {
-            if (await NameTaken(conn, tx, requested, ct)) throw new InvalidOperationException($"a manifest named '{requested}' already exists; choose another --name");
+            if (await ImportedAt(conn, tx, requested, ct) is { } at) throw new NameTakenException(requested, at);
             return requested;
         }
         var stem = UnsafeNameChars().Replace(Path.GetFileNameWithoutExtension(sourceFile), "-").Trim('-', '.');
@@ -164,15 +168,16 @@ public sealed partial class ManifestImporter(NpgsqlDataSource dataSource)
         for (var i = 1; ; i++)
         {
             var candidate = i == 1 ? stem : $"{stem}-{i}";
-            if (!await NameTaken(conn, tx, candidate, ct)) return candidate;
+            if (await ImportedAt(conn, tx, candidate, ct) is null) return candidate;
         }
     }
 
-    private static async Task<bool> NameTaken(NpgsqlConnection conn, NpgsqlTransaction tx, string name, CancellationToken ct)
+    /// <summary>When the manifest of this name was imported; null when there is none.</summary>
+    private static async Task<DateTimeOffset?> ImportedAt(NpgsqlConnection conn, NpgsqlTransaction tx, string name, CancellationToken ct)
     {
-        await using var cmd = new NpgsqlCommand("select exists (select 1 from manifests where name = $1)", conn, tx);
+        await using var cmd = new NpgsqlCommand("select created_at from manifests where name = $1", conn, tx);
         cmd.Parameters.AddWithValue(name);
-        return (bool)(await cmd.ExecuteScalarAsync(ct))!;
+        return await cmd.ExecuteScalarAsync(ct) is DateTime at ? new DateTimeOffset(at, TimeSpan.Zero) : null;
     }
 
     public static bool IsValidName(string name) => name.Length is > 0 and <= 100 && !UnsafeNameChars().IsMatch(name) && name is not ("." or "..");

@@ -67,7 +67,10 @@ public sealed class ManifestReader(ProviderRegistry providers)
             report.Add(new ManifestError(1, null, $"'{defaults.Format}' is not a format BatchEditor reads ({CatalogueFormats.Names}, or auto)"));
             yield break;
         }
-        if (!CheckHeader(headers, format, template, report)) yield break;
+        // A missing column makes every row invalid, but the rows are still read for their other problems, so the file is
+        // fixed in one round; the missing column is said once, in the header, not on every row.
+        var missing = CheckHeader(headers, format, template, report);
+        if (missing.Count > 0 && format != CatalogueFormats.Generic) yield break; // a store export without its columns cannot be grouped into items
         if (!headers.Contains(Provider) && DefaultProviderProblem(defaults.Provider) is { } problem)
         {
             report.Add(new ManifestError(0, null, problem)); // every row would say it: said once, about the command line
@@ -94,15 +97,8 @@ public sealed class ManifestReader(ProviderRegistry providers)
         var valid = 0;
         foreach (var source in format.Expand(Records(), report))
         {
-            var line = source.Line;
-            var row = ReadRow(line, source.Cells, defaults, template, report);
-            if (row is null) continue;
-            if (seenIds.TryGetValue(row.Request.RowId, out var first))
-            {
-                report.Add(new ManifestError(line, Id, $"'{row.Request.RowId}' is already used on line {first}; ids must be unique"));
-                continue;
-            }
-            seenIds[row.Request.RowId] = line;
+            var row = ReadRow(source.Line, source.Cells, defaults, template, report, seenIds, missing);
+            if (row is null || missing.Count > 0) continue;
             valid++;
             yield return row;
         }
@@ -110,8 +106,10 @@ public sealed class ManifestReader(ProviderRegistry providers)
         else if (valid == 0 && report.Count == 0) report.Add(new ManifestError(1, null, $"no row of the {format.Name} export has an image to edit"));
     }
 
-    private static bool CheckHeader(string[] headers, CatalogueFormat format, PromptTemplate? template, ReadReport errors)
+    /// <summary>Reports what the header lacks; returns the columns missing (empty when the header is fine).</summary>
+    private static HashSet<string> CheckHeader(string[] headers, CatalogueFormat format, PromptTemplate? template, ReadReport errors)
     {
+        var missing = new HashSet<string>(StringComparer.Ordinal);
         var before = errors.Count;
         var kind = format == CatalogueFormats.Generic ? "the manifest" : $"the {format.Name} export";
         foreach (var dup in headers.GroupBy(h => h).Where(g => g.Count() > 1))
@@ -125,13 +123,22 @@ public sealed class ManifestReader(ProviderRegistry providers)
         foreach (var column in template?.Columns ?? [])
             if (!headers.Contains(column) && !format.Provides.Contains(column))
                 errors.Add(new ManifestError(1, column, $"--prompt uses {{{column}}} but {kind} has no such column"));
-        return errors.Count == before;
+        foreach (var oneOf in format.Requires.Where(oneOf => !oneOf.Any(headers.Contains))) missing.UnionWith(oneOf);
+        if (template is null && !headers.Contains(Prompt)) missing.Add(Prompt);
+        if (errors.Count > before && missing.Count == 0) missing.Add(""); // a duplicate column or an unknown placeholder: no row can be read as meant
+        return missing;
     }
 
-    private ManifestRow? ReadRow(int line, IReadOnlyDictionary<string, string> cells, ManifestDefaults defaults, PromptTemplate? template, ReadReport errors)
+    /// <param name="seenIds">Ids of the rows read so far (valid or not), to refuse a second use on any row.</param>
+    /// <param name="missing">Columns the header lacks: already reported once, so not again on each row.</param>
+    private ManifestRow? ReadRow(int line, IReadOnlyDictionary<string, string> cells, ManifestDefaults defaults, PromptTemplate? template, ReadReport errors,
+        Dictionary<string, int> seenIds, HashSet<string> missing)
     {
         var before = errors.Count;
-        void Error(string column, string message) => errors.Add(new ManifestError(line, column, message));
+        void Error(string column, string message)
+        {
+            if (!missing.Contains(column)) errors.Add(new ManifestError(line, column, message));
+        }
         foreach (var (column, value) in cells.Where(c => c.Value.Contains('\uFFFD')))
             Error(column, "holds bytes that are not UTF-8 text; save the file as UTF-8 (or UTF-16 with a byte order mark)");
         if (errors.Count > before) return null;
@@ -141,6 +148,8 @@ public sealed class ManifestReader(ProviderRegistry providers)
         if (id is null) Error(Id, "is empty; every row needs an id");
         else if (id is "." or ".." || id.Any(char.IsControl) || id.Length > 200 || Uri.EscapeDataString(id).Length > MaxEscapedId)
             Error(Id, $"'{Shorten(id)}' cannot name a file (no control characters, '.' or '..', at most 200 characters and {MaxEscapedId} once escaped for a file name)");
+        else if (seenIds.TryGetValue(id, out var first)) Error(Id, $"'{Shorten(id)}' is already used on line {first}; ids must be unique");
+        else seenIds[id] = line;
 
         var urls = (Cell(ImageUrl) ?? "").Split(UrlSeparator, StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries);
         if (urls.Length == 0) Error(ImageUrl, "is empty; give at least one image URL");
@@ -168,7 +177,7 @@ public sealed class ManifestReader(ProviderRegistry providers)
 
         var format = (Cell(OutputFormat))?.ToLowerInvariant() is "jpg" ? "jpeg" : Cell(OutputFormat)?.ToLowerInvariant();
         var size = Cell(Size) ?? defaults.Size;
-        if (errors.Count > before || provider is null) return null;
+        if (errors.Count > before || provider is null || missing.Count > 0) return null;
 
         var request = new EditRequest(id!, Cell(Model) ?? defaults.Model ?? provider.DefaultModel, prompt!, urls, mask, size, quality, n, format);
         foreach (var problem in provider.Validate(request)) Error(problem.Column, problem.Message);

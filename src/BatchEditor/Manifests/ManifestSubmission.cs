@@ -24,7 +24,13 @@ public sealed class ManifestSubmission(ManifestReader reader, ManifestImporter i
 
     /// <param name="Imported">Null when nothing was imported (see <see cref="Errors"/> or <see cref="DuplicateOf"/>).</param>
     /// <param name="Errors">The first problems; <paramref name="ProblemCount"/> counts them all.</param>
-    public sealed record Result(ManifestImporter.Imported? Imported, IReadOnlyList<ManifestError> Errors, int RowCount, string? DuplicateOf, int ProblemCount = 0);
+    /// <param name="NameTaken">The requested name belongs to another manifest: nothing was read or imported.</param>
+    public sealed record Result(ManifestImporter.Imported? Imported, IReadOnlyList<ManifestError> Errors, int RowCount, string? DuplicateOf, int ProblemCount = 0,
+        int RowsWithProblems = 0, string? NameTaken = null)
+    {
+        /// <summary>"3 problems on 2 of 24 rows".</summary>
+        public string ProblemSummary => ReadReport.Summary(ProblemCount, RowsWithProblems, RowCount);
+    }
 
     public async Task<Result> SubmitAsync(Request request, CancellationToken ct)
     {
@@ -38,11 +44,15 @@ public sealed class ManifestSubmission(ManifestReader reader, ManifestImporter i
         {
             var imported = await importer.ImportAsync(reader.Stream(text, request.Defaults, report), report, request.SkipInvalid, request.Name,
                 request.SourceName, hash, request.Defaults.Provider!, request.Force, ct, request.Settings, request.UploadId);
-            return new(imported, report.Errors, report.RowCount, null, report.Count);
+            return new(imported, report.Errors, report.RowCount, null, report.Count, report.RowsWithProblems);
         }
         catch (ManifestImporter.DuplicateManifestException e)
         {
             return new(null, [], 0, e.Existing);
+        }
+        catch (ManifestImporter.NameTakenException e)
+        {
+            return new(null, [], 0, null, NameTaken: e.Message);
         }
     }
 }

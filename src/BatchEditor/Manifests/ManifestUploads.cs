@@ -14,9 +14,12 @@ public sealed record UploadRequest(ManifestDefaults Defaults, string? Name, bool
 /// <summary>Where an upload is: queued, or its outcome (imported, refused with its problems, a duplicate).</summary>
 /// <param name="AboutTheRequest">Refused for what the request asked (an unknown provider, one without a key here), not for the file's rows.</param>
 public sealed record UploadStatus(Guid Id, string FileName, string State, Guid? ManifestId, string? ManifestName, int Items, IReadOnlyList<string> Problems,
-    int ProblemCount, int RowCount, string? DuplicateOf, bool AboutTheRequest, DateTimeOffset CreatedAt, DateTimeOffset? FinishedAt)
+    int ProblemCount, int RowCount, string? DuplicateOf, bool AboutTheRequest, DateTimeOffset CreatedAt, DateTimeOffset? FinishedAt, int RowsWithProblems = 0)
 {
     public bool Finished => State != ManifestUploads.Queued;
+
+    /// <summary>"3 problems on 2 of 24 rows".</summary>
+    public string ProblemSummary => ReadReport.Summary(ProblemCount, RowsWithProblems, RowCount);
 }
 
 /// <summary>
@@ -33,7 +36,7 @@ public sealed class ManifestUploads(NpgsqlDataSource dataSource, ManifestSubmiss
     private static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web);
 
     private sealed record Outcome(string? ManifestName, int Items, IReadOnlyList<string> Problems, int ProblemCount, int RowCount, string? DuplicateOf,
-        bool AboutTheRequest = false);
+        bool AboutTheRequest = false, int RowsWithProblems = 0);
 
     /// <summary>Stores the upload and enqueues its import; returns its id.</summary>
     /// <param name="content">A seekable stream (a file the upload was buffered to): PostgreSQL takes it as it is read.</param>
@@ -73,8 +76,9 @@ public sealed class ManifestUploads(NpgsqlDataSource dataSource, ManifestSubmiss
         {
             { Imported: { } imported } => await RecordAsync(uploadId, "imported", imported.Id, new(imported.Name, imported.Items, problems, result.ProblemCount, result.RowCount, null), ct),
             { DuplicateOf: { } existing } => await RecordAsync(uploadId, "duplicate", null, new(null, 0, [], 0, 0, existing), ct),
+            { NameTaken: { } taken } => await RecordAsync(uploadId, "refused", null, new(null, 0, [taken], 1, 0, null, true), ct),
             _ => await RecordAsync(uploadId, "refused", null, new(null, 0, problems, result.ProblemCount, result.RowCount, null,
-                result.Errors is [{ AboutTheCommand: true }]), ct),
+                result.Errors is [{ AboutTheCommand: true }], result.RowsWithProblems), ct),
         };
     }
 
@@ -88,7 +92,7 @@ public sealed class ManifestUploads(NpgsqlDataSource dataSource, ManifestSubmiss
         var outcome = r.IsDBNull(4) ? new Outcome(null, 0, [], 0, 0, null) : JsonSerializer.Deserialize<Outcome>(r.GetString(4), Json)!;
         return new(r.GetGuid(0), r.GetString(1), r.GetString(2), r.IsDBNull(3) ? null : r.GetGuid(3), outcome.ManifestName, outcome.Items, outcome.Problems,
             outcome.ProblemCount, outcome.RowCount, outcome.DuplicateOf, outcome.AboutTheRequest, r.GetFieldValue<DateTimeOffset>(5),
-            r.IsDBNull(6) ? null : r.GetFieldValue<DateTimeOffset>(6));
+            r.IsDBNull(6) ? null : r.GetFieldValue<DateTimeOffset>(6), outcome.RowsWithProblems);
     }
 
     /// <summary>The upload's status once it is imported (or refused), or as it is after <paramref name="wait"/>.</summary>
@@ -124,7 +128,7 @@ public sealed class ManifestUploads(NpgsqlDataSource dataSource, ManifestSubmiss
         {
             "imported" => $"imported as manifest {outcome.ManifestName}: {outcome.Items} item(s)",
             "duplicate" => $"already imported as manifest {outcome.DuplicateOf}",
-            _ => $"refused: {outcome.ProblemCount} problem(s)",
+            _ => $"refused: {ReadReport.Summary(outcome.ProblemCount, outcome.RowsWithProblems, outcome.RowCount)}",
         };
     }
 

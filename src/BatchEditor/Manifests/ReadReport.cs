@@ -21,9 +21,28 @@ public sealed class ReadReport(int kept = ReadReport.DefaultKept)
     /// <summary>Records of the file read so far (rows of the CSV, not items).</summary>
     public int RowCount { get; set; }
 
+    /// <summary>
+    /// Rows with at least one problem (the header and the command line are not rows). Problems come in line order, so a
+    /// change of line is a new row, and memory stays flat however many rows are wrong.
+    /// </summary>
+    public int RowsWithProblems { get; private set; }
+
+    private int _lastRow;
+
     public void Add(ManifestError error)
     {
         Count++;
+        if (error.Line > 1 && error.Line != _lastRow)
+        {
+            RowsWithProblems++;
+            _lastRow = error.Line;
+        }
         if (_errors.Count < Kept) _errors.Add(error);
     }
+
+    /// <summary>"3 problems on 2 of 24 rows" (or "in the header") as the CLI, the API and schedules say it.</summary>
+    public static string Summary(int problems, int rowsWithProblems, int rows) =>
+        $"{Plural(problems, "problem")} " + (rowsWithProblems == 0 ? "in the header or the options" : $"on {rowsWithProblems} of {Plural(rows, "row")}");
+
+    private static string Plural(int n, string word) => n == 1 ? $"1 {word}" : $"{n:N0} {word}s";
 }

@@ -14,4 +14,11 @@ public sealed class WorkerQueries(BatchEditorDb db, TimeProvider clock)
         return await db.Workers.Where(w => w.HeartbeatAt > day)
             .OrderBy(w => w.StoppedAt != null).ThenByDescending(w => w.StartedAt).Take(200).ToListAsync(ct);
     }
+
+    /// <summary>Workers running now: not stopped, and heard from within <see cref="Silent"/>.</summary>
+    public async Task<List<WorkerRecord>> LiveAsync(CancellationToken ct)
+    {
+        var heard = clock.GetUtcNow() - Silent;
+        return await db.Workers.Where(w => w.StoppedAt == null && w.HeartbeatAt > heard).OrderBy(w => w.StartedAt).ToListAsync(ct);
+    }
 }

@@ -60,7 +60,7 @@ public sealed partial class ScheduleRunner(ScheduleStore store, ManifestSubmissi
         {
             { Imported: { } imported } => ("imported", (Guid?)imported.Id, $"manifest {imported.Name}: {imported.Items} item(s)"),
             { DuplicateOf: { } existing } => ("duplicate", null, $"already imported as manifest {existing}"),
-            _ => ("refused", null, $"{result.ProblemCount} problem(s), nothing imported: " + string.Join("; ", result.Errors.Take(5))),
+            _ => ("refused", null, $"{result.ProblemSummary}, nothing imported: " + string.Join("; ", result.Errors.Take(5))),
         };
         await store.RecordFileAsync(name, file, hash, outcome, manifest, detail, ct);
         await store.RecordRunAsync(name, $"{file}: {outcome}", ct);

@@ -14,6 +14,8 @@ public sealed class FileSystemBlobStore(IOptions<StorageOptions> options) : IBlo
 {
     private readonly string _root = Path.GetFullPath(options.Value.Root);
 
+    public string LocationOf(string name) => Path.Combine(_root, name);
+
     public string Kind => "FileSystem";
 
     public Task EnsureReadyAsync(CancellationToken ct)

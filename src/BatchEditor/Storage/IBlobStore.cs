@@ -6,6 +6,9 @@ public interface IBlobStore
     /// <summary>"FileSystem" or "AzureBlob", for messages.</summary>
     string Kind { get; }
 
+    /// <summary>Where <paramref name="name"/> is (or will be) stored, as a person finds it: a full path, or the blob's URL (no SAS).</summary>
+    string LocationOf(string name);
+
     /// <summary>Checks at start-up that the store is reachable and writable, with a message that says what is wrong.</summary>
     Task EnsureReadyAsync(CancellationToken ct);
 

@@ -43,7 +43,10 @@ public sealed class OutputCopier(IHttpClientFactory httpClients, IBlobStore stor
     /// output's alone, so an existing blob under it is a repeat of this very copy.
     /// </summary>
     public static string BlobName(Guid manifestId, string rowId, int run, int ordinal, ImageKind kind) =>
-        $"{manifestId:N}/{Uri.EscapeDataString(rowId)}/{(run > 1 ? $"run-{run}/" : "")}{ordinal + 1}.{kind.Extension}";
+        $"{ManifestFolder(manifestId)}{Uri.EscapeDataString(rowId)}/{(run > 1 ? $"run-{run}/" : "")}{ordinal + 1}.{kind.Extension}";
+
+    /// <summary>The folder (name prefix) of a manifest's outputs: its id without dashes.</summary>
+    public static string ManifestFolder(Guid manifestId) => $"{manifestId:N}/";
 
     public async Task<StoredBlob> CopyAsync(ClaimedItem item, OutputRows.Row output, CancellationToken ct)
     {

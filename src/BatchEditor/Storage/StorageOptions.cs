@@ -11,8 +11,15 @@ public sealed class StorageOptions : IValidatableObject
     /// <summary>FileSystem (the embedded default) or AzureBlob.</summary>
     [AllowedValues(FileSystem, AzureBlob)] public string Kind { get; set; } = FileSystem;
 
-    /// <summary>Root folder of the file-system store; relative paths are taken from the working directory.</summary>
-    public string Root { get; set; } = "outputs";
+    /// <summary>
+    /// Root folder of the file-system store; relative paths are taken from the working directory. By default the user's
+    /// data folder (<c>$XDG_DATA_HOME/batch-editor/outputs</c>, else <c>~/.local/share/batch-editor/outputs</c>), never the
+    /// folder a command happens to run in (a source tree, a deploy folder).
+    /// </summary>
+    public string Root { get; set; } = DefaultRoot;
+
+    public static string DefaultRoot =>
+        Path.Combine(Environment.GetFolderPath(Environment.SpecialFolder.LocalApplicationData, Environment.SpecialFolderOption.DoNotVerify), "batch-editor", "outputs");
 
     /// <summary>Azure Blob: a connection string as the Azure SDK takes it (account key or SAS; <c>UseDevelopmentStorage=true</c>). Secret.</summary>
     public string? ConnectionString { get; set; }
@@ -53,6 +60,8 @@ public sealed class StorageOptions : IValidatableObject
         if (!string.IsNullOrWhiteSpace(AccountUrl) && (!Uri.TryCreate(AccountUrl, UriKind.Absolute, out var url)
                 || !(url.Scheme == Uri.UriSchemeHttps || (url.Scheme == Uri.UriSchemeHttp && url.IsLoopback))))
             yield return new($"Storage__AccountUrl '{AccountUrl}' is not an https URL (an identity's token is never sent over plain http)", [nameof(AccountUrl)]);
+        if (Kind == FileSystem && string.IsNullOrWhiteSpace(Root) || Root == Path.Combine("batch-editor", "outputs"))
+            yield return new("Storage__Root is not set and this user has no data folder (no HOME or XDG_DATA_HOME): set Storage__Root to the outputs folder", [nameof(Root)]);
         if (MaxLinkLifetime < TimeSpan.FromMinutes(1) || MaxLinkLifetime > LongestLink)
             yield return new($"Storage__MaxLinkLifetime must be between 00:01:00 and {LongestLink}", [nameof(MaxLinkLifetime)]);
         if (Kind == AzureBlob && (Container.Length is < 3 or > 63 || !Container.All(c => char.IsAsciiLetterLower(c) || char.IsAsciiDigit(c) || c == '-')))

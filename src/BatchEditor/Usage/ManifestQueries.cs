@@ -11,6 +11,28 @@ public sealed class ManifestQueries(NpgsqlDataSource dataSource)
     public sealed record ResultRow(string RowId, string State, string Reason, string Provider, string? JobId,
         string[] Locations, decimal Credits, decimal? CostUsd, bool CostEstimated);
 
+    public sealed record ReasonCount(ItemState State, string Reason, long Items);
+
+    /// <summary>The commonest reasons of a manifest's items in <paramref name="states"/>, at most <paramref name="perState"/> per state.</summary>
+    public async Task<List<ReasonCount>> TopReasonsAsync(Guid manifestId, IReadOnlyCollection<ItemState> states, int perState, CancellationToken ct)
+    {
+        if (states.Count == 0) return [];
+        await using var cmd = dataSource.CreateCommand(
+            """
+            select state, reason, n from (
+                select state, reason, count(*) n, row_number() over (partition by state order by count(*) desc, reason) rank
+                from items where manifest_id = $1 and state = any($2) group by state, reason) t
+            where rank <= $3 order by state, n desc, reason
+            """);
+        cmd.Parameters.AddWithValue(manifestId);
+        cmd.Parameters.AddWithValue(ItemStates.Names([.. states]));
+        cmd.Parameters.AddWithValue(perState);
+        var reasons = new List<ReasonCount>();
+        await using var r = await cmd.ExecuteReaderAsync(ct);
+        while (await r.ReadAsync(ct)) reasons.Add(new(Enum.Parse<ItemState>(r.GetString(0)), r.GetString(1), r.GetInt64(2)));
+        return reasons;
+    }
+
     /// <summary>A manifest by its id or its name.</summary>
     public async Task<ManifestInfo?> FindAsync(string idOrName, CancellationToken ct)
     {

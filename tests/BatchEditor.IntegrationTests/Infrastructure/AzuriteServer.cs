@@ -53,7 +53,7 @@ public sealed partial class AzuriteServer : IAsyncDisposable
     /// <summary>Starts the process (again, on the same port and data after <see cref="StopAsync"/>).</summary>
     public async Task StartAgainAsync()
     {
-        var main = Path.Combine(RepositoryRoot(), "node_modules", "azurite", "dist", "src", "blob", "main.js");
+        var main = Path.Combine(FaultReport.RepositoryRoot(), "node_modules", "azurite", "dist", "src", "blob", "main.js");
         if (!File.Exists(main)) throw new InvalidOperationException($"Azurite is not installed ({main} is missing): run `npm ci` in the repository root");
         // Through a small bash watchdog: node is stopped when this test host goes away, however it ends.
         var info = new ProcessStartInfo("bash")
@@ -114,7 +114,7 @@ public sealed partial class AzuriteServer : IAsyncDisposable
     /// <summary>Every blob of <paramref name="container"/>, read back with Microsoft's JavaScript client: a second reader, independent of the SDK that wrote them.</summary>
     public async Task<List<JsBlob>> ReadWithJavaScriptClientAsync(string container)
     {
-        var script = Path.Combine(RepositoryRoot(), "tests", "BatchEditor.IntegrationTests", "Infrastructure", "read-blobs.mjs");
+        var script = Path.Combine(FaultReport.RepositoryRoot(), "tests", "BatchEditor.IntegrationTests", "Infrastructure", "read-blobs.mjs");
         var info = new ProcessStartInfo("node") { ArgumentList = { script, ConnectionString, container }, RedirectStandardOutput = true, RedirectStandardError = true };
         using var node = Process.Start(info) ?? throw new InvalidOperationException("could not start node");
         var stdout = node.StandardOutput.ReadToEndAsync();
@@ -124,13 +124,6 @@ public sealed partial class AzuriteServer : IAsyncDisposable
         if (node.ExitCode != 0) throw new InvalidOperationException($"read-blobs.mjs exited {node.ExitCode}: {await stderr}");
         var options = new System.Text.Json.JsonSerializerOptions(System.Text.Json.JsonSerializerDefaults.Web);
         return [.. (await stdout).Split('\n', StringSplitOptions.RemoveEmptyEntries).Select(line => System.Text.Json.JsonSerializer.Deserialize<JsBlob>(line, options)!)];
-    }
-
-    private static string RepositoryRoot()
-    {
-        for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
-            if (File.Exists(Path.Combine(dir.FullName, "package.json")) && File.Exists(Path.Combine(dir.FullName, "BatchEditor.sln"))) return dir.FullName;
-        throw new InvalidOperationException("repository root (with package.json) not found above " + AppContext.BaseDirectory);
     }
 
     [GeneratedRegex(@"successfully listens on http://127\.0\.0\.1:(\d+)")]

@@ -4,7 +4,7 @@ using Microsoft.Extensions.Logging;
 namespace BatchEditor.IntegrationTests.Infrastructure;
 
 /// <summary>
-/// Keeps the last lines an in-process host logged (BatchEditor's and Hangfire's at Information, the rest at Warning),
+/// Keeps the last lines an in-process host logged (Hangfire's from Debug, BatchEditor's from Information, the rest from Warning),
 /// so a test that times out can say what the worker was doing instead of only that it did not finish.
 /// </summary>
 public sealed class LogCapture : ILoggerProvider
@@ -26,8 +26,8 @@ public sealed class LogCapture : ILoggerProvider
 
     private sealed class Logger(LogCapture capture, string category) : ILogger
     {
-        private readonly LogLevel _least = category.StartsWith("BatchEditor", StringComparison.Ordinal) || category.StartsWith("Hangfire", StringComparison.Ordinal)
-            ? LogLevel.Information : LogLevel.Warning;
+        private readonly LogLevel _least = category.StartsWith("Hangfire", StringComparison.Ordinal) ? LogLevel.Debug
+            : category.StartsWith("BatchEditor", StringComparison.Ordinal) ? LogLevel.Information : LogLevel.Warning;
 
         public IDisposable? BeginScope<TState>(TState state) where TState : notnull => null;
 

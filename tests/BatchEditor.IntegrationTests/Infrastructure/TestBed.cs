@@ -78,7 +78,7 @@ public sealed class TestBed : IAsyncDisposable
         var builder = Host.CreateApplicationBuilder(new HostApplicationBuilderSettings { DisableDefaults = true });
         builder.Configuration.AddInMemoryCollection(Settings);
         builder.Logging.AddConfiguration(builder.Configuration.GetSection("Logging")).AddConsole();
-        builder.Logging.AddProvider(Log).AddFilter<LogCapture>(null, LogLevel.Information);
+        builder.Logging.AddProvider(Log).AddFilter<LogCapture>(null, LogLevel.Debug);
         builder.Services.AddBatchEditorCore(builder.Configuration);
         if (worker) builder.Services.AddBatchEditorWorker(builder.Configuration, overrides);
         return builder.Build();
@@ -103,7 +103,27 @@ public sealed class TestBed : IAsyncDisposable
         await host.RunAsync(cts.Token);
         if (cts.IsCancellationRequested)
             throw new TimeoutException($"worker did not go idle within {timeout}; items: {string.Join("; ", (await ItemsAsync()).Take(20).Select(i => $"{i.RowId} {i.State} {i.Reason}"))}; " +
-                $"Hangfire jobs not done: {await ScalarAsync<long>("select count(*) from hangfire.job where statename not in ('Succeeded', 'Deleted')")}; log:\n{Log.Tail(60)}");
+                $"Hangfire jobs not done: {await HangfireJobsNotDoneAsync()}; log:\n{Log.Tail(100)}");
+    }
+
+    /// <summary>Hangfire's jobs that have not succeeded, with their queue entries and its locks, for a test that timed out.</summary>
+    private async Task<string> HangfireJobsNotDoneAsync()
+    {
+        async Task<string?> Text(string sql)
+        {
+            await using var cmd = Db.CreateCommand(sql);
+            return await cmd.ExecuteScalarAsync() as string;
+        }
+        var jobs = await Text(
+            """
+            select string_agg(format('#%s %s %s (created %s; queue %s fetched %s; states %s)', j.id, j.statename,
+                       j.invocationdata::json->>'Method', j.createdat::time, q.queue, q.fetchedat::time,
+                       (select string_agg(s.name || ' ' || s.createdat::time, ', ' order by s.id) from hangfire.state s where s.jobid = j.id)), '; ')
+            from hangfire.job j left join hangfire.jobqueue q on q.jobid = j.id
+            where j.statename is distinct from 'Succeeded' and j.statename is distinct from 'Deleted'
+            """);
+        var locks = await Text("select string_agg(resource || ' ' || acquired::time, ', ') from hangfire.lock");
+        return $"{jobs ?? "none"}; locks: {locks ?? "none"}";
     }
 
     /// <summary>Waits until <paramref name="condition"/> holds, checking every 50 ms; throws with the items' states on timeout.</summary>

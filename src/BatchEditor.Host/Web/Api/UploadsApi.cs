@@ -57,7 +57,7 @@ public static class UploadsApi
                 ManifestImporter.DuplicateManifestException.MessageFor(status.DuplicateOf!).Replace("--force", "force=true"), [])),
             { State: "refused", AboutTheRequest: true } => Results.BadRequest(status.Problems.FirstOrDefault()),
             { State: "refused" } => Results.UnprocessableEntity(new Refused(
-                $"{status.ProblemCount} problem(s) in {status.RowCount} row(s); nothing was imported", status.Problems)),
+                $"{status.ProblemSummary}; nothing was imported", status.Problems)),
             _ => Results.Accepted($"/api/imports/{id}", status),
         };
     }

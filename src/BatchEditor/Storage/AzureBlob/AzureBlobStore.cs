@@ -72,6 +72,8 @@ public sealed class AzureBlobStore(AzureBlobAccount account, IOptions<StorageOpt
         _ => $"Azure Blob container '{_options.Container}' at {account.Endpoint} is not usable: {e.Status} {e.ErrorCode} ({FirstLine(e.Message)})",
     };
 
+    public string LocationOf(string name) => _container.GetBlobClient(BlobOf(name)).Uri.GetLeftPart(UriPartial.Path);
+
     private string BlobOf(string name) => string.IsNullOrEmpty(_options.Prefix) ? name : $"{_options.Prefix.Trim('/')}/{name}";
 
     public async Task<StoredBlob> PutIfAbsentAsync(string name, Stream content, BlobWrite write, CancellationToken ct)
