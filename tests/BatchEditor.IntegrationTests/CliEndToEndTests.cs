@@ -24,7 +24,7 @@ public sealed class CliEndToEndTests : IDisposable
 
         var worker = await Cli.RunAsync(env, Timeout, "worker", "--until-idle");
         Assert.True(worker.ExitCode == 0, worker.ToString());
-        Assert.Contains("Summary:\n  e2e: 8 item(s): 8 Succeeded; 40 credits, $0.40\n", worker.Stdout); // reported by the provider: not estimated
+        Assert.Contains("Summary:\n  e2e: 8 item(s): 8 Succeeded; $0.40 · 40 credits\n", worker.Stdout); // reported by the provider: not estimated
 
         Assert.All(await bed.ItemsAsync(), i => Assert.Equal("Succeeded", i.State));
         var manifestId = await bed.ScalarAsync<Guid>("select id from manifests where name = 'e2e'");
@@ -44,9 +44,9 @@ public sealed class CliEndToEndTests : IDisposable
         var status = await Cli.RunAsync(env, Timeout, "status", "e2e");
         Assert.True(status.ExitCode == 0, status.ToString());
         Assert.Contains("Succeeded", status.Stdout);
-        Assert.Contains("cost: 40 credits, $0.40; refunded 0 credits", status.Stdout);
+        Assert.Contains("cost: $0.40 · 40 credits\nNothing needs attention.", status.Stdout);
         var list = await Cli.RunAsync(env, Timeout, "manifests");
-        Assert.Matches(@"│ e2e\s+│ \d{4}-\d\d-\d\d \d\d:\d\d\s+│\s+8 │\s+8 │\s+8 │ 40 credits, \$0\.40\s+│", list.Stdout);
+        Assert.Matches(@"│ e2e\s+│ \d{4}-\d\d-\d\d \d\d:\d\d\s+│\s+8 │\s+8 │\s+8 │ \$0\.40 · 40 credits\s+│", list.Stdout);
         Assert.Contains("no manifest named 'nope' (`batch-editor manifests` lists them)", (await Cli.RunAsync(env, Timeout, "status", "nope")).Stderr);
         var statusJson = await Cli.RunAsync(env, Timeout, "status", "e2e", "--json");
         var manifest = Assert.Single(System.Text.Json.JsonDocument.Parse(statusJson.Stdout).RootElement.EnumerateArray());
@@ -65,7 +65,7 @@ public sealed class CliEndToEndTests : IDisposable
         Assert.True(again.ExitCode == 0, again.ToString());
         Assert.DoesNotContain("warn", again.Stdout + again.Stderr);
         var byDay = await Cli.RunAsync(env, Timeout, "usage", "--by", "day", "--format", "csv", "--since", "1d");
-        Assert.Equal($"{DateTime.UtcNow:yyyy-MM-dd},8,40,0.4,40,0.4,0,,0,0", byDay.Stdout.Split('\n')[1].Trim());
+        Assert.Equal($"{DateTime.UtcNow:yyyy-MM-dd},8,40,0.4,40,0.4,0,,0,0,0,0", byDay.Stdout.Split('\n')[1].Trim());
     }
 
     [Fact]
@@ -192,7 +192,7 @@ public sealed class CliEndToEndTests : IDisposable
 
         Assert.True(worker.ExitCode == 0, worker.ToString());
         foreach (var output in new[] { worker.Stdout, status.Stdout, budget.Stdout })
-            Assert.Contains("(estimated in part: a provider reported no cost for some items)", output);
+            Assert.Contains("(estimated in part); a provider reported no cost for some items: its published price stands in", output);
         Assert.DoesNotContain("\u001b[", status.Stdout); // redirected output: no colour codes, no wrapping that splits a line
     }
 

@@ -126,7 +126,7 @@ public sealed class ScheduleTests : IDisposable
 
         // The usage report accounts for every credit the provider charged.
         var usage = await Cli.RunAsync(env, Timeout, "usage", "--by", "manifest", "--format", "csv");
-        Assert.Equal("products_export_1,3,15,0.15,15,0.15,0,,0,0", usage.Stdout.Split('\n')[1].Trim());
+        Assert.Equal("products_export_1,3,15,0.15,15,0.15,0,,0,0,0,0", usage.Stdout.Split('\n')[1].Trim());
         await BatchAssert.LedgerReconcilesAsync(bed);
     }
 

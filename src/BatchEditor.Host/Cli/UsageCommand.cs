@@ -42,16 +42,20 @@ public static class UsageCommand
 
     private static object Json(UsageRow r) => new
     {
-        r.Key, r.Items, Estimated = new { Credits = r.EstimatedCredits, Usd = r.EstimatedUsd }, Booked = new { Credits = r.BookedCredits, Usd = r.BookedUsd },
-        BookedWithoutProviderReport = new { Credits = r.UnreportedCredits, Usd = r.UnreportedUsd }, Difference = new { Credits = r.DifferenceCredits, Usd = r.DifferenceUsd },
+        r.Key, r.Items,
+        Estimated = new { Credits = r.EstimatedCredits, Usd = r.EstimatedUsd, UnpricedCredits = r.EstimatedUnpricedCredits },
+        Booked = new { Credits = r.BookedCredits, Usd = r.BookedUsd, UnpricedCredits = r.BookedUnpricedCredits },
+        BookedWithoutProviderReport = new { Credits = r.UnreportedCredits, Usd = r.UnreportedUsd, UnpricedCredits = r.UnreportedUnpricedCredits },
+        Difference = new { Credits = r.DifferenceCredits, Usd = r.DifferenceUsd },
     };
 
     private static void WriteCsv(List<UsageRow> rows, UsageGrouping by)
     {
-        Console.WriteLine($"{by.ToString().ToLowerInvariant()},items,estimated_credits,estimated_usd,booked_credits,booked_usd,unreported_credits,unreported_usd,difference_credits,difference_usd");
+        Console.WriteLine($"{by.ToString().ToLowerInvariant()},items,estimated_credits,estimated_usd,booked_credits,booked_usd,unreported_credits,unreported_usd,difference_credits,difference_usd," +
+            "estimated_unpriced_credits,booked_unpriced_credits");
         foreach (var r in rows)
             Console.WriteLine(string.Join(',', Cell(r.Key), r.Items.ToString(CultureInfo.InvariantCulture), N(r.EstimatedCredits), N(r.EstimatedUsd), N(r.BookedCredits), N(r.BookedUsd),
-                N(r.UnreportedCredits), N(r.UnreportedUsd), N(r.DifferenceCredits), N(r.DifferenceUsd)));
+                N(r.UnreportedCredits), N(r.UnreportedUsd), N(r.DifferenceCredits), N(r.DifferenceUsd), N(r.EstimatedUnpricedCredits), N(r.BookedUnpricedCredits)));
     }
 
     private static void WriteTable(List<UsageRow> rows, UsageGrouping by, TimeSpan since)
@@ -65,17 +69,18 @@ public static class UsageCommand
             .AddColumn(new TableColumn("estimated").RightAligned()).AddColumn(new TableColumn("booked").RightAligned())
             .AddColumn(new TableColumn("of which unreported").RightAligned()).AddColumn(new TableColumn("difference").RightAligned());
         foreach (var r in rows)
-            table.AddRow(Markup.Escape(r.Key), r.Items.ToString(CultureInfo.InvariantCulture), Money(r.EstimatedCredits, r.EstimatedUsd),
-                Money(r.BookedCredits, r.BookedUsd), Money(r.UnreportedCredits, r.UnreportedUsd), Money(r.DifferenceCredits, r.DifferenceUsd, signed: true));
+            table.AddRow(Markup.Escape(r.Key), r.Items.ToString(CultureInfo.InvariantCulture), Markup.Escape(r.Estimated.ToString()),
+                Markup.Escape(r.Booked.ToString()), Markup.Escape(r.Unreported.ToString()), Difference(r));
         AnsiConsole.Write(table);
         Console.WriteLine("estimated: the providers' published prices for these items; booked: the ledger (the providers' reported charges, " +
-            "adjustments and refunds, or our estimate where a provider reported none: 'unreported'); difference: booked − estimated.");
+            "adjustments and refunds, or our estimate where a provider reported none: 'unreported'); difference: booked − estimated " +
+            "(in money only where both are priced in full; 'unpriced' credits have no CreditPriceUsd).");
     }
 
-    private static string Money(decimal credits, decimal? usd, bool signed = false)
+    private static string Difference(UsageRow r)
     {
-        var format = signed ? "+0.####;-0.####;0" : "0.####";
-        return $"{credits.ToString(format, CultureInfo.InvariantCulture)} cr" + (usd is { } u ? $" / ${u.ToString(signed ? "+0.00##;-0.00##;0" : "0.00##", CultureInfo.InvariantCulture)}" : "");
+        var credits = r.DifferenceCredits.ToString("+0.####;-0.####;0", CultureInfo.InvariantCulture) + " credits";
+        return r.DifferenceUsd is { } usd ? $"{credits} / {usd.ToString("+0.00##;-0.00##;0", CultureInfo.InvariantCulture)} $" : credits;
     }
 
     private static string N(decimal? value) => value?.ToString("0.######", CultureInfo.InvariantCulture) ?? "";

@@ -51,9 +51,8 @@ public static class JobsDashboard
                     {
                         var totals = page.Context.GetHttpContext().RequestServices.GetRequiredService<RunningTotals>();
                         var spend = totals.SpendByProviderAsync(DateOnly.FromDateTime(DateTime.UtcNow), CancellationToken.None).GetAwaiter().GetResult();
-                        var credits = spend.Values.Sum(s => s.Credits);
-                        var usd = spend.Values.Sum(s => s.CostUsd ?? 0);
-                        return new Metric(usd > 0 ? $"${usd:0.00}" : $"{credits:0.##} cr") { Style = MetricStyle.Default };
+                        var total = spend.Values.Select(Money.Of).Aggregate(Money.Zero, (a, b) => a.Plus(b));
+                        return new Metric((total with { Estimated = false }).ToString()) { Style = MetricStyle.Default };
                     }) { Url = "/dashboard" });
             }
         }

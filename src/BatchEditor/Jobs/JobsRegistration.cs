@@ -30,6 +30,7 @@ public static class JobsRegistration
         services.TryAddSingleton<JobActivator>(sp => new AspNetCoreJobActivator(sp.GetRequiredService<IServiceScopeFactory>()));
         services.TryAddSingleton<IJobFilterProvider>(sp => new JobFilterProviderCollection([JobFilterProviders.Providers, .. sp.GetServices<JobFilters>()]));
         services.AddHangfire((sp, config) => config
+            .UseLogProvider(new DisposalSafeLogProvider(sp.GetRequiredService<Microsoft.Extensions.Logging.ILoggerFactory>()))
             .SetDataCompatibilityLevel(CompatibilityLevel.Version_180)
             .UseSimpleAssemblyNameTypeSerializer()
             .UseRecommendedSerializerSettings()

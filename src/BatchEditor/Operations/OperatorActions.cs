@@ -211,6 +211,5 @@ public sealed class OperatorActions(ReviewQueries queries, OperatorTransitions t
                 : $"item {itemId} ({item.RowId}) is {item.State} and has no unsettled submit to keep or release")
             : new(false, $"no item {itemId}");
 
-    private static string Money(decimal credits, decimal? usd) =>
-        usd is { } u && u != 0 ? $"${u:0.00##}" + (credits != 0 ? $", {credits:0.##} credits" : "") : $"{credits:0.##} credits";
+    private static string Money(decimal credits, decimal? usd) => Totals.Money.Entry(credits, usd, estimated: false).ToString();
 }

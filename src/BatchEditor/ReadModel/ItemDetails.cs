@@ -1,3 +1,4 @@
+using BatchEditor.Totals;
 using Microsoft.EntityFrameworkCore;
 
 namespace BatchEditor.ReadModel;
@@ -8,7 +9,7 @@ public sealed record ItemDetail(ItemRecord Item, ManifestRecord Manifest, IReadO
     IReadOnlyList<AttemptRecord> Attempts, IReadOnlyList<OutputRecord> Outputs, IReadOnlyList<LedgerRecord> Ledger, PauseRecord? ProviderPause)
 {
     /// <summary>The sum of its ledger rows, every run included.</summary>
-    public Money Cost => Ledger.Aggregate(Money.Zero, (sum, l) => sum.Plus(new Money(l.Credits, l.CostUsd, l.Estimated)));
+    public Money Cost => Ledger.Aggregate(Money.Zero, (sum, l) => sum.Plus(Money.Entry(l.Credits, l.CostUsd, l.Estimated)));
 }
 
 /// <summary>An item's state and reason: what a live page needs every few seconds.</summary>

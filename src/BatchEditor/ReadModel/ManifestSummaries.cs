@@ -20,27 +20,6 @@ public sealed record ManifestSummary(ManifestRecord Manifest, IReadOnlyDictionar
     public TimeSpan? Eta => Remaining > 0 && PerMinute > 0 ? TimeSpan.FromMinutes(Remaining / PerMinute) : null;
 }
 
-/// <summary>Credits and dollars; <see cref="Estimated"/> when any part is our estimate rather than the provider's figure.</summary>
-public sealed record Money(decimal Credits, decimal? Usd, bool Estimated)
-{
-    public static readonly Money Zero = new(0, null, false);
-
-    public static Money Of(Spend spend) => new(spend.Credits, spend.CostUsd, spend.AnyEstimated);
-
-    public Money Plus(Money other) => new(Credits + other.Credits, Usd is null && other.Usd is null ? null : (Usd ?? 0) + (other.Usd ?? 0),
-        Estimated || other.Estimated);
-
-    public Money Times(long n) => new(Credits * n, Usd * n, Estimated);
-
-    public override string ToString()
-    {
-        var parts = new List<string>();
-        if (Usd is { } usd) parts.Add($"${usd:0.00##}");
-        if (Credits != 0 || Usd is null) parts.Add($"{Credits:0.##} credits");
-        return string.Join(" · ", parts) + (Estimated ? " (estimated)" : "");
-    }
-}
-
 public sealed class ManifestSummaries(BatchEditorDb db, RunningTotals totals, ProviderRegistry providers, TimeProvider clock)
 {
     /// <summary>The most recent manifests first; <paramref name="before"/> pages back in time.</summary>
@@ -106,7 +85,7 @@ public sealed class ManifestSummaries(BatchEditorDb db, RunningTotals totals, Pr
         return samples.ToDictionary(i => i.ManifestId, i =>
         {
             var cost = providers.Estimate(i.Provider, new EditRequest(i.RowId, i.Model, i.Prompt, i.ImageUrls, i.MaskUrl, i.Size, i.Quality, i.N, i.OutputFormat));
-            return new Money(cost.Credits, cost.CostUsd, Estimated: true);
+            return Money.Entry(cost.Credits, cost.CostUsd, estimated: true);
         });
     }
 }

@@ -8,7 +8,8 @@ namespace BatchEditor.Totals;
 /// <param name="CostUsd">Null when no entry carried a dollar figure.</param>
 /// <param name="EstimatedCredits">The part of <paramref name="Credits"/> that is our estimate, not the provider's figure.</param>
 /// <param name="RefundedCredits">Credits given back by refunds (a positive number).</param>
-public sealed record Spend(decimal Credits, decimal? CostUsd, decimal EstimatedCredits, decimal RefundedCredits, bool AnyEstimated)
+/// <param name="UnpricedCredits">The part of <paramref name="Credits"/> booked without a money figure (no price configured then).</param>
+public sealed record Spend(decimal Credits, decimal? CostUsd, decimal EstimatedCredits, decimal RefundedCredits, bool AnyEstimated, decimal UnpricedCredits = 0)
 {
     public static readonly Spend None = new(0, null, 0, 0, false);
 }
@@ -86,18 +87,18 @@ public sealed class RunningTotals(NpgsqlDataSource dataSource)
 
     private static string Usage(string where) =>
         $"""
-        select day, manifest_id, provider, kind, estimated, credits, cost_usd from usage_totals where {where}
+        select day, manifest_id, provider, kind, estimated, credits, cost_usd, unpriced_credits from usage_totals where {where}
         union all
-        select day, manifest_id, provider, kind, estimated, credits, cost_usd from usage_deltas where {where}
+        select day, manifest_id, provider, kind, estimated, credits, cost_usd, unpriced_credits from usage_deltas where {where}
         """;
 
     private const string SpendColumns =
         "coalesce(sum(credits), 0), sum(cost_usd), coalesce(sum(credits) filter (where estimated), 0), " +
-        "coalesce(-sum(credits) filter (where kind = 'refund'), 0), coalesce(bool_or(estimated), false)";
+        "coalesce(-sum(credits) filter (where kind = 'refund'), 0), coalesce(bool_or(estimated), false), coalesce(sum(unpriced_credits), 0)";
 
     private static Spend ReadSpend(NpgsqlDataReader r, int first) =>
         new(r.GetDecimal(first), r.IsDBNull(first + 1) ? null : r.GetDecimal(first + 1), r.GetDecimal(first + 2), r.GetDecimal(first + 3),
-            r.GetBoolean(first + 4));
+            r.GetBoolean(first + 4), r.GetDecimal(first + 5));
 
     private static NpgsqlParameter Ids(IReadOnlyCollection<Guid>? ids) =>
         new() { Value = ids is null ? DBNull.Value : ids.ToArray(), NpgsqlDbType = NpgsqlDbType.Array | NpgsqlDbType.Uuid };
