@@ -126,7 +126,7 @@ public sealed class PostgresServer
             ?? throw new InvalidOperationException("PostgreSQL server binaries (initdb) not found: run scripts/test.sh, which installs them, or set BATCHEDITOR_TEST_DB.");
     }
 
-    private static int FreePort()
+    internal static int FreePort()
     {
         using var listener = new TcpListener(IPAddress.Loopback, 0);
         listener.Start();
