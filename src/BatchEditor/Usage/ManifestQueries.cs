@@ -33,12 +33,13 @@ public sealed class ManifestQueries(NpgsqlDataSource dataSource)
         return reasons;
     }
 
-    /// <summary>A manifest by its id or its name.</summary>
+    /// <summary>A manifest by its name or its id (with or without dashes, as its output folder is named).</summary>
     public async Task<ManifestInfo?> FindAsync(string idOrName, CancellationToken ct)
     {
         await using var cmd = dataSource.CreateCommand(
-            "select id, name, source_file, item_count, created_at from manifests where name = $1 or id::text = $1 limit 1");
+            "select id, name, source_file, item_count, created_at from manifests where name = $1 or id = $2 order by name = $1 desc limit 1");
         cmd.Parameters.AddWithValue(idOrName);
+        cmd.Parameters.Add(new NpgsqlParameter { Value = Guid.TryParse(idOrName, out var id) ? id : DBNull.Value, NpgsqlDbType = NpgsqlTypes.NpgsqlDbType.Uuid });
         return (await ReadManifests(cmd, ct)).FirstOrDefault();
     }
 

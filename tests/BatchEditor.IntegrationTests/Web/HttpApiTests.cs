@@ -179,4 +179,36 @@ public class HttpApiTests
         Assert.Contains("A broad search", html);
         Assert.Contains("Search further", html);
     }
+
+    [Fact]
+    public async Task Items_are_found_by_manifest_name_and_what_is_not_there_says_so_in_words()
+    {
+        await using var bed = await TestBed.StartAsync();
+        await bed.ImportAsync(Csv.Manifest(2), name: "autumn-2027");
+        await using var web = await DashboardServer.StartAsync(bed.EnvironmentVariables(), ["web"]);
+        var id = await bed.ScalarAsync<Guid>("select id from manifests");
+
+        var byName = await web.Http.GetFromJsonAsync<JsonElement>("/api/items?manifest=autumn-2027");
+        Assert.Equal(2, byName.GetProperty("rows").GetArrayLength());
+        var byFolderId = await web.Http.GetFromJsonAsync<JsonElement>($"/api/items?manifest={id:N}&state=pending");
+        Assert.Equal(2, byFolderId.GetProperty("rows").GetArrayLength());
+
+        async Task<(HttpStatusCode, string)> Get(string path)
+        {
+            using var response = await web.Http.GetAsync(path);
+            return (response.StatusCode, await response.Content.ReadAsStringAsync());
+        }
+        Assert.Equal((HttpStatusCode.NotFound, "\"no manifest named 'spring' (GET /api/manifests lists them)\""), await Get("/api/items?manifest=spring"));
+        Assert.Equal((HttpStatusCode.NotFound, "\"no item 424242 (GET /api/items finds items)\""), await Get("/api/items/424242"));
+        var (badState, why) = await Get("/api/items?state=Done");
+        Assert.Equal(HttpStatusCode.BadRequest, badState);
+        Assert.Contains("state 'Done' is not one of Pending,", why);
+        var (page, html) = await Get("/dashboard/items/424242");
+        Assert.Equal(HttpStatusCode.NotFound, page);
+        Assert.Contains("There is no item 424242", html);
+        Assert.Contains("href=\"/dashboard/items\"", html);
+        var (manifestPage, manifestHtml) = await Get("/dashboard/manifests/spring");
+        Assert.Equal(HttpStatusCode.NotFound, manifestPage);
+        Assert.Contains("There is no manifest named &#x27;spring&#x27;", manifestHtml);
+    }
 }

@@ -2,6 +2,7 @@ using BatchEditor.Items;
 using BatchEditor.Operations;
 using BatchEditor.ReadModel;
 using BatchEditor.Storage;
+using BatchEditor.Usage;
 using Microsoft.AspNetCore.Http.HttpResults;
 
 namespace BatchEditor.Host.Web.Api;
@@ -14,11 +15,10 @@ public static class ItemsApi
     public static void MapItemsApi(this RouteGroupBuilder api)
     {
         var items = api.MapGroup("/items").WithTags("Items");
-        items.MapGet("/", async (ItemSearch search, Guid? manifest, ItemState? state, string? provider, string? q, long? after, int? limit, CancellationToken ct) =>
-            TypedResults.Ok(await search.PageAsync(new ItemFilter(manifest, state, provider, q), after ?? 0, limit ?? 50, ct)))
-            .WithSummary("Find items in every manifest by state, provider and text (row id, prompt, reason); keyset paging.");
-        items.MapGet("/{id:long}", async Task<Results<Ok<ItemDetail>, NotFound>> (long id, ItemDetails details, CancellationToken ct) =>
-            await details.FindAsync(id, ct) is { } d ? TypedResults.Ok(d) : TypedResults.NotFound())
+        items.MapGet("/", SearchAsync)
+            .WithSummary("Find items in every manifest (or one: its name or id) by state, provider and text (row id, prompt, reason); keyset paging.");
+        items.MapGet("/{id:long}", async Task<Results<Ok<ItemDetail>, NotFound<string>>> (long id, ItemDetails details, CancellationToken ct) =>
+            await details.FindAsync(id, ct) is { } d ? TypedResults.Ok(d) : TypedResults.NotFound($"no item {id} (GET /api/items finds items)"))
             .WithSummary("History, attempts, outputs and ledger rows of one item.");
         api.MapGet("/outputs/{id:long}/content", OutputAsync).WithTags("Items")
             .WithSummary("A stored output: a redirect to a signed link (Azure Blob) or the file itself.");
@@ -39,6 +39,25 @@ public static class ItemsApi
             "Resolve an item that needs review: action = adopt (with reference), resubmit or fail (with note); for a submit cancelled or answered late, keep or release its charge.");
     }
 
+    private static async Task<Results<Ok<Page<ItemRow>>, NotFound<string>, BadRequest<string>>> SearchAsync(ItemSearch search, ManifestQueries manifests,
+        string? manifest, string? state, string? provider, string? q, long? after, int? limit, CancellationToken ct)
+    {
+        ItemState? inState = null;
+        if (state is not null)
+        {
+            if (!Enum.TryParse<ItemState>(state, ignoreCase: true, out var parsed) || !Enum.IsDefined(parsed))
+                return TypedResults.BadRequest($"state '{state}' is not one of {string.Join(", ", Enum.GetNames<ItemState>())}");
+            inState = parsed;
+        }
+        Guid? manifestId = null;
+        if (manifest is not null)
+        {
+            if (await manifests.FindAsync(manifest, ct) is not { } info) return TypedResults.NotFound($"no manifest named '{manifest}' (GET /api/manifests lists them)");
+            manifestId = info.Id;
+        }
+        return TypedResults.Ok(await search.PageAsync(new ItemFilter(manifestId, inState, provider, q), after ?? 0, limit ?? 50, ct));
+    }
+
     private static async Task<Results<Ok<Done>, Conflict<Done>>> Moved(Task<int> act, long id, string done, string refused) =>
         await act == 1 ? TypedResults.Ok(new Done(true, $"item {id} {done}")) : TypedResults.Conflict(new Done(false, $"item {id} {refused}"));
 
@@ -55,6 +74,7 @@ public static class ItemsApi
         if (await store.LinkSignerAsync(DateTimeOffset.UtcNow.AddMinutes(15), ct) is { } sign) return TypedResults.Redirect(sign(location));
         return await store.OpenReadAsync(name, ct) is { } stream
             ? TypedResults.Stream(stream, output.ContentType ?? "application/octet-stream", enableRangeProcessing: true)
-            : TypedResults.NotFound($"output {id} is recorded as stored at {location}, but the store has no such file");
+            : TypedResults.NotFound($"output {id} is recorded as stored at {location}, but this host's store has nothing at {store.LocationOf(name)}: " +
+                "does this host use the same Storage__Root (or container) as the workers?");
     }
 }

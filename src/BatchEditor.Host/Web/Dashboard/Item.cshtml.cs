@@ -11,12 +11,20 @@ public sealed class ItemModel(ItemDetails details, OperatorActions actions) : Pa
 {
     public ItemDetail Detail { get; private set; } = null!;
 
+    /// <summary>Why there is nothing to show (a 404 with the reason and a way on, not a bare status).</summary>
+    public string? Missing { get; private set; }
+
     /// <summary>The job a late answer named, if any: what "adopt" most likely wants.</summary>
     public string? SuggestedReference => Detail.Attempts.LastOrDefault(a => a.ProviderJobId is not null)?.ProviderJobId;
 
     public async Task<IActionResult> OnGetAsync(long id, CancellationToken ct)
     {
-        if (await details.FindAsync(id, ct) is not { } detail) return NotFound();
+        if (await details.FindAsync(id, ct) is not { } detail)
+        {
+            Response.StatusCode = StatusCodes.Status404NotFound;
+            Missing = $"There is no item {id}: it may belong to a manifest that was deleted, or the link is mistyped.";
+            return Page();
+        }
         Detail = detail;
         return Page();
     }

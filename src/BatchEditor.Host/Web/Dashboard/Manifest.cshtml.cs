@@ -13,9 +13,17 @@ public sealed class ManifestModel(ManifestSummaries summaries, ManifestQueries m
     public ManifestSummary Summary { get; private set; } = null!;
     public ItemTableView Table { get; private set; } = null!;
 
+    /// <summary>Why there is nothing to show (a 404 with the reason and a way on, not a bare status).</summary>
+    public string? Missing { get; private set; }
+
     public async Task<IActionResult> OnGetAsync(string manifest, ItemState? state, string? provider, string? q, long? after, CancellationToken ct)
     {
-        if (await summaries.FindAsync(manifest, ct) is not { } summary) return NotFound();
+        if (await summaries.FindAsync(manifest, ct) is not { } summary)
+        {
+            Response.StatusCode = StatusCodes.Status404NotFound;
+            Missing = $"There is no manifest named '{manifest}' (and none with that id).";
+            return Page();
+        }
         Summary = summary;
         var filter = new ItemFilter(summary.Manifest.Id, state, provider, q);
         Table = new(await search.PageAsync(filter, after ?? 0, ItemsModel.PageSize, ct), filter, $"/dashboard/manifests/{Uri.EscapeDataString(manifest)}", after ?? 0);
