@@ -26,7 +26,7 @@ public class OperatorCliTests
 
         var both = await Cli.RunAsync(env, Timeout, "review", "resolve", id, "--resubmit", "--fail");
         Assert.Equal(2, both.ExitCode);
-        Assert.Contains("exactly one of --resubmit, --fail or --adopt", both.Stderr + both.Stdout);
+        Assert.Contains("choose exactly one of --resubmit, --fail, --adopt <job id>, --keep or --release", both.Stderr + both.Stdout);
 
         var job = Assert.Single(bed.Sim.State.Jobs.Keys);
         var adopt = await Cli.RunAsync(env, Timeout, "review", "resolve", id, "--adopt", job);
@@ -62,7 +62,7 @@ public class OperatorCliTests
         Assert.Equal(2, succeeded.ExitCode); // paying again for a stored edit is never one flag away
         Assert.Contains("only Failed, Expired and Cancelled items can be retried", succeeded.Stderr + succeeded.Stdout);
         // Its job failed and was refunded: nothing was paid for it, so the retry says nothing about paying again.
-        Assert.Contains("ops: 1 item(s) will be submitted again as a new run. A worker must be running to do it.", (await Cli.RunAsync(env, Timeout, "retry", "ops")).Stdout);
+        Assert.Contains("ops: 1 item(s) will be submitted again as a new run.\nNo worker is running: start one with `batch-editor worker`", (await Cli.RunAsync(env, Timeout, "retry", "ops")).Stdout);
         Assert.Equal(("Pending", 2), (await bed.ScalarAsync<string>("select state from items where row_id = 'A'"), await bed.ScalarAsync<int>("select run from items where row_id = 'A'")));
 
         Assert.Contains("ops: 1 item(s) cancelled.", (await Cli.RunAsync(env, Timeout, "cancel", "ops")).Stdout);

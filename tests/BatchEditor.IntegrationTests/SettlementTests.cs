@@ -53,7 +53,7 @@ public class SettlementTests
         var kept = await Cli.RunAsync(env, Timeout, "review", "resolve", id, "--keep");
         Assert.True(kept.ExitCode == 0, kept.ToString());
         var retried = await Cli.RunAsync(env, Timeout, "retry", "spring", "--state", "Cancelled");
-        Assert.Contains("1 item(s) will be submitted again as a new run; 1 of them were charged before ($0.05, 5 credits) and a new submit is charged again", retried.Stdout);
+        Assert.Contains("1 item(s) will be submitted again as a new run; 1 of them were charged before ($0.05 · 5 credits) and a new submit is charged again", retried.Stdout);
         await bed.WaitForAsync(async () => Assert.Single(await bed.ItemsAsync()).State == "Succeeded", Timeout, "the new run");
         Assert.Equal(2, bed.Sim.State.SubmitsOf(prompt));
         await BatchAssert.LedgerMatchesProviderAsync(bed, prompt, 10m);

@@ -49,8 +49,8 @@ public static class ManifestActionCommands
             var report = await host.Services.GetRequiredService<OperatorActions>().RetryAsync(info.Id, parse.GetValue(states)!, Operator.Name, ct);
             var next = report.Recopied + report.Resubmitted > 0 ? await WorkerHint.NextAsync(host, ct) : null;
             if (parse.GetValue(json)) JsonOutput.Write(new { manifest = info.Name, report.Recopied, report.Resubmitted, report.ChargedBefore,
-                report.PaidAgainCredits, report.PaidAgainUsd, report.Unsettled, message = report.Describe(info.Name), next });
-            else Console.WriteLine($"{info.Name}: {report.Describe(info.Name)}" + (next is null ? "" : $"\n{next}"));
+                report.PaidAgainCredits, report.PaidAgainUsd, report.Unsettled, message = report.Describe(info.Name, sayWorker: false), next });
+            else Console.WriteLine($"{info.Name}: {report.Describe(info.Name, sayWorker: false)}" + (next is null ? "" : $"\n{next}"));
             return ExitCodes.Ok;
         }));
         return command;

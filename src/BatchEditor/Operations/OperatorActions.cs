@@ -31,7 +31,8 @@ public sealed class OperatorActions(ReviewQueries queries, OperatorTransitions t
         public int Moved => Recopied + Resubmitted;
 
         /// <summary>One sentence per kind of outcome, for the CLI, the API and the dashboard.</summary>
-        public string Describe(string? manifest = null)
+        /// <param name="sayWorker">Add that a worker must run (the CLI says instead whether one does).</param>
+        public string Describe(string? manifest = null, bool sayWorker = true)
         {
             var parts = new List<string>();
             if (Recopied > 0) parts.Add($"{Recopied} item(s) will be copied again from the outputs already paid for (no new charge)");
@@ -43,7 +44,7 @@ public sealed class OperatorActions(ReviewQueries queries, OperatorTransitions t
                 parts.Add($"{Unsettled} item(s) not retried: a submit of theirs may have been billed and is not settled " +
                           $"(`batch-editor review{(manifest is null ? "" : $" {manifest}")}` shows them; adopt, keep or release it first)");
             if (parts.Count == 0) parts.Add("nothing to retry");
-            return string.Join("; ", parts) + (Moved > 0 ? ". A worker must be running to do it." : ".");
+            return string.Join("; ", parts) + (Moved > 0 && sayWorker ? ". A worker must be running to do it." : ".");
         }
     }
 

@@ -77,8 +77,11 @@ public sealed class ProviderRegistry
     public bool IsKnown(string name) => _providers.ContainsKey(name);
 
     /// <summary>The environment variable that gives <paramref name="name"/> its key, e.g. Providers__WaveSpeed__ApiKey.</summary>
-    public static string KeyVariable(string name) =>
-        $"Providers__{ProviderRegistration.All.FirstOrDefault(e => e.Name.Equals(name, StringComparison.OrdinalIgnoreCase))?.Section ?? name}__ApiKey";
+    public static string KeyVariable(string name) => SettingVariable(name, "ApiKey");
+
+    /// <summary>The environment variable of one of a provider's settings, e.g. <c>Providers__PixelDojo__RequestsPerMinute</c>.</summary>
+    public static string SettingVariable(string name, string setting) =>
+        $"Providers__{ProviderRegistration.All.FirstOrDefault(e => e.Name.Equals(name, StringComparison.OrdinalIgnoreCase))?.Section ?? name}__{setting}";
 
     /// <summary>What a request is expected to cost at a known provider, whether or not this process has its key.</summary>
     public CostReport Estimate(string name, EditRequest request) =>

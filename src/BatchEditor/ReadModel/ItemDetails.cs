@@ -41,4 +41,11 @@ public sealed class ItemDetails(BatchEditorDb db)
         db.Items.Where(i => i.Id == id).Select(i => new ItemStatus(i.State, i.Reason)).FirstOrDefaultAsync(ct);
 
     public Task<OutputRecord?> OutputAsync(long outputId, CancellationToken ct) => db.Outputs.FirstOrDefaultAsync(o => o.Id == outputId, ct);
+
+    /// <summary>The URL of an item's <paramref name="index"/>-th input image; null when there is no such item or input.</summary>
+    public async Task<string?> InputUrlAsync(long itemId, int index, CancellationToken ct)
+    {
+        var urls = await db.Items.Where(i => i.Id == itemId).Select(i => i.ImageUrls).FirstOrDefaultAsync(ct);
+        return urls is not null && index >= 0 && index < urls.Length ? urls[index] : null;
+    }
 }

@@ -8,19 +8,23 @@ namespace BatchEditor.ReadModel;
 /// <summary>A manifest's progress and money: what is done, what it cost so far, what it will cost and when it will end.</summary>
 /// <param name="EstimatedTotal">What has been booked plus, for every item not yet submitted, the provider's estimate.</param>
 /// <param name="PerMinute">Items that finished in the last ten minutes, per minute.</param>
+/// <param name="WorkerRunning">Whether any worker is running: without one, active items wait and there is no ETA.</param>
 public sealed record ManifestSummary(ManifestRecord Manifest, IReadOnlyDictionary<ItemState, long> Counts, Money Spent, Money EstimatedTotal,
-    double PerMinute)
+    double PerMinute, bool WorkerRunning = true)
 {
     public long Total => Counts.Values.Sum();
     public long Finished => ItemStates.Final.Sum(s => Counts.GetValueOrDefault(s));
     public long Remaining => ItemStates.Active.Sum(s => Counts.GetValueOrDefault(s));
     public double Progress => Total == 0 ? 1 : (double)Finished / Total;
 
-    /// <summary>Remaining active items at the recent rate; null when nothing finished lately or nothing is left.</summary>
-    public TimeSpan? Eta => Remaining > 0 && PerMinute > 0 ? TimeSpan.FromMinutes(Remaining / PerMinute) : null;
+    /// <summary>Remaining active items at the recent rate; null when nothing finished lately, nothing is left or no worker runs.</summary>
+    public TimeSpan? Eta => Remaining > 0 && PerMinute > 0 && WorkerRunning ? TimeSpan.FromMinutes(Remaining / PerMinute) : null;
+
+    /// <summary>Work is waiting and no worker runs to do it: the ETA is not late, it is stalled.</summary>
+    public bool Stalled => Remaining > 0 && !WorkerRunning;
 }
 
-public sealed class ManifestSummaries(BatchEditorDb db, RunningTotals totals, ProviderRegistry providers, TimeProvider clock)
+public sealed class ManifestSummaries(BatchEditorDb db, RunningTotals totals, ProviderRegistry providers, WorkerQueries workers, TimeProvider clock)
 {
     /// <summary>The most recent manifests first; <paramref name="before"/> pages back in time.</summary>
     public async Task<List<ManifestSummary>> RecentAsync(int limit, DateTimeOffset? before, CancellationToken ct)
@@ -50,6 +54,7 @@ public sealed class ManifestSummaries(BatchEditorDb db, RunningTotals totals, Pr
             .GroupBy(i => i.ManifestId).Select(g => new { g.Key, Count = g.LongCount() }).ToDictionaryAsync(g => g.Key, g => g.Count, ct);
 
         var estimates = await EstimatesPerItemAsync(ids, ct);
+        var workerRunning = await workers.AnyRunningAsync(ct);
 
         var summaries = new List<ManifestSummary>();
         foreach (var m in manifests)
@@ -58,7 +63,7 @@ public sealed class ManifestSummaries(BatchEditorDb db, RunningTotals totals, Pr
             var money = spent.TryGetValue(m.Id, out var s) ? Money.Of(s) : Money.Zero;
             var unsubmitted = byState.GetValueOrDefault(ItemState.Pending) + byState.GetValueOrDefault(ItemState.Held);
             var total = money.Plus(estimates.GetValueOrDefault(m.Id, Money.Zero).Times(unsubmitted));
-            summaries.Add(new(m, byState, money, total, recent.GetValueOrDefault(m.Id) / RateWindow.TotalMinutes));
+            summaries.Add(new(m, byState, money, total, recent.GetValueOrDefault(m.Id) / RateWindow.TotalMinutes, workerRunning));
         }
         return summaries;
     }

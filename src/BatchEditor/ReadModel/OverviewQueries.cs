@@ -15,18 +15,23 @@ public sealed record ProviderSpend(string Provider, Money Spent);
 
 public sealed record ProviderBalance(string Provider, decimal Credits, DateTimeOffset ReportedAt);
 
+/// <summary>Items of one manifest held for one reason (a budget reached, an operator's hold).</summary>
+public sealed record HeldGroup(string Manifest, long Items, string Reason);
+
 /// <summary>
-/// What needs a person: open breakers, paused providers, items waiting for review or release, submits that may have been
-/// billed and are not settled (cancelled while out, answered late), outputs about to expire.
+/// What needs a person: active work that no worker is running to do, open breakers, paused providers, items waiting for
+/// review or release (by manifest and reason), submits that may have been billed and are not settled (cancelled while
+/// out, answered late), outputs about to expire.
 /// </summary>
+/// <param name="ActiveWithoutWorker">Items in an active state while no worker has been heard from: nothing moves.</param>
 public sealed record Alerts(IReadOnlyList<BreakerRecord> OpenBreakers, IReadOnlyList<PauseRecord> Paused, long NeedsReview, long Held,
-    long ExpiringSoon, long Unsettled = 0)
+    long ExpiringSoon, long Unsettled = 0, long ActiveWithoutWorker = 0, IReadOnlyList<HeldGroup>? HeldBy = null)
 {
-    public bool Any => OpenBreakers.Count > 0 || Paused.Count > 0 || NeedsReview > 0 || Held > 0 || ExpiringSoon > 0 || Unsettled > 0;
+    public bool Any => OpenBreakers.Count > 0 || Paused.Count > 0 || NeedsReview > 0 || Held > 0 || ExpiringSoon > 0 || Unsettled > 0 || ActiveWithoutWorker > 0;
 }
 
 /// <summary>The overview page: counts by state, throughput, today's spend, the providers' balances and alerts.</summary>
-public sealed class OverviewQueries(BatchEditorDb db, RunningTotals totals, TimeProvider clock)
+public sealed class OverviewQueries(BatchEditorDb db, RunningTotals totals, WorkerQueries workers, TimeProvider clock)
 {
     /// <summary>Outputs whose temporary URLs expire within this are flagged.</summary>
     public static readonly TimeSpan ExpiryWarning = TimeSpan.FromHours(1);
@@ -82,6 +87,14 @@ public sealed class OverviewQueries(BatchEditorDb db, RunningTotals totals, Time
             .Join(db.Items, a => a.ItemId, i => i.Id, (a, i) => new { a.Run, ItemRun = i.Run, i.State, i.Id })
             .Where(x => x.State != ItemState.NeedsReview && !(x.State == ItemState.Submitting && x.Run == x.ItemRun))
             .Select(x => x.Id).Distinct().LongCountAsync(ct);
-        return new(breakers, paused, counts.GetValueOrDefault(ItemState.NeedsReview), counts.GetValueOrDefault(ItemState.Held), expiring, unsettled);
+        var active = ItemStates.Active.Sum(s => counts.GetValueOrDefault(s));
+        var workerRunning = await workers.AnyRunningAsync(ct);
+        var held = counts.GetValueOrDefault(ItemState.Held);
+        var heldBy = held == 0 ? [] : await db.Items.Where(i => i.State == ItemState.Held)
+            .GroupBy(i => new { i.ManifestId, i.Reason }).Select(g => new { g.Key.ManifestId, g.Key.Reason, Items = g.LongCount() })
+            .OrderByDescending(g => g.Items).Take(5)
+            .Join(db.Manifests, g => g.ManifestId, m => m.Id, (g, m) => new HeldGroup(m.Name, g.Items, g.Reason)).ToListAsync(ct);
+        return new(breakers, paused, counts.GetValueOrDefault(ItemState.NeedsReview), held, expiring, unsettled,
+            workerRunning ? 0 : active, heldBy);
     }
 }

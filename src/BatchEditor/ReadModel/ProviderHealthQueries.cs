@@ -5,8 +5,21 @@ using Microsoft.EntityFrameworkCore;
 namespace BatchEditor.ReadModel;
 
 /// <param name="ErrorRate">Share of the submit attempts of the last 15 minutes that failed or were ambiguous.</param>
+/// <param name="Waiting">Items due for a submit to this provider now: what its caps hold back.</param>
 public sealed record ProviderHealth(string Provider, bool Configured, int MaxInFlight, int PerMinuteCap, long InFlight, long RequestsLastMinute,
-    long AttemptsLast15Min, double ErrorRate, BreakerRecord? Breaker, PauseRecord? Pause, bool BreakerOpen);
+    long AttemptsLast15Min, double ErrorRate, BreakerRecord? Breaker, PauseRecord? Pause, bool BreakerOpen, long Waiting = 0)
+{
+    /// <summary>
+    /// What sets this provider's pace while items wait, and the setting that raises it (within what the provider's plan
+    /// allows); null when nothing waits or no cap is reached.
+    /// </summary>
+    public string? Bottleneck => Waiting == 0 || !Configured ? null
+        : BreakerOpen ? "its circuit breaker is open: no submits until it closes"
+        : Pause is not null ? "it is paused: resume it to submit"
+        : RequestsLastMinute >= PerMinuteCap ? $"its request rate ({PerMinuteCap}/min) is the bottleneck for {Waiting} waiting item(s): raise {ProviderRegistry.SettingVariable(Provider, "RequestsPerMinute")} if your plan allows"
+        : InFlight >= MaxInFlight ? $"its concurrency ({MaxInFlight} jobs at once) is the bottleneck for {Waiting} waiting item(s): raise {ProviderRegistry.SettingVariable(Provider, "MaxConcurrency")} if your plan allows"
+        : null;
+}
 
 /// <summary>The providers page: each provider's load against its caps, its recent errors, its breaker and whether it is paused.</summary>
 public sealed class ProviderHealthQueries(BatchEditorDb db, ProviderRegistry providers, TimeProvider clock)
@@ -30,6 +43,8 @@ public sealed class ProviderHealthQueries(BatchEditorDb db, ProviderRegistry pro
                 Failed = g.LongCount(a => Failures.Contains(a.Outcome!)),
             })
             .ToDictionaryAsync(g => g.Key, ct);
+        var waiting = await db.Items.Where(i => i.State == ItemState.Pending && i.NextRunAt <= now)
+            .GroupBy(i => i.Provider).Select(g => new { g.Key, Count = g.LongCount() }).ToDictionaryAsync(g => g.Key, g => g.Count, ct);
         var breakers = await db.Breakers.ToDictionaryAsync(b => b.Provider, ct);
         var pauses = await db.Pauses.ToDictionaryAsync(p => p.Provider, ct);
 
@@ -42,7 +57,7 @@ public sealed class ProviderHealthQueries(BatchEditorDb db, ProviderRegistry pro
             var breaker = breakers.GetValueOrDefault(name);
             return new ProviderHealth(name, p is not null, p?.MaxConcurrency ?? 0, p?.RequestsPerMinute ?? 0,
                 inFlight.GetValueOrDefault(name), a?.LastMinute ?? 0, a?.Finished ?? 0, a is { Finished: > 0 } ? (double)a.Failed / a.Finished : 0,
-                breaker, pauses.GetValueOrDefault(name), breaker?.OpenUntil > now);
+                breaker, pauses.GetValueOrDefault(name), breaker?.OpenUntil > now, waiting.GetValueOrDefault(name));
         }).ToList();
     }
 }

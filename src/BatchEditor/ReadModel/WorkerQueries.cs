@@ -15,6 +15,13 @@ public sealed class WorkerQueries(BatchEditorDb db, TimeProvider clock)
             .OrderBy(w => w.StoppedAt != null).ThenByDescending(w => w.StartedAt).Take(200).ToListAsync(ct);
     }
 
+    /// <summary>Whether any worker runs now (nothing moves without one).</summary>
+    public Task<bool> AnyRunningAsync(CancellationToken ct)
+    {
+        var heard = clock.GetUtcNow() - Silent;
+        return db.Workers.AnyAsync(w => w.StoppedAt == null && w.HeartbeatAt > heard, ct);
+    }
+
     /// <summary>Workers running now: not stopped, and heard from within <see cref="Silent"/>.</summary>
     public async Task<List<WorkerRecord>> LiveAsync(CancellationToken ct)
     {

@@ -20,6 +20,8 @@ public static class ItemsApi
         items.MapGet("/{id:long}", async Task<Results<Ok<ItemDetail>, NotFound<string>>> (long id, ItemDetails details, CancellationToken ct) =>
             await details.FindAsync(id, ct) is { } d ? TypedResults.Ok(d) : TypedResults.NotFound($"no item {id} (GET /api/items finds items)"))
             .WithSummary("History, attempts, outputs and ledger rows of one item.");
+        items.MapGet("/{id:long}/inputs/{index:int}", InputAsync)
+            .WithSummary("An item's input image (0 = the first), fetched by the server through the outbound guard, so a browser sees it without reaching the image host itself.");
         api.MapGet("/outputs/{id:long}/content", OutputAsync).WithTags("Items")
             .WithSummary("A stored output: a redirect to a signed link (Azure Blob) or the file itself.");
 
@@ -65,6 +67,26 @@ public static class ItemsApi
     {
         var outcome = await actions.ResolveAsync(id, review, Actor.Of(http.User), ct);
         return outcome.Done ? TypedResults.Ok(new Done(true, outcome.Message)) : TypedResults.Conflict(new Done(false, outcome.Message));
+    }
+
+    private static async Task<IResult> InputAsync(long id, int index, ItemDetails details, IHttpClientFactory clients,
+        Microsoft.Extensions.Options.IOptions<Downloads.DownloadOptions> downloads, HttpContext http, CancellationToken ct)
+    {
+        if (await details.InputUrlAsync(id, index, ct) is not { } url) return TypedResults.NotFound($"item {id} has no input {index}");
+        var what = $"input {index + 1} of item {id}";
+        Downloads.BoundedDownload download;
+        try { download = await Downloads.BoundedDownload.GetAsync(clients.CreateClient(OutputCopier.HttpClientName), url, downloads.Value, what, ct); }
+        catch (Exception e) when (e is HttpRequestException or IOException or Downloads.DownloadTimeoutException)
+        {
+            return TypedResults.Problem($"{what} could not be fetched from {new Uri(url).Host}: {e.Message}", statusCode: StatusCodes.Status502BadGateway);
+        }
+        http.Response.RegisterForDispose(download);
+        var type = download.Response.Content.Headers.ContentType?.MediaType;
+        if (!download.Response.IsSuccessStatusCode || type is null || !type.StartsWith("image/", StringComparison.Ordinal))
+            return TypedResults.Problem($"{what}: {new Uri(url).Host} answered {(int)download.Response.StatusCode} {type ?? "(no type)"}, not an image",
+                statusCode: StatusCodes.Status502BadGateway);
+        http.Response.Headers.CacheControl = "private, max-age=3600";
+        return TypedResults.Stream(await download.ReadBodyAsync(ct), type);
     }
 
     private static async Task<IResult> OutputAsync(long id, ItemDetails details, IBlobStore store, CancellationToken ct)

@@ -11,9 +11,14 @@ public sealed class OverviewModel(OverviewQueries queries, RunningTotals totals)
     public Alerts Alerts { get; private set; } = new([], [], 0, 0, 0);
     public List<ProviderSpend> SpendToday { get; private set; } = [];
     public List<ProviderBalance> Balances { get; private set; } = [];
+    public List<ThroughputPoint> Throughput { get; private set; } = [];
+    public string Window { get; private set; } = "30m";
+    public TimeSpan Bucket { get; private set; }
 
-    public async Task OnGetAsync(CancellationToken ct)
+    public async Task OnGetAsync(string? window, CancellationToken ct)
     {
+        (Window, var span, Bucket) = ThroughputChart.Find(window);
+        Throughput = await queries.ThroughputAsync(span, Bucket, ct);
         Counts = await totals.CountsAsync(null, ct);
         Alerts = await queries.AlertsAsync(ct);
         SpendToday = await queries.SpendTodayAsync(ct);

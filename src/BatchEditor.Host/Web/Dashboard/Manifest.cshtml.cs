@@ -8,8 +8,15 @@ using Microsoft.AspNetCore.Mvc.RazorPages;
 namespace BatchEditor.Host.Web.Dashboard;
 
 /// <summary>One manifest: progress, money, ETA, its items, and the manifest-wide actions.</summary>
-public sealed class ManifestModel(ManifestSummaries summaries, ManifestQueries manifests, ItemSearch search, ManifestActions actions) : PageModel
+public sealed class ManifestModel(ManifestSummaries summaries, ManifestQueries manifests, ItemSearch search, ManifestActions actions,
+    Budgets.ManifestBudgets budgets, OperatorActions operators) : PageModel
 {
+    public Budgets.ManifestBudgets.Budget Budget { get; private set; } = new(null, null);
+
+    /// <summary>"500 credits and $5" or "none: it may spend without a limit".</summary>
+    public string BudgetText => Budget is { Credits: null, Usd: null } ? "none: it may spend without a limit"
+        : string.Join(" and ", new[] { Budget.Credits is { } c ? $"{Totals.Money.Number(c)} credits" : null, Budget.Usd is { } u ? Totals.Money.Dollars(u) : null }.OfType<string>());
+
     public ManifestSummary Summary { get; private set; } = null!;
     public ItemTableView Table { get; private set; } = null!;
 
@@ -25,9 +32,26 @@ public sealed class ManifestModel(ManifestSummaries summaries, ManifestQueries m
             return Page();
         }
         Summary = summary;
+        Budget = await budgets.GetAsync(summary.Manifest.Id, ct);
         var filter = new ItemFilter(summary.Manifest.Id, state, provider, q);
         Table = new(await search.PageAsync(filter, after ?? 0, ItemsModel.PageSize, ct), filter, $"/dashboard/manifests/{Uri.EscapeDataString(manifest)}", after ?? 0);
         return Page();
+    }
+
+    /// <summary>An operator raises (or sets, or clears) the budget, and releases what it held if asked.</summary>
+    public async Task<IActionResult> OnPostBudgetAsync(string manifest, decimal? credits, decimal? usd, bool release, CancellationToken ct)
+    {
+        if (await manifests.FindAsync(manifest, ct) is not { } info) return NotFound();
+        if (credits < 0 || usd < 0)
+        {
+            TempData["Message"] = "A budget cannot be negative.";
+            return RedirectToPage(new { manifest });
+        }
+        var set = await budgets.SetAsync(info.Id, new(credits, usd), ct);
+        var released = release ? await operators.ReleaseAsync(info.Id, Api.Actor.Of(User), ct) : 0;
+        Budget = set;
+        TempData["Message"] = $"Budget of {info.Name}: {BudgetText}" + (released > 0 ? $"; {released} held item(s) released." : ".");
+        return RedirectToPage(new { manifest });
     }
 
     public Task<IActionResult> OnPostRetryAsync(string manifest, CancellationToken ct) => ActAsync(manifest, ManifestAction.Retry, ct);
