@@ -38,6 +38,22 @@ public class BreakerAndWakeUpTests
         Assert.Equal(0, await bed.ScalarAsync<int>("select consecutive_failures from provider_breakers"));
         Assert.True(await bed.ScalarAsync<bool>("select open_until is null from provider_breakers"));
         Assert.Equal(3L, await bed.ScalarAsync<long>("select count(*) from items where state = 'NeedsReview'"));
+        var log = bed.Log.Tail(400);
+        Assert.Contains("Circuit breaker of pixeldojo opened after 3 consecutive failures", log);
+        Assert.True(log.IndexOf("Circuit breaker of pixeldojo opened", StringComparison.Ordinal) < log.IndexOf("Circuit breaker of pixeldojo closed", StringComparison.Ordinal), log);
+    }
+
+    [Fact]
+    public async Task A_failure_below_the_threshold_is_forgotten_without_claiming_a_breaker_closed()
+    {
+        await using var bed = await TestBed.StartAsync();
+        bed.Settings["Worker:MaxRetryDelay"] = "00:00:00.200";
+        await bed.ImportAsync(Csv.Row("ONCE-1", "Crop [sim:503]"));
+        await bed.RunWorkerUntilIdleAsync(TimeSpan.FromSeconds(60));
+
+        Assert.Equal("Succeeded", Assert.Single(await bed.ItemsAsync()).State);
+        Assert.Equal(0, await bed.ScalarAsync<int>("select consecutive_failures from provider_breakers"));
+        Assert.DoesNotContain("Circuit breaker", bed.Log.Tail(400)); // it never opened, so it never "closed"
     }
 
     [Fact]

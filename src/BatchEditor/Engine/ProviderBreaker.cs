@@ -99,15 +99,17 @@ public sealed class ProviderBreaker(NpgsqlDataSource dataSource, Operations.Prov
 
     private async Task SucceededAsync(string provider, CancellationToken ct)
     {
-        // Matches (and writes) nothing in the common case: no failures on record.
+        // Matches (and writes) nothing in the common case: no failures on record. "Closed" is logged only for a breaker that
+        // had opened (and said so): a failure count going back to zero is not news.
         await using var cmd = dataSource.CreateCommand(
             """
-            update provider_breakers set consecutive_failures = 0, opened_at = null, open_until = null, updated_at = now()
-            where provider = $1 and (consecutive_failures > 0 or open_until is not null)
-            returning 1
+            update provider_breakers b set consecutive_failures = 0, opened_at = null, open_until = null, updated_at = now()
+            from (select provider, opened_at from provider_breakers where provider = $1 for update) old
+            where b.provider = old.provider and (b.consecutive_failures > 0 or b.open_until is not null)
+            returning old.opened_at is not null
             """);
         cmd.Parameters.AddWithValue(provider);
-        if (await cmd.ExecuteScalarAsync(ct) is not null) log.BreakerClosed(provider);
+        if (await cmd.ExecuteScalarAsync(ct) is true) log.BreakerClosed(provider);
     }
 
     /// <summary>
