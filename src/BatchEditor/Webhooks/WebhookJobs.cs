@@ -77,7 +77,7 @@ public sealed partial class WebhookJobs(WebhookStore store, RunningTotals totals
             Event = "manifest.finished",
             Manifest = new { Id = manifestId, manifest?.Name, manifest?.SourceFile, Items = manifest?.ItemCount, ImportedAt = manifest?.CreatedAt },
             Counts = counts.Where(c => c.Value > 0).ToDictionary(c => c.Key.ToString(), c => c.Value),
-            Spend = new { spend.Credits, Usd = spend.CostUsd, spend.EstimatedCredits, spend.RefundedCredits, Estimated = spend.AnyEstimated },
+            Spend = new { spend.Credits, Usd = spend.CostUsd, spend.UnpricedCredits, spend.EstimatedCredits, spend.RefundedCredits, Estimated = spend.AnyEstimated },
             FinishedAt = clock.GetUtcNow(),
         };
     }
