@@ -69,3 +69,16 @@ public sealed class FileSystemBlobStoreTests : IDisposable
 
     public void Dispose() => Directory.Delete(_root, recursive: true);
 }
+
+/// <summary>Outputs land in the user's data folder by default, never in whatever folder a command runs in.</summary>
+public class StorageDefaultsTests
+{
+    [Fact]
+    public void The_default_root_is_an_absolute_data_folder_not_the_working_directory()
+    {
+        var root = new StorageOptions().Root;
+        Assert.True(Path.IsPathRooted(root), root);
+        Assert.EndsWith(Path.Combine("batch-editor", "outputs"), root, StringComparison.Ordinal);
+        Assert.False(root.StartsWith(Environment.CurrentDirectory + Path.DirectorySeparatorChar, StringComparison.Ordinal), root);
+    }
+}
