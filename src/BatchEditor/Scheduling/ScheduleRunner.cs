@@ -31,7 +31,8 @@ public sealed partial class ScheduleRunner(ScheduleStore store, ManifestSubmissi
         {
             foreach (var file in await source.ListAsync(ct))
             {
-                var hash = Hash(await source.ReadAsync(file, ct));
+                string hash;
+                await using (var content = await source.OpenAsync(file, ct)) hash = Convert.ToHexStringLower(await SHA256.HashDataAsync(content, ct));
                 if (!await store.SeenAsync(name, hash, ct)) found.Add(new(file, hash));
             }
         }
@@ -45,27 +46,54 @@ public sealed partial class ScheduleRunner(ScheduleStore store, ManifestSubmissi
         return found;
     }
 
-    /// <summary>Imports one file of the schedule's source, unless its content was seen meanwhile; null when there is nothing to do.</summary>
+    /// <summary>
+    /// Imports one file of the schedule's source, unless its content was seen meanwhile; null when there is nothing to do.
+    /// The file streams once into a temporary copy, hashed on the way: the import reads the copy (twice: hash, rows), so a
+    /// file replaced in the source meanwhile cannot mix two contents, and memory does not grow with the file.
+    /// </summary>
     public async Task<FileOutcome?> ImportAsync(string name, string file, CancellationToken ct)
     {
         if (await store.FindAsync(name, ct) is not { Schedule: var schedule }) return null;
-        var content = await ScheduleSource.Open(schedule.Source, services).ReadAsync(file, ct);
-        var hash = Hash(content);
-        if (await store.SeenAsync(name, hash, ct)) return null;
-        var result = await submission.SubmitAsync(ManifestSubmission.Request.FromBytes(content, file, schedule.Defaults, settings: schedule.Settings), ct);
-        // A problem of this installation (a provider without a key here), not of the file: not recorded, so it is tried
-        // again (Hangfire retries the import) once the configuration is fixed.
-        if (result.Errors is [{ AboutTheCommand: true } configuration]) throw new InvalidOperationException($"{file} not imported: {configuration.Message}");
-        var (outcome, manifest, detail) = result switch
+        var copy = Path.Combine(Path.GetTempPath(), $"batch-editor-schedule-{Guid.NewGuid():N}.csv");
+        try
         {
-            { Imported: { } imported } => ("imported", (Guid?)imported.Id, $"manifest {imported.Name}: {imported.Items} item(s)"),
-            { DuplicateOf: { } existing } => ("duplicate", null, $"already imported as manifest {existing}"),
-            _ => ("refused", null, $"{result.ProblemSummary}, nothing imported: " + string.Join("; ", result.Errors.Take(5))),
-        };
-        await store.RecordFileAsync(name, file, hash, outcome, manifest, detail, ct);
-        await store.RecordRunAsync(name, $"{file}: {outcome}", ct);
-        LogFile(name, file, outcome, detail);
-        return new(file, outcome, detail);
+            var hash = await CopyAsync(ScheduleSource.Open(schedule.Source, services), file, copy, ct);
+            if (await store.SeenAsync(name, hash, ct)) return null;
+            var result = await submission.SubmitAsync(new ManifestSubmission.Request(() => File.OpenRead(copy), file, schedule.Defaults, Settings: schedule.Settings), ct);
+            // A problem of this installation (a provider without a key here), not of the file: not recorded, so it is tried
+            // again (Hangfire retries the import) once the configuration is fixed.
+            if (result.Errors is [{ AboutTheCommand: true } configuration]) throw new InvalidOperationException($"{file} not imported: {configuration.Message}");
+            var (outcome, manifest, detail) = result switch
+            {
+                { Imported: { } imported } => ("imported", (Guid?)imported.Id, $"manifest {imported.Name}: {imported.Items} item(s)"),
+                { DuplicateOf: { } existing } => ("duplicate", null, $"already imported as manifest {existing}"),
+                _ => ("refused", null, $"{result.ProblemSummary}, nothing imported: " + string.Join("; ", result.Errors.Take(5))),
+            };
+            await store.RecordFileAsync(name, file, hash, outcome, manifest, detail, ct);
+            await store.RecordRunAsync(name, $"{file}: {outcome}", ct);
+            LogFile(name, file, outcome, detail);
+            return new(file, outcome, detail);
+        }
+        finally
+        {
+            File.Delete(copy);
+        }
+    }
+
+    /// <summary>Streams <paramref name="file"/> into <paramref name="copy"/>; returns the SHA-256 of its content.</summary>
+    private static async Task<string> CopyAsync(ScheduleSource source, string file, string copy, CancellationToken ct)
+    {
+        using var sha = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
+        await using var from = await source.OpenAsync(file, ct);
+        await using var to = new FileStream(copy, FileMode.CreateNew, FileAccess.Write, FileShare.None, 81920, FileOptions.Asynchronous);
+        var buffer = new byte[81920];
+        int read;
+        while ((read = await from.ReadAsync(buffer, ct)) > 0)
+        {
+            sha.AppendData(buffer, 0, read);
+            await to.WriteAsync(buffer.AsMemory(0, read), ct);
+        }
+        return Convert.ToHexStringLower(sha.GetHashAndReset());
     }
 
     /// <summary>A whole fire in this process (`schedule run-now`): every new file imported, in order.</summary>
@@ -82,8 +110,6 @@ public sealed partial class ScheduleRunner(ScheduleStore store, ManifestSubmissi
             await store.RecordRunAsync(name, string.Join(", ", outcomes.GroupBy(o => o.Outcome).Select(g => $"{g.Count()} {g.Key}")), ct);
         return outcomes;
     }
-
-    private static string Hash(byte[] content) => Convert.ToHexStringLower(SHA256.HashData(content));
 
     [LoggerMessage(LogLevel.Warning, "Schedule {Schedule}: cannot read {Source} ({Reason}); nothing imported")]
     private partial void LogSourceUnreadable(string schedule, string source, string reason);

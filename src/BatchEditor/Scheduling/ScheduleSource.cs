@@ -17,7 +17,8 @@ public abstract class ScheduleSource
     /// <summary>The CSV files' names, in order; throws when the source cannot be read.</summary>
     public abstract Task<IReadOnlyList<string>> ListAsync(CancellationToken ct);
 
-    public abstract Task<byte[]> ReadAsync(string name, CancellationToken ct);
+    /// <summary>The file's content as a stream (never read whole into memory: a nightly export may be hundreds of MB).</summary>
+    public abstract Task<Stream> OpenAsync(string name, CancellationToken ct);
 
     public static ScheduleSource Open(string source, IServiceProvider services) =>
         source.StartsWith(BlobScheme, StringComparison.OrdinalIgnoreCase)
@@ -33,7 +34,8 @@ public abstract class ScheduleSource
                 ? [.. Directory.EnumerateFiles(folder, "*.csv").Select(Path.GetFileName).OfType<string>().Order(StringComparer.Ordinal)]
                 : throw new DirectoryNotFoundException($"the source folder {folder} does not exist"));
 
-        public override Task<byte[]> ReadAsync(string name, CancellationToken ct) => File.ReadAllBytesAsync(Path.Combine(folder, name), ct);
+        public override Task<Stream> OpenAsync(string name, CancellationToken ct) => Task.FromResult<Stream>(
+            new FileStream(Path.Combine(folder, name), FileMode.Open, FileAccess.Read, FileShare.Read, 81920, FileOptions.Asynchronous | FileOptions.SequentialScan));
     }
 
     private sealed class BlobSource(BlobServiceClient service, string path) : ScheduleSource
@@ -51,7 +53,7 @@ public abstract class ScheduleSource
             return [.. names.Order(StringComparer.Ordinal)];
         }
 
-        public override async Task<byte[]> ReadAsync(string name, CancellationToken ct) =>
-            (await _container.GetBlobClient(name).DownloadContentAsync(ct)).Value.Content.ToArray();
+        public override async Task<Stream> OpenAsync(string name, CancellationToken ct) =>
+            await _container.GetBlobClient(name).OpenReadAsync(cancellationToken: ct);
     }
 }

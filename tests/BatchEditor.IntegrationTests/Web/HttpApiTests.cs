@@ -142,11 +142,15 @@ public class HttpApiTests
         var job = (await large.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("jobId").GetString();
         Assert.Equal($"/hangfire/jobs/details/{job}", large.Headers.Location!.ToString());
         Assert.Equal(0L, await bed.ScalarAsync<long>("select count(*) from items i join manifests m on m.id = i.manifest_id where m.name = 'large' and i.state = 'Held'"));
+        // Both while the worker runs: the items are held a moment before the job is marked done, and a worker stopped in
+        // between leaves the job to the next one.
         await using (WorkerProcess.Start(env))
+        {
             await bed.WaitForAsync(async () => await bed.ScalarAsync<long>(
                 "select count(*) from items i join manifests m on m.id = i.manifest_id where m.name = 'large' and i.state = 'Held'") == 8, what: "the hold job");
-        await bed.WaitForAsync(async () => await bed.ScalarAsync<string>("select statename from hangfire.job where id = $1", long.Parse(job!)) == "Succeeded",
-            what: "the job's success");
+            await bed.WaitForAsync(async () => await bed.ScalarAsync<string>("select statename from hangfire.job where id = $1", long.Parse(job!)) == "Succeeded",
+                what: "the job's success");
+        }
         Assert.Contains("8 item(s) held", await bed.ScalarAsync<string>("select data::text from hangfire.state where jobid = $1 and name = 'Succeeded'", long.Parse(job!)));
         Assert.Equal("web:local", await bed.ScalarAsync<string>(
             "select h.actor from item_history h join items i on i.id = h.item_id join manifests m on m.id = i.manifest_id where m.name = 'large' order by h.id desc limit 1"));
