@@ -215,4 +215,31 @@ public class HttpApiTests
         Assert.Equal(HttpStatusCode.NotFound, manifestPage);
         Assert.Contains("There is no manifest named &#x27;spring&#x27;", manifestHtml);
     }
+
+    [Fact]
+    public async Task A_web_host_with_another_storage_root_says_where_it_looked_for_an_output()
+    {
+        await using var bed = await TestBed.StartAsync();
+        await bed.ImportAsync(Csv.Manifest(1));
+        await bed.RunWorkerUntilIdleAsync(Timeout);
+        var output = await bed.ScalarAsync<long>("select id from outputs where state = 'Stored'");
+        var elsewhere = Directory.CreateTempSubdirectory("batch-editor-test-other-root-");
+        try
+        {
+            var env = bed.EnvironmentVariables();
+            env["Storage__Root"] = elsewhere.FullName; // not the workers' folder
+            await using var web = await DashboardServer.StartAsync(env, ["web"]);
+
+            using var response = await web.Http.GetAsync($"/api/outputs/{output}/content");
+
+            Assert.Equal(HttpStatusCode.NotFound, response.StatusCode);
+            var why = await response.Content.ReadAsStringAsync();
+            Assert.Contains($"but this host's store has nothing at {elsewhere.FullName}/", why);
+            Assert.Contains("does this host use the same Storage__Root (or container) as the workers?", why);
+        }
+        finally
+        {
+            elsewhere.Delete(recursive: true);
+        }
+    }
 }
