@@ -30,9 +30,8 @@ public static class PixelDojoProtocol
         if (!CreditsByModel.TryGetValue(apiId, out var perImage)) return Results.Json(new { error = $"Unknown model {apiId}" }, statusCode: 404);
         var body = await SimAuth.ReadJson(request, ct);
         var prompt = body?["prompt"]?.GetValue<string>();
-        var images = body?["image_urls"] as JsonArray;
         if (string.IsNullOrWhiteSpace(prompt)) return Results.Json(new { error = "prompt is required" }, statusCode: 400);
-        if (images is null || images.Count is < 1 or > 8) return Results.Json(new { error = "image_urls must hold 1 to 8 URLs" }, statusCode: 400);
+        if (body?["image_urls"] is not JsonArray images || images.Count is < 1 or > 8) return Results.Json(new { error = "image_urls must hold 1 to 8 URLs" }, statusCode: 400);
         if (body?["mask_url"] is not null && apiId != "gpt-image-2-edit") return Results.Json(new { error = "mask_url is not supported by this model" }, statusCode: 400);
         var sizeName = body?["image_size"]?.GetValue<string>() ?? "auto";
         if (!Sizes.TryGetValue(sizeName, out var size)) return Results.Json(new { error = $"invalid image_size {sizeName}" }, statusCode: 400);
