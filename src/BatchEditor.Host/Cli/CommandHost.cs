@@ -1,3 +1,4 @@
+using BatchEditor.ReadModel;
 using BatchEditor.Usage;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;

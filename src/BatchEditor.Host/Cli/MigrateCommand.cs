@@ -12,7 +12,7 @@ public static class MigrateCommand
         command.SetAction((_, ct) => CommandHost.RunAsync(async () =>
         {
             using var host = CommandHost.Build();
-            var connectionString = ServiceRegistration.ConnectionString(host.Services.GetRequiredService<Microsoft.Extensions.Configuration.IConfiguration>());
+            var connectionString = Persistence.PersistenceRegistration.ConnectionString(host.Services.GetRequiredService<Microsoft.Extensions.Configuration.IConfiguration>());
             if (await DatabaseCreator.EnsureExistsAsync(connectionString, ct))
                 Console.WriteLine($"Created database {new Npgsql.NpgsqlConnectionStringBuilder(connectionString).Database}.");
             var applied = await host.Services.GetRequiredService<Migrator>().MigrateAsync(Migrator.DefaultDirectory, ct);

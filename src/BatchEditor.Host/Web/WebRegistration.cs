@@ -1,3 +1,4 @@
+using BatchEditor.ReadModel;
 using System.Text.Json;
 using System.Text.Json.Serialization;
 using BatchEditor.Host.Web.Api;

@@ -16,7 +16,7 @@ namespace BatchEditor.Engine;
 /// </summary>
 public sealed class Dispatcher(
     ItemClaimer claimer, SubmitStep submit, PollStep poll, CopyStep copy, ItemTransitions transitions,
-    NpgsqlDataSource dataSource, ProviderRegistry providers, LeaseKeeper keeper, WorkSignal signal, WorkerExit exit, WorkerShutdown shutdown,
+    ActiveItems active, ProviderRegistry providers, LeaseKeeper keeper, WorkSignal signal, WorkerExit exit, WorkerShutdown shutdown,
     IOptions<WorkerOptions> options, IHostApplicationLifetime lifetime, EngineLog log, Telemetry.BatchEditorMetrics metrics, TimeProvider clock,
     ManifestsWorked worked, Manifests.ManifestFinisher finisher, Jobs.JobQueues queues) : BackgroundService
 {
@@ -203,17 +203,9 @@ public sealed class Dispatcher(
         var configured = providers.Configured.Select(p => p.Name).ToArray();
         try
         {
-            await using (var cmd = dataSource.CreateCommand("select exists (select 1 from items where state = any($1) and provider = any($2))"))
-            {
-                cmd.Parameters.AddWithValue(ItemStates.Names(ItemStates.Active));
-                cmd.Parameters.AddWithValue(configured);
-                if ((bool)(await cmd.ExecuteScalarAsync(ct))!) return true;
-            }
-            await using var stuck = dataSource.CreateCommand("select provider, count(*) from items where state = any($1) group by provider order by provider");
-            stuck.Parameters.AddWithValue(ItemStates.Names(ItemStates.Active));
-            var waiting = new List<string>();
-            await using (var r = await stuck.ExecuteReaderAsync(ct))
-                while (await r.ReadAsync(ct)) waiting.Add($"{r.GetInt64(1)} for {r.GetString(0)} (set {ProviderRegistry.KeyVariable(r.GetString(0))})");
+            if (await active.AnyAsync(configured, ct)) return true;
+            var waiting = (await active.ByProviderAsync(ct))
+                .Select(p => $"{p.Items} for {p.Provider} (set {ProviderRegistry.KeyVariable(p.Provider)})").ToList();
             if (waiting.Count > 0) exit.Stuck($"items wait for providers that have no API key here: {string.Join(", ", waiting)}");
             return false;
         }
