@@ -17,8 +17,8 @@ public sealed class CopyStep(OutputCopier copier, ItemTransitions transitions, N
 {
     public async Task RunAsync(ClaimedItem item, string owner, CancellationToken ct)
     {
-        var (pending, stored) = await OutputRows.ToCopyAsync(dataSource, item.Id, item.Run, ct);
-        if (pending.Count == 0) { await transitions.CopySucceeded(item, owner, stored, null, ct); return; }
+        var (pending, storedBefore) = await OutputRows.ToCopyAsync(dataSource, item.Id, item.Run, ct);
+        if (pending.Count == 0) { await transitions.CopySucceeded(item, owner, storedBefore, null, ct); return; }
         foreach (var output in pending)
         {
             // The database's clock decides: a worker whose clock runs fast must not give up outputs still live.
@@ -29,12 +29,13 @@ public sealed class CopyStep(OutputCopier copier, ItemTransitions transitions, N
             }
             try
             {
-                var blob = await copier.CopyAsync(item, output, ct);
+                var blob = await copier.CopyAsync(ToCopy(item, output), ct);
                 if (!blob.AlreadyExisted) metrics.Copied(blob.Size, copier.StoreKind);
+                var stored = new StoredOutput(blob.Name, blob.Location, blob.ContentType, blob.Size, blob.Md5Base64);
                 // The last output's record and Succeeded are one transaction; earlier ones keep the lease for the rest.
                 var recorded = output == pending[^1]
-                    ? await transitions.CopySucceeded(item, owner, stored + pending.Count, (output.Ordinal, blob), ct)
-                    : await transitions.OutputStored(item, owner, output.Ordinal, blob, ct);
+                    ? await transitions.CopySucceeded(item, owner, storedBefore + pending.Count, (output.Ordinal, stored), ct)
+                    : await transitions.OutputStored(item, owner, output.Ordinal, stored, ct);
                 if (!recorded) return; // lease lost: the new owner goes on
                 if (output == pending[^1]) await breaker.CopySucceededAsync(item.Provider, CancellationToken.None);
             }
@@ -70,6 +71,12 @@ public sealed class CopyStep(OutputCopier copier, ItemTransitions transitions, N
             }
         }
     }
+
+    /// <summary>What the copier needs of the item and its output row: whose output it is, and where its bytes are.</summary>
+    private OutputToCopy ToCopy(ClaimedItem item, OutputRows.Row output) =>
+        new(item.ManifestId, item.ManifestName, item.RowId, item.Run, output.Ordinal, item.Provider, item.ProviderJobId, item.Request.Prompt,
+            output.Inline ? null : output.SourceUrl,
+            output.Inline ? token => OutputRows.OpenInlineAsync(dataSource, item.Id, item.Run, output.Ordinal, token) : null);
 
     private async Task Expired(ClaimedItem item, string owner, string reason, CancellationToken ct)
     {

@@ -102,12 +102,12 @@ public sealed class ItemTransitions(TransitionApplier applier)
             Ledger = { refund },
         }, ct);
 
-    public Task<bool> OutputStored(ClaimedItem item, string owner, int ordinal, Storage.StoredBlob blob, CancellationToken ct) =>
+    public Task<bool> OutputStored(ClaimedItem item, string owner, int ordinal, StoredOutput blob, CancellationToken ct) =>
         Leased(item, new([item.Id], FromCopying, ItemState.Copying, $"output {ordinal + 1} stored at {blob.Location}", owner)
         {
             KeepLease = true, // more outputs may follow under the same lease
             WriteHistory = false,
-            Extra = (conn, tx) => Storage.OutputRows.MarkStored(conn, tx, item.Id, item.Run, ordinal, blob, ct),
+            Extra = (conn, tx) => OutputRows.MarkStored(conn, tx, item.Id, item.Run, ordinal, blob, ct),
         }, ct);
 
     /// <summary>Copy again at <paramref name="at"/>; <paramref name="countsAsAttempt"/> is false while the storage is down (the outputs' expiry is the limit then).</summary>
@@ -120,11 +120,11 @@ public sealed class ItemTransitions(TransitionApplier applier)
         }, ct);
 
     /// <summary>Every output is stored: <paramref name="last"/>, the one stored just now (if any), is recorded with the move.</summary>
-    public Task<bool> CopySucceeded(ClaimedItem item, string owner, int outputs, (int Ordinal, Storage.StoredBlob Blob)? last, CancellationToken ct) =>
+    public Task<bool> CopySucceeded(ClaimedItem item, string owner, int outputs, (int Ordinal, StoredOutput Blob)? last, CancellationToken ct) =>
         Leased(item, new([item.Id], FromCopying, ItemState.Succeeded, $"{outputs} output(s) stored and verified", owner)
         {
             Set = "finished_at = now()",
-            Extra = last is { } stored ? (conn, tx) => Storage.OutputRows.MarkStored(conn, tx, item.Id, item.Run, stored.Ordinal, stored.Blob, ct) : null,
+            Extra = last is { } stored ? (conn, tx) => OutputRows.MarkStored(conn, tx, item.Id, item.Run, stored.Ordinal, stored.Blob, ct) : null,
         }, ct);
 
     /// <summary>An output expired before it was copied: final, with its cost kept on the ledger.</summary>
@@ -132,7 +132,7 @@ public sealed class ItemTransitions(TransitionApplier applier)
         Leased(item, new([item.Id], FromCopying, ItemState.Expired, reason, owner)
         {
             Set = "finished_at = now()",
-            Extra = (conn, tx) => Storage.OutputRows.MarkExpired(conn, tx, item.Id, item.Run, ct),
+            Extra = (conn, tx) => OutputRows.MarkExpired(conn, tx, item.Id, item.Run, ct),
         }, ct);
 
     public Task<bool> CopyFailed(ClaimedItem item, string owner, string reason, CancellationToken ct) =>

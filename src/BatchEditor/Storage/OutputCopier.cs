@@ -1,14 +1,17 @@
-using System.Data;
 using System.Security.Cryptography;
 using BatchEditor.Downloads;
-using BatchEditor.Items;
 using BatchEditor.Providers;
 using Microsoft.Extensions.Options;
-using Npgsql;
 using Polly;
 using Polly.Retry;
 
 namespace BatchEditor.Storage;
+
+/// <summary>One output to copy: whose it is (that names the blob and labels it), and where its bytes are.</summary>
+/// <param name="SourceUrl">The provider's temporary URL; null for an output that came inline in its answer.</param>
+/// <param name="OpenInline">Opens an inline output's bytes (null when there are none left to copy).</param>
+public sealed record OutputToCopy(Guid ManifestId, string ManifestName, string RowId, int Run, int Ordinal, string Provider, string? ProviderJobId,
+    string Prompt, string? SourceUrl, Func<CancellationToken, Task<Stream?>>? OpenInline = null);
 
 /// <summary>
 /// Copies one temporary provider output into the blob store: streamed (a bounded buffer, never the whole file), under
@@ -18,8 +21,7 @@ namespace BatchEditor.Storage;
 /// (<see cref="OutputUnavailableException"/>), the source failed (<see cref="OutputDownloadException"/>), or the
 /// store failed (<see cref="StorageUnavailableException"/>).
 /// </summary>
-public sealed class OutputCopier(IHttpClientFactory httpClients, IBlobStore store, NpgsqlDataSource dataSource,
-    IOptions<StorageOptions> options, IOptions<DownloadOptions> downloads)
+public sealed class OutputCopier(IHttpClientFactory httpClients, IBlobStore store, IOptions<StorageOptions> options, IOptions<DownloadOptions> downloads)
 {
     public const string HttpClientName = "outputs";
 
@@ -48,11 +50,11 @@ public sealed class OutputCopier(IHttpClientFactory httpClients, IBlobStore stor
     /// <summary>The folder (name prefix) of a manifest's outputs: its id without dashes.</summary>
     public static string ManifestFolder(Guid manifestId) => $"{manifestId:N}/";
 
-    public async Task<StoredBlob> CopyAsync(ClaimedItem item, OutputRows.Row output, CancellationToken ct)
+    public async Task<StoredBlob> CopyAsync(OutputToCopy output, CancellationToken ct)
     {
         try
         {
-            return await _retry.ExecuteAsync(async token => await (output.Inline ? CopyInlineAsync(item, output, token) : DownloadAsync(item, output, token)), ct);
+            return await _retry.ExecuteAsync(async token => await (output.OpenInline is { } open ? CopyInlineAsync(output, open, token) : DownloadAsync(output, token)), ct);
         }
         catch (Exception e) when (e is not (OutputDownloadException or OutputUnavailableException or OutputConflictException or OperationCanceledException))
         {
@@ -61,21 +63,18 @@ public sealed class OutputCopier(IHttpClientFactory httpClients, IBlobStore stor
         }
     }
 
-    private async Task<StoredBlob> CopyInlineAsync(ClaimedItem item, OutputRows.Row output, CancellationToken ct)
+    private async Task<StoredBlob> CopyInlineAsync(OutputToCopy output, Func<CancellationToken, Task<Stream?>> open, CancellationToken ct)
     {
-        await using var conn = await dataSource.OpenConnectionAsync(ct);
-        await using var cmd = OutputRows.InlineCommand(conn, item.Id, item.Run, output.Ordinal);
-        await using var reader = await cmd.ExecuteReaderAsync(CommandBehavior.SequentialAccess, ct);
-        if (!await reader.ReadAsync(ct)) throw new OutputDownloadException($"output {output.Ordinal + 1} has no inline data left to copy", transient: false);
-        await using var decoded = new CryptoStream(reader.GetStream(0), new FromBase64Transform(), CryptoStreamMode.Read);
-        return await StoreAsync(item, output, decoded, null, "base64 from the provider's answer", ct);
+        await using var decoded = await open(ct)
+            ?? throw new OutputDownloadException($"output {output.Ordinal + 1} has no inline data left to copy", transient: false);
+        return await StoreAsync(output, decoded, null, "base64 from the provider's answer", ct);
     }
 
-    private async Task<StoredBlob> DownloadAsync(ClaimedItem item, OutputRows.Row output, CancellationToken ct)
+    private async Task<StoredBlob> DownloadAsync(OutputToCopy output, CancellationToken ct)
     {
         var what = $"output {output.Ordinal + 1}";
         BoundedDownload download;
-        try { download = await BoundedDownload.GetAsync(httpClients.CreateClient(HttpClientName), output.SourceUrl, downloads.Value, what, ct); }
+        try { download = await BoundedDownload.GetAsync(httpClients.CreateClient(HttpClientName), output.SourceUrl!, downloads.Value, what, ct); }
         catch (Exception e) when (OutboundGuard.RefusalIn(e) is { } refused)
         {
             throw new OutputDownloadException($"{what} was not downloaded: {refused.Message}", transient: false, e);
@@ -94,12 +93,12 @@ public sealed class OutputCopier(IHttpClientFactory httpClients, IBlobStore stor
                 throw new OutputUnavailableException(response.StatusCode, $"{what} is no longer available ({(int)response.StatusCode} from its temporary URL)");
             }
             var body = await download.ReadBodyAsync(ct);
-            return await StoreAsync(item, output, body, response.Content.Headers.ContentLength,
+            return await StoreAsync(output, body, response.Content.Headers.ContentLength,
                 $"content-type {response.Content.Headers.ContentType?.MediaType ?? "none"}", ct);
         }
     }
 
-    private async Task<StoredBlob> StoreAsync(ClaimedItem item, OutputRows.Row output, Stream body, long? length, string source, CancellationToken ct)
+    private async Task<StoredBlob> StoreAsync(OutputToCopy output, Stream body, long? length, string source, CancellationToken ct)
     {
         var what = $"output {output.Ordinal + 1}";
         await using var checkedBody = new CheckedStream(body, length, options.Value.MaxOutputBytes, what);
@@ -107,23 +106,23 @@ public sealed class OutputCopier(IHttpClientFactory httpClients, IBlobStore stor
         var headLength = await checkedBody.ReadAtLeastAsync(head, head.Length, throwOnEndOfStream: false, ct);
         var kind = ImageKind.Sniff(head.AsSpan(0, headLength))
             ?? throw new OutputDownloadException($"{what} is not a PNG, JPEG or WebP image ({source})", transient: false);
-        var name = BlobName(item.ManifestId, item.RowId, item.Run, output.Ordinal, kind);
-        var write = new BlobWrite(kind.ContentType, Metadata(item));
+        var name = BlobName(output.ManifestId, output.RowId, output.Run, output.Ordinal, kind);
+        var write = new BlobWrite(kind.ContentType, Metadata(output));
         var stored = await store.PutIfAbsentAsync(name, new ReplayedHeadStream(head[..headLength], checkedBody), write, ct);
         if (stored.AlreadyExisted && stored.Metadata is { } found && !BelongsTo(found, write.Metadata))
             throw new OutputConflictException($"{stored.Location} already holds a file not written for this item (manifest {Value(found, "manifestid")}, item {Value(found, "item")}); it is neither overwritten nor taken");
         return stored;
     }
 
-    private static Dictionary<string, string> Metadata(ClaimedItem item) => new()
+    private static Dictionary<string, string> Metadata(OutputToCopy output) => new()
     {
-        ["manifest"] = item.ManifestName,
-        ["manifestid"] = item.ManifestId.ToString("N"),
-        ["item"] = item.RowId,
-        ["run"] = item.Run.ToString(System.Globalization.CultureInfo.InvariantCulture),
-        ["provider"] = item.Provider,
-        ["providerjob"] = item.ProviderJobId ?? "",
-        ["prompthash"] = Convert.ToHexStringLower(SHA256.HashData(System.Text.Encoding.UTF8.GetBytes(item.Request.Prompt))),
+        ["manifest"] = output.ManifestName,
+        ["manifestid"] = output.ManifestId.ToString("N"),
+        ["item"] = output.RowId,
+        ["run"] = output.Run.ToString(System.Globalization.CultureInfo.InvariantCulture),
+        ["provider"] = output.Provider,
+        ["providerjob"] = output.ProviderJobId ?? "",
+        ["prompthash"] = Convert.ToHexStringLower(SHA256.HashData(System.Text.Encoding.UTF8.GetBytes(output.Prompt))),
     };
 
     private static bool BelongsTo(IReadOnlyDictionary<string, string> found, IReadOnlyDictionary<string, string> ours) =>

@@ -1,7 +1,12 @@
+using System.Data;
+using System.Security.Cryptography;
 using BatchEditor.Providers;
 using Npgsql;
 
-namespace BatchEditor.Storage;
+namespace BatchEditor.Items;
+
+/// <summary>Where an output was stored, as its row records it (what the store reported after it checked the bytes).</summary>
+public sealed record StoredOutput(string BlobName, string Location, string ContentType, long Size, string Md5Base64);
 
 /// <summary>
 /// The <c>outputs</c> rows of an item: written with its transitions, read by the copy step. Rows belong to one run of
@@ -12,7 +17,7 @@ public static class OutputRows
     /// <param name="Inline">The output is base64 text kept in the row (see <see cref="OutputRef.InlineBase64"/>), not a URL.</param>
     public sealed record Row(int Ordinal, string SourceUrl, DateTimeOffset? ExpiresAt, bool Inline);
 
-    public static async Task MarkStored(NpgsqlConnection conn, NpgsqlTransaction tx, long itemId, int run, int ordinal, StoredBlob blob, CancellationToken ct)
+    public static async Task MarkStored(NpgsqlConnection conn, NpgsqlTransaction tx, long itemId, int run, int ordinal, StoredOutput blob, CancellationToken ct)
     {
         await using var cmd = new NpgsqlCommand(
             """
@@ -22,7 +27,7 @@ public static class OutputRows
         cmd.Parameters.AddWithValue("i", itemId);
         cmd.Parameters.AddWithValue("r", run);
         cmd.Parameters.AddWithValue("o", ordinal);
-        cmd.Parameters.AddWithValue("n", blob.Name);
+        cmd.Parameters.AddWithValue("n", blob.BlobName);
         cmd.Parameters.AddWithValue("l", blob.Location);
         cmd.Parameters.AddWithValue("t", blob.ContentType);
         cmd.Parameters.AddWithValue("s", blob.Size);
@@ -57,13 +62,46 @@ public static class OutputRows
         return (pending, stored);
     }
 
-    /// <summary>The base64 text of an inline output; read it with <c>CommandBehavior.SequentialAccess</c> to stream it.</summary>
-    public static NpgsqlCommand InlineCommand(NpgsqlConnection conn, long itemId, int run, int ordinal)
+    /// <summary>
+    /// The bytes of an inline output (kept as base64 text in its row), decoded as they stream from the database: the
+    /// stream holds its own connection until it is disposed. Null when the row has no inline data left.
+    /// </summary>
+    public static async Task<Stream?> OpenInlineAsync(NpgsqlDataSource dataSource, long itemId, int run, int ordinal, CancellationToken ct)
     {
-        var cmd = new NpgsqlCommand("select inline_b64 from outputs where item_id = $1 and run = $2 and ordinal = $3 and inline_b64 is not null", conn);
-        cmd.Parameters.AddWithValue(itemId);
-        cmd.Parameters.AddWithValue(run);
-        cmd.Parameters.AddWithValue(ordinal);
-        return cmd;
+        var conn = await dataSource.OpenConnectionAsync(ct);
+        try
+        {
+            var cmd = new NpgsqlCommand("select inline_b64 from outputs where item_id = $1 and run = $2 and ordinal = $3 and inline_b64 is not null", conn);
+            cmd.Parameters.AddWithValue(itemId);
+            cmd.Parameters.AddWithValue(run);
+            cmd.Parameters.AddWithValue(ordinal);
+            var reader = await cmd.ExecuteReaderAsync(CommandBehavior.SequentialAccess, ct);
+            if (!await reader.ReadAsync(ct))
+            {
+                await reader.DisposeAsync();
+                await cmd.DisposeAsync();
+                await conn.DisposeAsync();
+                return null;
+            }
+            return new InlineStream(new CryptoStream(reader.GetStream(0), new FromBase64Transform(), CryptoStreamMode.Read), reader, cmd, conn);
+        }
+        catch
+        {
+            await conn.DisposeAsync();
+            throw;
+        }
+    }
+
+    /// <summary>The decoded text, owning the reader, command and connection it streams from.</summary>
+    private sealed class InlineStream(Stream decoded, params IAsyncDisposable[] owned) : Downloads.ForwardOnlyStream
+    {
+        public override ValueTask<int> ReadAsync(Memory<byte> buffer, CancellationToken ct = default) => decoded.ReadAsync(buffer, ct);
+
+        public override async ValueTask DisposeAsync()
+        {
+            await decoded.DisposeAsync();
+            foreach (var o in owned) await o.DisposeAsync();
+            await base.DisposeAsync();
+        }
     }
 }
