@@ -120,12 +120,12 @@ public sealed class BudgetGuard(ProviderRegistry providers, OperatorActions acti
                 select manifest_id, credits, coalesce(cost_usd, 0) as usd from usage_totals where manifest_id = any($1)
                 union all select manifest_id, credits, coalesce(cost_usd, 0) from usage_deltas where manifest_id = any($1)
                 union all select manifest_id, coalesce(reserved_credits, 0), coalesce(reserved_usd, 0) from items
-                          where state = '{nameof(ItemState.Submitting)}' and manifest_id = any($1)),
+                          where state = {StateSql.Submitting} and manifest_id = any($1)),
             by_provider as (
                 select provider, credits, coalesce(cost_usd, 0) as usd from usage_totals, today where provider = any($2) and usage_totals.day >= today.day
                 union all select provider, credits, coalesce(cost_usd, 0) from usage_deltas, today where provider = any($2) and usage_deltas.day >= today.day
                 union all select provider, coalesce(reserved_credits, 0), coalesce(reserved_usd, 0) from items
-                          where state = '{nameof(ItemState.Submitting)}' and provider = any($2))
+                          where state = {StateSql.Submitting} and provider = any($2))
             select 'manifest', manifest_id::text, sum(credits), sum(usd) from by_manifest group by manifest_id
             union all
             select 'provider', provider, sum(credits), sum(usd) from by_provider group by provider

@@ -15,8 +15,6 @@ namespace BatchEditor.Engine;
 public sealed class ItemClaimer(NpgsqlDataSource dataSource, ProviderRegistry providers, BudgetGuard budgets)
 {
     private const long SubmitClaimLockKey = 0x42_45_43_6C_61_69_6D; // "BEClaim"
-    private const string Running = nameof(ItemState.Running), Copying = nameof(ItemState.Copying);
-    private const string Pending = nameof(ItemState.Pending), Submitting = nameof(ItemState.Submitting);
 
     /// <summary>Running items due a poll and Copying items due a copy; earliest output expiry first.</summary>
     public async Task<List<ClaimedItem>> ClaimFollowUpsAsync(string owner, int max, TimeSpan lease, CancellationToken ct)
@@ -33,7 +31,7 @@ public sealed class ItemClaimer(NpgsqlDataSource dataSource, ProviderRegistry pr
             $"""
             with due as (
                 select id from items
-                where state in ('{Running}', '{Copying}') and next_run_at <= now()
+                where state in ({StateSql.Running}, {StateSql.Copying}) and next_run_at <= now()
                   and (lease_expires_at is null or lease_expires_at < now())
                 order by outputs_expire_at nulls last, next_run_at
                 limit $1
@@ -83,7 +81,7 @@ public sealed class ItemClaimer(NpgsqlDataSource dataSource, ProviderRegistry pr
     public async Task<TimeSpan?> NextFollowUpAsync(CancellationToken ct)
     {
         await using var cmd = dataSource.CreateCommand(
-            $"select min(next_run_at) - clock_timestamp() from items where state in ('{Running}', '{Copying}') and (lease_expires_at is null or lease_expires_at < now())");
+            $"select min(next_run_at) - clock_timestamp() from items where state in ({StateSql.Running}, {StateSql.Copying}) and (lease_expires_at is null or lease_expires_at < now())");
         return await cmd.ExecuteScalarAsync(ct) is TimeSpan until ? until : null;
     }
 
@@ -133,7 +131,7 @@ public sealed class ItemClaimer(NpgsqlDataSource dataSource, ProviderRegistry pr
                 select * from unnest($1::text[], $2::int[], $3::int[], $5::int[]) as c(provider, max_in_flight, per_minute, breaker)),
             free as (
                 select cap.provider, greatest(0, least(
-                    cap.max_in_flight - (select count(*) from items x where x.provider = cap.provider and x.state in ('{Submitting}', '{Running}')),
+                    cap.max_in_flight - (select count(*) from items x where x.provider = cap.provider and x.state in ({StateSql.Submitting}, {StateSql.Running})),
                     cap.per_minute - (select count(*) from provider_attempts a where a.provider = cap.provider and a.claimed_at > now() - interval '1 minute'),
                     cap.breaker,
                     -- An operator's pause: nothing new is sent until it is resumed.
@@ -144,9 +142,9 @@ public sealed class ItemClaimer(NpgsqlDataSource dataSource, ProviderRegistry pr
             -- Manifests with Pending items, from the running totals: a few rows however large the items table.
             active as (
                 select m.id, m.priority from manifests m
-                join (select manifest_id from (select manifest_id, items from item_state_totals where state = '{Pending}'
+                join (select manifest_id from (select manifest_id, items from item_state_totals where state = {StateSql.Pending}
                                                union all
-                                               select manifest_id, items from item_state_deltas where state = '{Pending}') t
+                                               select manifest_id, items from item_state_deltas where state = {StateSql.Pending}) t
                       group by manifest_id having sum(items) > 0) p on p.manifest_id = m.id
                 -- A manifest waiting for its start time or outside its submit window sends nothing now.
                 where (m.not_before is null or m.not_before <= now())
@@ -158,11 +156,11 @@ public sealed class ItemClaimer(NpgsqlDataSource dataSource, ProviderRegistry pr
                 select p.id, row_number() over (order by p.priority desc, p.share, p.id) as rank from free cross join lateral (
                     select c.id, a.priority, busy.n + c.turn as share from active a
                     cross join lateral (select count(*) as n from items f
-                                        where f.manifest_id = a.id and f.provider = free.provider and f.state in ('{Submitting}', '{Running}')) busy
+                                        where f.manifest_id = a.id and f.provider = free.provider and f.state in ({StateSql.Submitting}, {StateSql.Running})) busy
                     cross join lateral (
                         select x.id, row_number() over (order by x.next_run_at, x.id) as turn from (
                             select id, next_run_at from items
-                            where state = '{Pending}' and provider = free.provider and manifest_id = a.id and next_run_at <= now()
+                            where state = {StateSql.Pending} and provider = free.provider and manifest_id = a.id and next_run_at <= now()
                             order by next_run_at, id
                             limit free.slots) x) c
                     order by a.priority desc, busy.n + c.turn, a.id
@@ -193,15 +191,15 @@ public sealed class ItemClaimer(NpgsqlDataSource dataSource, ProviderRegistry pr
             with picked as (select * from unnest($1::bigint[], $2::numeric[], $3::numeric[]) as p(id, credits, usd)),
             -- Claims are serialised by the advisory lock; the state guard skips an item an operator moved meanwhile.
             claimed as (
-                update items i set state = '{Submitting}', reason = 'submitting (attempt ' || (i.submit_attempts + 1) || ')',
+                update items i set state = {StateSql.Submitting}, reason = 'submitting (attempt ' || (i.submit_attempts + 1) || ')',
                     lease_owner = $4, lease_token = gen_random_uuid(), lease_expires_at = now() + $5, submit_sent_at = null,
                     submit_attempts = i.submit_attempts + 1, updated_at = now(),
                     reserved_credits = picked.credits, reserved_usd = picked.usd
-                from picked where i.id = picked.id and i.state = '{Pending}'
+                from picked where i.id = picked.id and i.state = {StateSql.Pending}
                 returning {ClaimedItem.Columns}),
             history as (
                 insert into item_history (item_id, from_state, to_state, reason, actor)
-                select c.id, '{Pending}', '{Submitting}', 'claimed for submit', $4 from claimed c),
+                select c.id, {StateSql.Pending}, {StateSql.Submitting}, 'claimed for submit', $4 from claimed c),
             attempt as (
                 insert into provider_attempts (item_id, provider, worker, run)
                 select c.id, c.provider, $4, c.run from claimed c

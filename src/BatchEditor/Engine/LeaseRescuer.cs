@@ -39,7 +39,7 @@ public sealed class LeaseRescuer(NpgsqlDataSource dataSource, ItemTransitions tr
             select {ClaimedItem.Columns}, i.lease_owner as lapsed_owner, i.submit_sent_at is not null as sent,
                    (select max(a.id) from provider_attempts a where a.item_id = i.id) as attempt_id
             from items i
-            where i.state = '{ItemState.Submitting}' and i.lease_expires_at < now()
+            where i.state = {StateSql.Submitting} and i.lease_expires_at < now()
             limit 1000
             """);
         var lapsed = new List<(ClaimedItem Item, string Owner, bool Sent)>();

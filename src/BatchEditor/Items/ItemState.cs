@@ -37,3 +37,22 @@ public static class ItemStates
 
     public static string[] Names(params ItemState[] states) => Array.ConvertAll(states, s => s.ToString());
 }
+
+/// <summary>
+/// The one way an item state enters SQL: these quoted literals, built from the enum's names. They are constants, so a
+/// statement that uses them stays constant text and still matches the partial indexes defined on a state. States that
+/// vary at run time go in as parameters (<see cref="ItemStates.Names"/>, <c>state = any($n)</c>).
+/// </summary>
+public static class StateSql
+{
+    public const string Pending = "'" + nameof(ItemState.Pending) + "'";
+    public const string Submitting = "'" + nameof(ItemState.Submitting) + "'";
+    public const string Running = "'" + nameof(ItemState.Running) + "'";
+    public const string Copying = "'" + nameof(ItemState.Copying) + "'";
+    public const string NeedsReview = "'" + nameof(ItemState.NeedsReview) + "'";
+    public const string Held = "'" + nameof(ItemState.Held) + "'";
+    public const string Succeeded = "'" + nameof(ItemState.Succeeded) + "'";
+    public const string Failed = "'" + nameof(ItemState.Failed) + "'";
+    public const string Expired = "'" + nameof(ItemState.Expired) + "'";
+    public const string Cancelled = "'" + nameof(ItemState.Cancelled) + "'";
+}

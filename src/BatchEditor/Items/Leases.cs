@@ -24,7 +24,7 @@ public sealed class Leases(NpgsqlDataSource dataSource)
                 $"""
                 with item as (
                     update items set submit_sent_at = now(), lease_expires_at = greatest(lease_expires_at, now() + $4), updated_at = now()
-                    where id = $1 and state = '{ItemState.Submitting}' and lease_token = $2 and lease_expires_at > now()
+                    where id = $1 and state = {StateSql.Submitting} and lease_token = $2 and lease_expires_at > now()
                     returning id),
                 attempt as (
                     update provider_attempts set sent_at = now() where id = $3 and exists (select 1 from item))

@@ -29,8 +29,8 @@ public sealed class OperatorTransitions(TransitionApplier applier)
     /// outbound guard), not at the provider, and none of the run's outputs has expired.
     /// </summary>
     public const string Recopyable =
-        "exists (select 1 from outputs o where o.item_id = items.id and o.run = items.run and o.state = 'Pending') " +
-        "and not exists (select 1 from outputs o where o.item_id = items.id and o.run = items.run and o.state = 'Pending' and o.expires_at <= now())";
+        "exists (select 1 from outputs o where o.item_id = items.id and o.run = items.run and o.state = " + OutputStateSql.Pending + ") " +
+        "and not exists (select 1 from outputs o where o.item_id = items.id and o.run = items.run and o.state = " + OutputStateSql.Pending + " and o.expires_at <= now())";
 
     /// <summary>NeedsReview → Pending as a new run: the operator found no job at the provider, so its possible charges are released.</summary>
     public Task<bool> ResubmitReviewed(long itemId, int run, string actor, CancellationToken ct) =>

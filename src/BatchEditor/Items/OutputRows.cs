@@ -20,8 +20,8 @@ public static class OutputRows
     public static async Task MarkStored(NpgsqlConnection conn, NpgsqlTransaction tx, long itemId, int run, int ordinal, StoredOutput blob, CancellationToken ct)
     {
         await using var cmd = new NpgsqlCommand(
-            """
-            update outputs set state = 'Stored', inline_b64 = null, blob_name = @n, location = @l, content_type = @t, size_bytes = @s, md5 = @m, stored_at = now()
+            $"""
+            update outputs set state = {OutputStateSql.Stored}, inline_b64 = null, blob_name = @n, location = @l, content_type = @t, size_bytes = @s, md5 = @m, stored_at = now()
             where item_id = @i and run = @r and ordinal = @o
             """, conn, tx);
         cmd.Parameters.AddWithValue("i", itemId);
@@ -37,7 +37,7 @@ public static class OutputRows
 
     public static async Task MarkExpired(NpgsqlConnection conn, NpgsqlTransaction tx, long itemId, int run, CancellationToken ct)
     {
-        await using var cmd = new NpgsqlCommand("update outputs set state = 'Expired' where item_id = @i and run = @r and state = 'Pending'", conn, tx);
+        await using var cmd = new NpgsqlCommand($"update outputs set state = {OutputStateSql.Expired} where item_id = @i and run = @r and state = {OutputStateSql.Pending}", conn, tx);
         cmd.Parameters.AddWithValue("i", itemId);
         cmd.Parameters.AddWithValue("r", run);
         await cmd.ExecuteNonQueryAsync(ct);
@@ -47,9 +47,9 @@ public static class OutputRows
     public static async Task<(List<Row> Pending, int Stored)> ToCopyAsync(NpgsqlDataSource dataSource, long itemId, int run, CancellationToken ct)
     {
         await using var cmd = dataSource.CreateCommand(
-            """
-            select ordinal, source_url, expires_at, inline_b64 is not null, state = 'Stored' from outputs
-            where item_id = $1 and run = $2 and state in ('Pending', 'Stored') order by expires_at nulls last, ordinal
+            $"""
+            select ordinal, source_url, expires_at, inline_b64 is not null, state = {OutputStateSql.Stored} from outputs
+            where item_id = $1 and run = $2 and state in ({OutputStateSql.Pending}, {OutputStateSql.Stored}) order by expires_at nulls last, ordinal
             """);
         cmd.Parameters.AddWithValue(itemId);
         cmd.Parameters.AddWithValue(run);

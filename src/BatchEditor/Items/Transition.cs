@@ -170,7 +170,7 @@ internal static class TransitionSql
             from moved m cross join lateral (
                 select id from provider_attempts where item_id = m.id and run = m.old_run and sent_at is not null and settled_at is null
                 order by id desc limit 1) a
-            where m.old_state = '{nameof(ItemState.Submitting)}' and m.old_sent is not null)
+            where m.old_state = {StateSql.Submitting} and m.old_sent is not null)
         """;
 
     // No job existed: what is still booked against each unsettled attempt is withdrawn.

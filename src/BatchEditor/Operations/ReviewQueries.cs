@@ -49,10 +49,10 @@ public sealed class ReviewQueries(NpgsqlDataSource dataSource)
         await using var cmd = dataSource.CreateCommand(
             $"""
             with candidates as (
-                select id from items where state = '{ItemState.NeedsReview}' and ($1::uuid is null or manifest_id = $1)
+                select id from items where state = {StateSql.NeedsReview} and ($1::uuid is null or manifest_id = $1)
                 union
                 select a.item_id from provider_attempts a join items x on x.id = a.item_id
-                where a.sent_at is not null and a.settled_at is null and not (x.state = '{ItemState.Submitting}' and a.run = x.run)
+                where a.sent_at is not null and a.settled_at is null and not (x.state = {StateSql.Submitting} and a.run = x.run)
                   and ($1::uuid is null or x.manifest_id = $1))
             select {ItemColumns} where i.id in (select id from candidates) order by i.updated_at, i.id limit $2
             """);

@@ -25,7 +25,7 @@ public sealed class BatchEditorDb(DbContextOptions<BatchEditorDb> options) : DbC
         model.Entity<ItemRecord>().ToTable("items").Property(i => i.State).HasConversion<string>();
         model.Entity<HistoryRecord>().ToTable("item_history");
         model.Entity<AttemptRecord>().ToTable("provider_attempts");
-        model.Entity<OutputRecord>().ToTable("outputs");
+        model.Entity<OutputRecord>().ToTable("outputs").Property(o => o.State).HasConversion<string>();
         model.Entity<LedgerRecord>().ToTable("usage_ledger");
         model.Entity<BreakerRecord>().ToTable("provider_breakers").HasKey(b => b.Provider);
         model.Entity<PauseRecord>().ToTable("provider_pauses").HasKey(p => p.Provider);

@@ -76,7 +76,7 @@ public sealed class ItemSearch(BatchEditorDb db, IOptions<SearchOptions> options
         items.Take(take)
             .Join(db.Manifests, i => i.ManifestId, m => m.Id, (i, m) => new ItemRow(i.Id, i.ManifestId, m.Name, i.RowId, i.State, i.Provider,
                 i.Prompt, i.Reason, i.UpdatedAt,
-                db.Outputs.Where(o => o.ItemId == i.Id && o.Run == i.Run && o.State == "Stored").OrderBy(o => o.Ordinal).Select(o => (long?)o.Id).FirstOrDefault()))
+                db.Outputs.Where(o => o.ItemId == i.Id && o.Run == i.Run && o.State == OutputState.Stored).OrderBy(o => o.Ordinal).Select(o => (long?)o.Id).FirstOrDefault()))
             .ToListAsync(ct);
 
     /// <summary>The filter as a composable query: each part narrows it, so the database sees one statement.</summary>

@@ -84,7 +84,7 @@ public sealed class OutputRecord
     public long ItemId { get; init; }
     public int Run { get; init; }
     public int Ordinal { get; init; }
-    public string State { get; init; } = "";
+    public OutputState State { get; init; }
     public DateTimeOffset? ExpiresAt { get; init; }
     public string? BlobName { get; init; }
     public string? Location { get; init; }

@@ -57,17 +57,17 @@ public sealed class ManifestQueries(NpgsqlDataSource dataSource)
     /// </summary>
     public async Task<long> DueCountAsync(CancellationToken ct)
     {
-        var due = string.Join(", ", ItemStates.Names(ItemState.Pending, ItemState.Running, ItemState.Copying).Select(s => $"'{s}'"));
-        await using var cmd = dataSource.CreateCommand($"select count(*) from items where state in ({due}) and next_run_at <= now()");
+        await using var cmd = dataSource.CreateCommand(
+            $"select count(*) from items where state in ({StateSql.Pending}, {StateSql.Running}, {StateSql.Copying}) and next_run_at <= now()");
         return (long)(await cmd.ExecuteScalarAsync(ct))!;
     }
 
     public async IAsyncEnumerable<ResultRow> ResultsAsync(Guid manifestId, [System.Runtime.CompilerServices.EnumeratorCancellation] CancellationToken ct)
     {
         await using var cmd = dataSource.CreateCommand(
-            """
+            $"""
             select i.row_id, i.state, i.reason, i.provider, i.provider_job_id,
-                   coalesce((select array_agg(o.location order by o.ordinal) from outputs o where o.item_id = i.id and o.state = 'Stored'), '{}'),
+                   coalesce((select array_agg(o.location order by o.ordinal) from outputs o where o.item_id = i.id and o.state = {OutputStateSql.Stored}), array[]::text[]),
                    coalesce(l.credits, 0), l.usd, coalesce(l.estimated, false)
             from items i
             left join lateral (select sum(credits) credits, sum(cost_usd) usd, bool_or(estimated) estimated

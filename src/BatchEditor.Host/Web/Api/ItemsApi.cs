@@ -91,7 +91,7 @@ public static class ItemsApi
 
     private static async Task<IResult> OutputAsync(long id, ItemDetails details, IBlobStore store, CancellationToken ct)
     {
-        if (await details.OutputAsync(id, ct) is not { State: "Stored", BlobName: { } name, Location: { } location } output)
+        if (await details.OutputAsync(id, ct) is not { State: OutputState.Stored, BlobName: { } name, Location: { } location } output)
             return TypedResults.NotFound("no stored output with that id");
         if (await store.LinkSignerAsync(DateTimeOffset.UtcNow.AddMinutes(15), ct) is { } sign) return TypedResults.Redirect(sign(location));
         return await store.OpenReadAsync(name, ct) is { } stream
