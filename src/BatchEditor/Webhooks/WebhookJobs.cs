@@ -56,7 +56,8 @@ public sealed partial class WebhookJobs(WebhookStore store, RunningTotals totals
         }
         var delivered = error is null;
         var last = attempt >= opts.MaxAttempts;
-        await store.RecordAsync(manifestId, attempt, status, error, Stopwatch.GetElapsedTime(started), delivered, givenUp: !delivered && last, CancellationToken.None);
+        var next = delivered ? WebhookState.Delivered : last ? WebhookState.Failed : WebhookState.Waiting;
+        await store.RecordAsync(manifestId, attempt, status, error, Stopwatch.GetElapsedTime(started), next, CancellationToken.None);
         if (delivered)
         {
             LogDelivered(manifestId, attempt);

@@ -22,15 +22,14 @@ public sealed class WebhookStore(NpgsqlDataSource dataSource)
     /// <summary>A manifest's webhook while it waits to be delivered; null once delivered or given up (or when there is none).</summary>
     public async Task<Waiting?> WaitingAsync(Guid manifestId, CancellationToken ct)
     {
-        await using var cmd = dataSource.CreateCommand("select manifest_id, url, attempts from webhooks where manifest_id = $1 and state = 'waiting'");
+        await using var cmd = dataSource.CreateCommand($"select manifest_id, url, attempts from webhooks where manifest_id = $1 and state = {WebhookStates.WaitingSql}");
         cmd.Parameters.AddWithValue(manifestId);
         await using var r = await cmd.ExecuteReaderAsync(ct);
         return await r.ReadAsync(ct) ? new Waiting(r.GetGuid(0), r.GetString(1), r.GetInt32(2)) : null;
     }
 
-    /// <summary>Records one attempt and what follows: delivered, given up, or (neither) waiting for the next attempt.</summary>
-    public async Task RecordAsync(Guid manifestId, int attempt, int? statusCode, string? error, TimeSpan duration, bool delivered, bool givenUp,
-        CancellationToken ct)
+    /// <summary>Records one attempt and the state it leaves the webhook in: delivered, failed (given up), or waiting for the next.</summary>
+    public async Task RecordAsync(Guid manifestId, int attempt, int? statusCode, string? error, TimeSpan duration, WebhookState next, CancellationToken ct)
     {
         await using var batch = dataSource.CreateBatch();
         batch.BatchCommands.Add(new NpgsqlBatchCommand(
@@ -47,9 +46,7 @@ public sealed class WebhookStore(NpgsqlDataSource dataSource)
         });
         batch.BatchCommands.Add(new NpgsqlBatchCommand(
             """
-            update webhooks set attempts = $2,
-                state = case when $3 then 'delivered' when $4 then 'failed' else 'waiting' end,
-                delivered_at = case when $3 then now() end
+            update webhooks set attempts = $2, state = $3, delivered_at = case when $4 then now() end
             where manifest_id = $1
             """)
         {
@@ -57,8 +54,8 @@ public sealed class WebhookStore(NpgsqlDataSource dataSource)
             {
                 new() { Value = manifestId },
                 new() { Value = attempt },
-                new() { Value = delivered },
-                new() { Value = givenUp },
+                new() { Value = next.Stored() },
+                new() { Value = next == WebhookState.Delivered },
             },
         });
         await batch.ExecuteNonQueryAsync(ct);
