@@ -1,6 +1,5 @@
 using System.Globalization;
 using BatchEditor.Items;
-using BatchEditor.Operations;
 using BatchEditor.Providers;
 using Npgsql;
 
@@ -24,7 +23,7 @@ public sealed record BudgetDecision(IReadOnlyList<(SubmitCandidate Item, CostRep
 /// accepted meanwhile (its reservation replaced by its charge) is counted once, never in neither. "Today" is the
 /// database's UTC day, not this machine's.
 /// </summary>
-public sealed class BudgetGuard(ProviderRegistry providers, OperatorActions actions, ProviderPauses pauses)
+public sealed class BudgetGuard(ProviderRegistry providers, OperatorTransitions transitions, ManifestItemPages pages, ProviderPauses pauses)
 {
     public async Task<BudgetDecision> DecideAsync(NpgsqlConnection conn, NpgsqlTransaction tx, IReadOnlyList<SubmitCandidate> candidates, CancellationToken ct)
     {
@@ -69,7 +68,7 @@ public sealed class BudgetGuard(ProviderRegistry providers, OperatorActions acti
     public async Task EnforceAsync(BudgetDecision decision, string worker, CancellationToken ct)
     {
         foreach (var (manifest, reason) in decision.HoldManifests)
-            await actions.HoldAsync(manifest, $"budget ({worker})", ct, reason);
+            await pages.ForEachAsync(manifest, [ItemState.Pending], ids => transitions.Hold(ids, $"budget ({worker})", ct, reason), ct);
         foreach (var (provider, reason) in decision.PauseProviders)
             await pauses.PauseAsync(provider, $"budget ({worker})", reason, ct, resumeAt: decision.NextMidnight);
     }

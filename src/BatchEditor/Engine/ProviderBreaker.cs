@@ -16,7 +16,7 @@ namespace BatchEditor.Engine;
 /// guard refuses the output's address, the store refuses or is down), new submissions to that provider are paused until
 /// a copy succeeds again, instead of paying for outputs that cannot be stored.
 /// </remarks>
-public sealed class ProviderBreaker(NpgsqlDataSource dataSource, Operations.ProviderPauses pauses, EngineLog log)
+public sealed class ProviderBreaker(NpgsqlDataSource dataSource, Providers.ProviderPauses pauses, EngineLog log)
 {
     /// <summary>Who a pause for failing copies is recorded under; the first copy that succeeds lifts it.</summary>
     public const string CopyPauseActor = "copy failures";

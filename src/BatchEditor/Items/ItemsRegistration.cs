@@ -12,6 +12,8 @@ public static class ItemsRegistration
         services.AddSingleton<ItemTransitions>();
         services.AddSingleton<Leases>();
         services.AddSingleton<ActiveItems>();
+        services.AddSingleton<ManifestItemPages>();
+        services.AddSingleton<OperatorTransitions>();
         return services;
     }
 }

@@ -23,13 +23,13 @@ public sealed record ActionTaken(ManifestAction Action, int? Moved, OperatorActi
 /// transactions and shows in the Hangfire dashboard with its arguments, retries and result. Every page goes through the
 /// guarded transitions, so a job retried after a crash or a deploy moves only what is still to move.
 /// </summary>
-public sealed class ManifestActions(OperatorActions actions, ReviewQueries queries, IBackgroundJobClient jobs, IOptions<JobsOptions> options)
+public sealed class ManifestActions(OperatorActions actions, ManifestItemPages pages, IBackgroundJobClient jobs, IOptions<JobsOptions> options)
 {
     public async Task<ActionTaken> TakeAsync(Guid manifestId, string manifestName, ManifestAction action, ItemState[] retryStates, string actor,
         CancellationToken ct)
     {
         var limit = options.Value.InlineActionItems;
-        if ((await queries.IdsAsync(manifestId, Touched(action, retryStates), 0, limit + 1, ct)).Length <= limit)
+        if ((await pages.IdsAsync(manifestId, Touched(action, retryStates), 0, limit + 1, ct)).Length <= limit)
             return await RunAsync(manifestId, manifestName, action, retryStates, actor, ct);
         var jobId = jobs.Enqueue<ManifestActions>(a => a.RunJobAsync(action, manifestName, manifestId, retryStates, actor, CancellationToken.None));
         return new(action, null, null, jobId, $"More than {limit} item(s): {Verb(action)} manifest {manifestName} in the background " +

@@ -9,11 +9,9 @@ public static class OperationsRegistration
     /// <summary>Operator actions (review, retry, cancel, hold, release): shared by the CLI and the dashboard.</summary>
     public static IServiceCollection AddOperations(this IServiceCollection services)
     {
-        services.AddSingleton<OperatorTransitions>();
         services.AddSingleton<ReviewQueries>();
         services.AddSingleton<OperatorActions>();
         services.AddSingleton<ManifestActions>();
-        services.AddSingleton<ProviderPauses>();
         return services;
     }
 }

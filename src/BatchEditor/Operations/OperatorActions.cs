@@ -10,10 +10,9 @@ namespace BatchEditor.Operations;
 /// cancel, hold and release whole manifests. Every change goes through <see cref="OperatorTransitions"/>, guarded on the
 /// state it expects; an item that moved meanwhile is reported, not forced.
 /// </summary>
-public sealed class OperatorActions(ReviewQueries queries, OperatorTransitions transitions, LedgerQueries ledger, ProviderRegistry providers,
-    Manifests.ManifestFinisher finisher)
+public sealed class OperatorActions(ReviewQueries queries, OperatorTransitions transitions, ManifestItemPages pages, LedgerQueries ledger,
+    ProviderRegistry providers, Manifests.ManifestFinisher finisher)
 {
-    private const int Page = 5_000;
 
     /// <summary>The result of acting on one item: whether it moved, and what to tell the operator.</summary>
     public sealed record Outcome(bool Done, string Message);
@@ -138,7 +137,7 @@ public sealed class OperatorActions(ReviewQueries queries, OperatorTransitions t
         var report = new RetryReport(0, 0, 0, 0, null, 0);
         for (long after = 0; ;)
         {
-            var ids = await queries.IdsAsync(manifestId, states, after, Page, ct);
+            var ids = await pages.IdsAsync(manifestId, states, after, ManifestItemPages.Page, ct);
             if (ids.Length == 0) break;
             report = Add(report, await RetryPageAsync(ids, states, actor, ct));
             after = ids[^1];
@@ -165,33 +164,20 @@ public sealed class OperatorActions(ReviewQueries queries, OperatorTransitions t
         a.PaidAgainUsd is null && b.PaidAgainUsd is null ? null : (a.PaidAgainUsd ?? 0) + (b.PaidAgainUsd ?? 0), a.Unsettled + b.Unsettled);
 
     public Task<int> CancelAsync(Guid manifestId, string actor, CancellationToken ct) =>
-        ForEachPageAsync(manifestId, OperatorTransitions.Cancellable, ids => transitions.Cancel(ids, actor, ct), ct);
+        pages.ForEachAsync(manifestId, OperatorTransitions.Cancellable, ids => transitions.Cancel(ids, actor, ct), ct);
 
     /// <param name="reason">Why, for the items (default: held by the actor).</param>
     public Task<int> HoldAsync(Guid manifestId, string actor, CancellationToken ct, string? reason = null) =>
-        ForEachPageAsync(manifestId, [ItemState.Pending], ids => transitions.Hold(ids, actor, ct, reason), ct);
+        pages.ForEachAsync(manifestId, [ItemState.Pending], ids => transitions.Hold(ids, actor, ct, reason), ct);
 
     public Task<int> ReleaseAsync(Guid manifestId, string actor, CancellationToken ct) =>
-        ForEachPageAsync(manifestId, [ItemState.Held], ids => transitions.ReleaseHeld(ids, actor, ct), ct);
+        pages.ForEachAsync(manifestId, [ItemState.Held], ids => transitions.ReleaseHeld(ids, actor, ct), ct);
 
     public async Task<int> CancelItemsAsync(long[] ids, string actor, CancellationToken ct) => (await transitions.Cancel(ids, actor, ct)).Count;
 
     public async Task<int> HoldItemsAsync(long[] ids, string actor, CancellationToken ct) => (await transitions.Hold(ids, actor, ct)).Count;
 
     public async Task<int> ReleaseItemsAsync(long[] ids, string actor, CancellationToken ct) => (await transitions.ReleaseHeld(ids, actor, ct)).Count;
-
-    /// <summary>Pages of ids in separate transactions: a million-item manifest never holds one huge lock set.</summary>
-    private async Task<int> ForEachPageAsync(Guid manifestId, ItemState[] states, Func<long[], Task<List<long>>> act, CancellationToken ct)
-    {
-        var moved = 0;
-        for (long after = 0; ;)
-        {
-            var ids = await queries.IdsAsync(manifestId, states, after, Page, ct);
-            if (ids.Length == 0) return moved;
-            moved += (await act(ids)).Count;
-            after = ids[^1];
-        }
-    }
 
     private async Task<ReviewQueries.ItemInfo?> ReviewedItemAsync(long itemId, CancellationToken ct) =>
         await queries.ItemAsync(itemId, ct) is { State: ItemState.NeedsReview } item ? item : null;

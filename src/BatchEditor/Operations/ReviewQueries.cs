@@ -75,21 +75,6 @@ public sealed class ReviewQueries(NpgsqlDataSource dataSource)
         return (int)(await cmd.ExecuteScalarAsync(ct))!;
     }
 
-    /// <summary>Ids of a manifest's items in any of <paramref name="states"/>, in pages (keyset on id).</summary>
-    public async Task<long[]> IdsAsync(Guid manifestId, ItemState[] states, long afterId, int limit, CancellationToken ct)
-    {
-        await using var cmd = dataSource.CreateCommand(
-            "select id from items where manifest_id = $1 and state = any($2) and id > $3 order by id limit $4");
-        cmd.Parameters.AddWithValue(manifestId);
-        cmd.Parameters.AddWithValue(ItemStates.Names(states));
-        cmd.Parameters.AddWithValue(afterId);
-        cmd.Parameters.AddWithValue(limit);
-        var ids = new List<long>();
-        await using var r = await cmd.ExecuteReaderAsync(ct);
-        while (await r.ReadAsync(ct)) ids.Add(r.GetInt64(0));
-        return [.. ids];
-    }
-
     public async Task<List<Attempt>> AttemptsAsync(long itemId, CancellationToken ct)
     {
         await using var cmd = dataSource.CreateCommand(

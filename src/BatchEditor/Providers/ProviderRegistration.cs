@@ -52,6 +52,7 @@ public static class ProviderRegistration
         services.AddOptions<DownloadOptions>().Bind(configuration.GetSection("Downloads")).ValidateOnStart();
         services.AddSingleton<OutboundGuard>();
         services.AddSingleton<ProviderRegistry>();
+        services.AddSingleton<ProviderPauses>();
         return services;
     }
 }

@@ -1,4 +1,5 @@
 using BatchEditor.Operations;
+using BatchEditor.Providers;
 using BatchEditor.ReadModel;
 using BatchEditor.Scheduling;
 using BatchEditor.Totals;

@@ -1,5 +1,6 @@
 using BatchEditor.Host.Web.Api;
 using BatchEditor.Operations;
+using BatchEditor.Providers;
 using BatchEditor.ReadModel;
 using Microsoft.AspNetCore.Mvc;
 using Microsoft.AspNetCore.Mvc.RazorPages;

@@ -1,6 +1,6 @@
 using Npgsql;
 
-namespace BatchEditor.Operations;
+namespace BatchEditor.Providers;
 
 /// <summary>
 /// Pausing a provider stops new submissions to it in the whole cluster (the claim skips it) until it is resumed. Jobs it

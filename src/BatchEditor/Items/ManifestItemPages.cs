@@ -1,0 +1,40 @@
+using Npgsql;
+
+namespace BatchEditor.Items;
+
+/// <summary>
+/// A manifest's items in some states, a page of ids at a time (keyset on id), each page acted on in its own
+/// transaction: a million-item manifest never holds one huge lock set. Operator actions and budget holds go through it.
+/// </summary>
+public sealed class ManifestItemPages(NpgsqlDataSource dataSource)
+{
+    public const int Page = 5_000;
+
+    /// <summary>Ids of a manifest's items in any of <paramref name="states"/>, after <paramref name="afterId"/>, in id order.</summary>
+    public async Task<long[]> IdsAsync(Guid manifestId, ItemState[] states, long afterId, int limit, CancellationToken ct)
+    {
+        await using var cmd = dataSource.CreateCommand(
+            "select id from items where manifest_id = $1 and state = any($2) and id > $3 order by id limit $4");
+        cmd.Parameters.AddWithValue(manifestId);
+        cmd.Parameters.AddWithValue(ItemStates.Names(states));
+        cmd.Parameters.AddWithValue(afterId);
+        cmd.Parameters.AddWithValue(limit);
+        var ids = new List<long>();
+        await using var r = await cmd.ExecuteReaderAsync(ct);
+        while (await r.ReadAsync(ct)) ids.Add(r.GetInt64(0));
+        return [.. ids];
+    }
+
+    /// <summary>Runs <paramref name="act"/> on every page; returns how many items it moved.</summary>
+    public async Task<int> ForEachAsync(Guid manifestId, ItemState[] states, Func<long[], Task<List<long>>> act, CancellationToken ct)
+    {
+        var moved = 0;
+        for (long after = 0; ;)
+        {
+            var ids = await IdsAsync(manifestId, states, after, Page, ct);
+            if (ids.Length == 0) return moved;
+            moved += (await act(ids)).Count;
+            after = ids[^1];
+        }
+    }
+}
