@@ -5,7 +5,6 @@
 // The database comes from ConnectionStrings__BatchEditor and the worker count from Jobs__WorkerCount, as for a worker.
 using System.Diagnostics;
 using BatchEditor;
-using BatchEditor.Engine;
 using BatchEditor.Jobs;
 using Hangfire;
 using Microsoft.Extensions.Configuration;
@@ -21,8 +20,7 @@ if (args is not [("enqueue" or "process") and var phase, var count] || !int.TryP
 var builder = Host.CreateApplicationBuilder(new HostApplicationBuilderSettings { DisableDefaults = true });
 builder.Configuration.AddEnvironmentVariables();
 builder.Services.AddBatchEditorCore(builder.Configuration);
-builder.Services.AddOptions<WorkerOptions>().Configure(o => o.Name = "hangfire-bench");
-if (phase == "process") builder.Services.AddBatchEditorJobServer();
+if (phase == "process") builder.Services.AddBatchEditorJobServer(_ => "hangfire-bench");
 using var host = builder.Build();
 
 var clock = Stopwatch.StartNew();

@@ -80,7 +80,7 @@ public class AzureBlobEndToEndTests
             var sas = new Azure.Storage.Blobs.BlobUriBuilder(new Uri(link)).Sas;
             Assert.Equal(("r", "b"), (sas.Permissions, sas.Resource)); // read, this one blob
             var png = await Http.GetByteArrayAsync(link);
-            Assert.Equal(Storage.ImageKind.Png, Storage.ImageKind.Sniff(png));
+            Assert.Equal(Imaging.ImageKind.Png, Imaging.ImageKind.Sniff(png));
         }
 
         var bad = await Cli.RunAsync(env, Timeout, "results", "spring", "--signed-urls", "forever");

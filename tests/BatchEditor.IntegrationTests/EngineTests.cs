@@ -1,6 +1,7 @@
 using System.Security.Cryptography;
 using BatchEditor.IntegrationTests.Infrastructure;
 using BatchEditor.Storage;
+using BatchEditor.Imaging;
 
 namespace BatchEditor.IntegrationTests;
 

@@ -4,6 +4,7 @@ using BatchEditor.ProviderSim;
 using BatchEditor.Storage;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
+using BatchEditor.Imaging;
 
 namespace BatchEditor.IntegrationTests;
 

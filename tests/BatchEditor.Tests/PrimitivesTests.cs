@@ -3,6 +3,7 @@ using BatchEditor.Engine;
 using BatchEditor.Items;
 using BatchEditor.Providers;
 using BatchEditor.Storage;
+using BatchEditor.Imaging;
 
 namespace BatchEditor.Tests;
 

@@ -6,6 +6,7 @@ using Hangfire.Server;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Options;
 
 namespace BatchEditor.Engine;
 
@@ -50,7 +51,7 @@ public static class EngineRegistration
         services.AddSingleton<IBackgroundProcess, TotalsFoldProcess>();
         services.AddSingleton<IBackgroundProcess, ManifestFinishProcess>();
         services.AddSingleton<IBackgroundProcess, UploadRetentionProcess>();
-        services.AddBatchEditorJobServer();
+        services.AddBatchEditorJobServer(sp => sp.GetRequiredService<IOptions<WorkerOptions>>().Value.WorkerName);
         return services;
     }
 }

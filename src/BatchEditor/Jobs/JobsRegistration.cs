@@ -1,4 +1,3 @@
-using BatchEditor.Engine;
 using Hangfire;
 using Hangfire.AspNetCore;
 using Hangfire.Common;
@@ -40,15 +39,15 @@ public static class JobsRegistration
     }
 
     /// <summary>
-    /// A worker's Hangfire server, beside its item dispatcher. The maintenance processes (IBackgroundProcess) each area
-    /// registers run inside it.
+    /// A worker's Hangfire server, beside its item dispatcher, named like the worker. The maintenance processes
+    /// (IBackgroundProcess) each area registers run inside it.
     /// </summary>
-    public static IServiceCollection AddBatchEditorJobServer(this IServiceCollection services)
+    public static IServiceCollection AddBatchEditorJobServer(this IServiceCollection services, Func<IServiceProvider, string> serverName)
     {
         services.AddHangfireServer((sp, options) =>
         {
             var jobs = sp.GetRequiredService<IOptions<JobsOptions>>().Value;
-            options.ServerName = sp.GetRequiredService<IOptions<WorkerOptions>>().Value.WorkerName;
+            options.ServerName = serverName(sp);
             options.Queues = Queues.All;
             options.WorkerCount = jobs.WorkerCount;
             options.SchedulePollingInterval = jobs.SchedulePollingInterval;

@@ -1,5 +1,6 @@
 using System.Security.Cryptography;
 using BatchEditor.Downloads;
+using BatchEditor.Imaging;
 using BatchEditor.Providers;
 using Microsoft.Extensions.Options;
 using Polly;

@@ -1,6 +1,6 @@
 using System.Net.Http.Headers;
 using BatchEditor.Downloads;
-using BatchEditor.Storage;
+using BatchEditor.Imaging;
 
 namespace BatchEditor.Providers.OpenAI;
 

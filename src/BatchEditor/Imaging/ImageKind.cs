@@ -1,4 +1,4 @@
-namespace BatchEditor.Storage;
+namespace BatchEditor.Imaging;
 
 /// <summary>The image formats outputs may have, recognised by their leading bytes, not by what a server claims.</summary>
 public sealed record ImageKind(string Extension, string ContentType)
