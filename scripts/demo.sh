@@ -31,7 +31,7 @@ echo "==> Building"
 dotnet build BatchEditor.sln -c Release -v quiet --nologo -clp:ErrorsOnly
 
 # The simulator keeps running after the demo (like its PostgreSQL), so the next batch can use it too.
-if [ -f "$sim_pid_file" ] && kill -0 "$(cat "$sim_pid_file")" 2>/dev/null; then
+if [ -f "$sim_pid_file" ] && kill -0 "$(cat "$sim_pid_file")" 2>/dev/null && (exec 3<>"/dev/tcp/127.0.0.1/$sim_port") 2>/dev/null; then
   echo "==> The provider simulator is running on 127.0.0.1:$sim_port"
 else
   echo "==> Starting the provider simulator on 127.0.0.1:$sim_port (log: $data/sim.log)"

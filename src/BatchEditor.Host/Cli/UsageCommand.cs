@@ -80,7 +80,7 @@ public static class UsageCommand
     private static string Difference(UsageRow r)
     {
         var credits = r.DifferenceCredits.ToString("+0.####;-0.####;0", CultureInfo.InvariantCulture) + " credits";
-        return r.DifferenceUsd is { } usd ? $"{credits} / {usd.ToString("+0.00##;-0.00##;0", CultureInfo.InvariantCulture)} $" : credits;
+        return r.DifferenceUsd is { } usd ? $"{credits} / {(usd > 0 ? "+" : usd < 0 ? "-" : "")}{Totals.Money.Dollars(Math.Abs(usd))}" : credits;
     }
 
     private static string N(decimal? value) => value?.ToString("0.######", CultureInfo.InvariantCulture) ?? "";
