@@ -16,9 +16,11 @@ public static class WebHost
 {
     public const string DefaultUrl = "http://127.0.0.1:5080";
 
-    public static WebApplication Build(string? urls, bool withWorker, Action<WorkerOptions>? workerOverrides = null)
+    /// <param name="configure">Runs first, before anything reads the configuration: tests add their settings and a TestServer.</param>
+    public static WebApplication Build(string? urls, bool withWorker, Action<WorkerOptions>? workerOverrides = null, Action<WebApplicationBuilder>? configure = null)
     {
         var builder = WebApplication.CreateBuilder(new WebApplicationOptions { ContentRootPath = AppContext.BaseDirectory, Args = [] });
+        configure?.Invoke(builder);
         var listen = !string.IsNullOrWhiteSpace(urls) ? Split(urls)
             : builder.Configuration["urls"] is { Length: > 0 } configured ? Split(configured)
             : builder.Configuration.GetSection("Kestrel:Endpoints").GetChildren().Select(e => e["Url"]).OfType<string>().ToArray() is { Length: > 0 } endpoints ? endpoints

@@ -47,7 +47,16 @@ public static class WebRegistration
         services.AddSingleton<QueueGauges>();
         services.ConfigureHttpJsonOptions(o => o.SerializerOptions.Converters.Add(new JsonStringEnumConverter()));
         services.AddOpenApi();
-        services.AddRazorPages(o => o.RootDirectory = "/Web/Dashboard").AddMvcOptions(o => o.Filters.Add(new OperatorFormsOnly()));
+        // The pages are compiled into this assembly; named as a part, they are found whichever assembly started the process
+        // (a test host runs the web in process).
+        services.AddRazorPages(o => o.RootDirectory = "/Web/Dashboard").AddMvcOptions(o => o.Filters.Add(new OperatorFormsOnly()))
+            .ConfigureApplicationPartManager(parts =>
+            {
+                var pages = typeof(WebRegistration).Assembly;
+                if (parts.ApplicationParts.Any(p => p is Microsoft.AspNetCore.Mvc.ApplicationParts.AssemblyPart a && a.Assembly == pages)) return;
+                foreach (var part in Microsoft.AspNetCore.Mvc.ApplicationParts.ApplicationPartFactory.GetApplicationPartFactory(pages).GetApplicationParts(pages))
+                    parts.ApplicationParts.Add(part);
+            });
         return services;
     }
 

@@ -2,6 +2,7 @@ using BatchEditor.Engine;
 using BatchEditor.Manifests;
 using BatchEditor.Operations;
 using BatchEditor.ProviderSim;
+using Microsoft.AspNetCore.TestHost;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
@@ -75,13 +76,29 @@ public sealed class TestBed : IAsyncDisposable
 
     public IHost BuildHost(bool worker = false, Action<WorkerOptions>? overrides = null)
     {
-        var builder = Host.CreateApplicationBuilder(new HostApplicationBuilderSettings { DisableDefaults = true });
+        var builder = Microsoft.Extensions.Hosting.Host.CreateApplicationBuilder(new HostApplicationBuilderSettings { DisableDefaults = true });
         builder.Configuration.AddInMemoryCollection(Settings);
         builder.Logging.AddConfiguration(builder.Configuration.GetSection("Logging")).AddConsole();
         builder.Logging.AddProvider(Log).AddFilter<LogCapture>(null, LogLevel.Debug);
         builder.Services.AddBatchEditorCore(builder.Configuration);
         if (worker) builder.Services.AddBatchEditorWorker(builder.Configuration, overrides);
         return builder.Build();
+    }
+
+    /// <summary>
+    /// The web host (dashboard and API) in this process on a TestServer, with this bed's settings: no port, no process.
+    /// Requests from <see cref="InProcessWeb.SendAsync"/> come from loopback, as a browser on this machine would.
+    /// </summary>
+    public async Task<InProcessWeb> StartWebAsync()
+    {
+        var app = BatchEditor.Host.Web.WebHost.Build(urls: null, withWorker: false, configure: b =>
+        {
+            b.Configuration.AddInMemoryCollection(Settings);
+            b.WebHost.UseTestServer();
+            b.Logging.AddProvider(Log).AddFilter<LogCapture>(null, LogLevel.Debug);
+        });
+        await app.StartAsync();
+        return new InProcessWeb(app);
     }
 
     /// <summary>Validates and imports a manifest through the same reader and importer the CLI uses.</summary>
