@@ -32,8 +32,10 @@ public static class StatusCommand
             }
             else chosen = await queries.RecentAsync(10, ct);
             var states = await ManifestState.LoadAsync(totals, chosen, ct);
-            int liveWorkers;
-            using (var scope = host.Services.CreateScope()) liveWorkers = (await scope.ServiceProvider.GetRequiredService<WorkerQueries>().LiveAsync(ct)).Count;
+            List<ReadModel.WorkerRecord> workers;
+            using (var scope = host.Services.CreateScope()) workers = await scope.ServiceProvider.GetRequiredService<WorkerQueries>().RecentAsync(ct);
+            var now = DateTimeOffset.UtcNow;
+            var liveWorkers = workers.Count(w => w.StoppedAt is null && now - w.HeartbeatAt <= WorkerQueries.Silent);
             var attention = new List<List<Attention>>();
             foreach (var state in states)
             {
@@ -47,7 +49,7 @@ public static class StatusCommand
                 return ExitCodes.Ok;
             }
             await PrintBreakersAsync(host.Services.GetRequiredService<ProviderBreaker>(), ct);
-            using (var scope = host.Services.CreateScope()) await PrintWorkersAsync(scope.ServiceProvider.GetRequiredService<WorkerQueries>(), ct);
+            PrintWorkers(workers, now);
             if (states.Count == 0) Console.WriteLine("No manifests yet. Submit one with `batch-editor submit <file.csv>`.");
             for (var i = 0; i < states.Count; i++) Print(states[i], attention[i]);
             return ExitCodes.Ok;
@@ -98,10 +100,9 @@ public static class StatusCommand
     }
 
     /// <summary>Workers that are running now (by heartbeat), and any that went silent without stopping.</summary>
-    private static async Task PrintWorkersAsync(WorkerQueries workers, CancellationToken ct)
+    private static void PrintWorkers(List<ReadModel.WorkerRecord> recent, DateTimeOffset now)
     {
-        var now = DateTimeOffset.UtcNow;
-        var live = (await workers.RecentAsync(ct)).Where(w => w.StoppedAt is null).ToList();
+        var live = recent.Where(w => w.StoppedAt is null).ToList();
         if (live.Count == 0)
         {
             AnsiConsole.MarkupLine("workers: none running (start one with `batch-editor worker`)");

@@ -69,8 +69,10 @@ public sealed class ManifestReader(ProviderRegistry providers)
         }
         // A missing column makes every row invalid, but the rows are still read for their other problems, so the file is
         // fixed in one round; the missing column is said once, in the header, not on every row.
+        var problemsBefore = report.Count;
         var missing = CheckHeader(headers, format, template, report);
-        if (missing.Count > 0 && format != CatalogueFormats.Generic) yield break; // a store export without its columns cannot be grouped into items
+        var headerBroken = report.Count > problemsBefore; // a column missing, twice, or a placeholder without one: no row imports
+        if (headerBroken && format != CatalogueFormats.Generic) yield break; // a store export without its columns cannot be grouped into items
         if (!headers.Contains(Provider) && DefaultProviderProblem(defaults.Provider) is { } problem)
         {
             report.Add(new ManifestError(0, null, problem)); // every row would say it: said once, about the command line
@@ -98,7 +100,7 @@ public sealed class ManifestReader(ProviderRegistry providers)
         foreach (var source in format.Expand(Records(), report))
         {
             var row = ReadRow(source.Line, source.Cells, defaults, template, report, seenIds, missing);
-            if (row is null || missing.Count > 0) continue;
+            if (row is null || headerBroken) continue;
             valid++;
             yield return row;
         }
@@ -106,11 +108,10 @@ public sealed class ManifestReader(ProviderRegistry providers)
         else if (valid == 0 && report.Count == 0) report.Add(new ManifestError(1, null, $"no row of the {format.Name} export has an image to edit"));
     }
 
-    /// <summary>Reports what the header lacks; returns the columns missing (empty when the header is fine).</summary>
+    /// <summary>Reports what is wrong with the header; returns the required columns it lacks (said once, not on every row).</summary>
     private static HashSet<string> CheckHeader(string[] headers, CatalogueFormat format, PromptTemplate? template, ReadReport errors)
     {
         var missing = new HashSet<string>(StringComparer.Ordinal);
-        var before = errors.Count;
         var kind = format == CatalogueFormats.Generic ? "the manifest" : $"the {format.Name} export";
         foreach (var dup in headers.GroupBy(h => h).Where(g => g.Count() > 1))
             errors.Add(new ManifestError(1, dup.Key, "appears more than once in the header"));
@@ -125,7 +126,6 @@ public sealed class ManifestReader(ProviderRegistry providers)
                 errors.Add(new ManifestError(1, column, $"--prompt uses {{{column}}} but {kind} has no such column"));
         foreach (var oneOf in format.Requires.Where(oneOf => !oneOf.Any(headers.Contains))) missing.UnionWith(oneOf);
         if (template is null && !headers.Contains(Prompt)) missing.Add(Prompt);
-        if (errors.Count > before && missing.Count == 0) missing.Add(""); // a duplicate column or an unknown placeholder: no row can be read as meant
         return missing;
     }
 
@@ -177,7 +177,7 @@ public sealed class ManifestReader(ProviderRegistry providers)
 
         var format = (Cell(OutputFormat))?.ToLowerInvariant() is "jpg" ? "jpeg" : Cell(OutputFormat)?.ToLowerInvariant();
         var size = Cell(Size) ?? defaults.Size;
-        if (errors.Count > before || provider is null || missing.Count > 0) return null;
+        if (errors.Count > before || provider is null || missing.Count > 0) return null; // a missing column: the request cannot be built
 
         var request = new EditRequest(id!, Cell(Model) ?? defaults.Model ?? provider.DefaultModel, prompt!, urls, mask, size, quality, n, format);
         foreach (var problem in provider.Validate(request)) Error(problem.Column, problem.Message);

@@ -16,16 +16,14 @@ public sealed class WorkerQueries(BatchEditorDb db, TimeProvider clock)
     }
 
     /// <summary>Whether any worker runs now (nothing moves without one).</summary>
-    public Task<bool> AnyRunningAsync(CancellationToken ct)
-    {
-        var heard = clock.GetUtcNow() - Silent;
-        return db.Workers.AnyAsync(w => w.StoppedAt == null && w.HeartbeatAt > heard, ct);
-    }
+    public Task<bool> AnyRunningAsync(CancellationToken ct) => Live().AnyAsync(ct);
 
     /// <summary>Workers running now: not stopped, and heard from within <see cref="Silent"/>.</summary>
-    public async Task<List<WorkerRecord>> LiveAsync(CancellationToken ct)
+    public Task<List<WorkerRecord>> LiveAsync(CancellationToken ct) => Live().OrderBy(w => w.StartedAt).ToListAsync(ct);
+
+    private IQueryable<WorkerRecord> Live()
     {
         var heard = clock.GetUtcNow() - Silent;
-        return await db.Workers.Where(w => w.StoppedAt == null && w.HeartbeatAt > heard).OrderBy(w => w.StartedAt).ToListAsync(ct);
+        return db.Workers.Where(w => w.StoppedAt == null && w.HeartbeatAt > heard);
     }
 }
