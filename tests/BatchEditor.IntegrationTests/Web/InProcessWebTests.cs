@@ -21,5 +21,8 @@ public class InProcessWebTests
         var (page, html) = await web.GetAsync("/dashboard/manifests/in-process");
         Assert.Equal(HttpStatusCode.OK, page);
         Assert.Contains("stalled: no worker is running", html);
+        // The API's throughput windows are the chart's: hourly buckets over a day.
+        var (_, hourly) = await web.GetAsync("/api/throughput?window=24h");
+        Assert.InRange(JsonDocument.Parse(hourly).RootElement.GetArrayLength(), 24, 25);
     }
 }

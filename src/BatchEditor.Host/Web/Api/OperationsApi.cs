@@ -22,12 +22,11 @@ public static class OperationsApi
         api.MapGet("/overview", async (OverviewQueries q, RunningTotals totals, CancellationToken ct) => TypedResults.Ok(new Overview(
             (await totals.CountsAsync(null, ct)).ToDictionary(c => c.Key.ToString(), c => c.Value), await q.AlertsAsync(ct),
             await q.SpendTodayAsync(ct), await q.BalancesAsync(ct)))).WithTags("Overview");
-        api.MapGet("/throughput", async (OverviewQueries q, string? window, CancellationToken ct) => TypedResults.Ok(window switch
+        api.MapGet("/throughput", async (OverviewQueries q, string? window, CancellationToken ct) =>
         {
-            "7d" => await q.ThroughputAsync(TimeSpan.FromDays(7), TimeSpan.FromHours(6), ct),
-            "24h" => await q.ThroughputAsync(TimeSpan.FromHours(24), TimeSpan.FromHours(1), ct),
-            _ => await q.ThroughputAsync(TimeSpan.FromMinutes(30), TimeSpan.FromMinutes(1), ct),
-        })).WithTags("Overview").WithSummary("Items finished per bucket: window = 30m (default, per minute), 24h (per hour) or 7d (per 6 h).");
+            var (_, span, bucket) = Dashboard.ThroughputChart.Find(window);
+            return TypedResults.Ok(await q.ThroughputAsync(span, bucket, ct));
+        }).WithTags("Overview").WithSummary("Items finished per bucket: window = 30m (default, per minute), 24h (per hour) or 7d (per 6 h).");
         api.MapGet("/usage", async (OverviewQueries q, ManifestSummaries m, CancellationToken ct) => TypedResults.Ok(new Usage(
             await q.SpendTodayAsync(ct), await q.BalancesAsync(ct), await m.RecentAsync(50, null, ct)))).WithTags("Overview")
             .WithSummary("Spend today per provider, the providers' reported balances, and cost per recent manifest.");
