@@ -6,9 +6,9 @@ using BatchEditor.Manifests;
 using BatchEditor.Operations;
 using BatchEditor.Persistence;
 using BatchEditor.Providers;
+using BatchEditor.ReadModel;
 using BatchEditor.Scheduling;
 using BatchEditor.Storage;
-using BatchEditor.Usage;
 using BatchEditor.Webhooks;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
@@ -17,7 +17,7 @@ namespace BatchEditor;
 
 /// <summary>
 /// The composition of what every command needs, one <c>Add…</c> per area, each in its own folder. The worker adds
-/// <see cref="EngineRegistration.AddBatchEditorWorker"/>; the dashboard and API add the read model and the web.
+/// <see cref="EngineRegistration.AddBatchEditorWorker"/>; the dashboard and API add the web. The CLI and the web read through the one read model.
 /// </summary>
 public static class ServiceRegistration
 {
@@ -32,7 +32,7 @@ public static class ServiceRegistration
         services.AddItems();
         services.AddEngine();
         services.AddManifests();
-        services.AddUsage();
+        services.AddReadModel();
         services.AddOperations();
         services.AddBudgets();
         services.AddBatchEditorJobs(configuration);

@@ -102,6 +102,7 @@ public class BudgetTests
         await using var bed = await TestBed.StartAsync();
         using var host = bed.BuildHost();
         var guard = host.Services.GetRequiredService<BudgetGuard>();
+        var claims = host.Services.GetRequiredService<Items.ItemClaims>();
         var random = new Random(19);
         var wrong = 0;
         const int rounds = 150;
@@ -119,7 +120,7 @@ public class BudgetTests
                        ($1, 'B', 2, 'pixeldojo', 'gpt-image-2-edit', 'b', '{https://img.example.com/b.jpg}', 'Pending', null)
                 """, manifest);
             var b = await bed.ScalarAsync<long>("select id from items where manifest_id = $1 and row_id = 'B'", manifest);
-            var candidate = new SubmitCandidate(b, manifest, $"race-{round}", "pixeldojo",
+            var candidate = new Items.SubmitCandidate(b, manifest, $"race-{round}", "pixeldojo",
                 new Providers.EditRequest("B", "gpt-image-2-edit", "b", ["https://img.example.com/b.jpg"], null, null, null, 1, null), 9, null);
 
             var delay = TimeSpan.FromMilliseconds(random.NextDouble() * 3);
@@ -134,13 +135,11 @@ public class BudgetTests
                     select id, manifest_id, 'pixeldojo', 'charge', 5, false, 'accepted' from moved
                     """, manifest);
             });
-            await using (var conn = await bed.Db.OpenConnectionAsync())
-            await using (var tx = await conn.BeginTransactionAsync())
+            await using (var claim = await claims.BeginSubmitClaimAsync(CancellationToken.None))
             {
-                var decision = await guard.DecideAsync(conn, tx, [candidate], CancellationToken.None);
+                var decision = await guard.DecideAsync(claim, [candidate], CancellationToken.None);
                 if (decision.Send.Count > 0) wrong++;
-                await tx.RollbackAsync();
-            }
+            } // not committed: rolled back
             await accept;
         }
         Assert.Equal(0, wrong); // before one snapshot: the submit accepted between the two reads was counted in neither

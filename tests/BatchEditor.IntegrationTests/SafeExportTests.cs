@@ -1,7 +1,7 @@
 using System.Text;
 using System.Text.Json;
 using BatchEditor.IntegrationTests.Infrastructure;
-using BatchEditor.Usage;
+using BatchEditor.ReadModel;
 using Microsoft.Extensions.DependencyInjection;
 
 namespace BatchEditor.IntegrationTests;

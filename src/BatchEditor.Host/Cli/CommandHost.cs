@@ -1,5 +1,4 @@
 using BatchEditor.ReadModel;
-using BatchEditor.Usage;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
@@ -23,7 +22,6 @@ public static class CommandHost
         builder.Logging.SetMinimumLevel(minimumLevel);
         if (minimumLevel > LogLevel.Information) builder.Logging.AddFilter("Microsoft.Hosting.Lifetime", LogLevel.None);
         builder.Services.AddBatchEditorCore(builder.Configuration);
-        builder.Services.AddReadModel(); // `status` lists workers through the read model
         Telemetry.TelemetryRegistration.AddBatchEditorTelemetry(builder.Services, builder.Configuration, web: false);
         configure?.Invoke(builder);
         return builder.Build();

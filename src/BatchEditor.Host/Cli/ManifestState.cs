@@ -1,6 +1,6 @@
 using BatchEditor.Items;
 using BatchEditor.Totals;
-using BatchEditor.Usage;
+using BatchEditor.ReadModel;
 
 namespace BatchEditor.Host.Cli;
 

@@ -2,7 +2,7 @@ using System.CommandLine;
 using System.Globalization;
 using BatchEditor.Items;
 using BatchEditor.Totals;
-using BatchEditor.Usage;
+using BatchEditor.ReadModel;
 using Microsoft.Extensions.DependencyInjection;
 using Spectre.Console;
 

@@ -1,7 +1,7 @@
 using System.CommandLine;
 using System.Globalization;
 using BatchEditor.Storage;
-using BatchEditor.Usage;
+using BatchEditor.ReadModel;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Options;
 

@@ -4,7 +4,6 @@ using BatchEditor.Engine;
 using BatchEditor.Items;
 using BatchEditor.ReadModel;
 using BatchEditor.Totals;
-using BatchEditor.Usage;
 using Microsoft.Extensions.DependencyInjection;
 using Spectre.Console;
 

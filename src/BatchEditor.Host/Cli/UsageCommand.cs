@@ -1,7 +1,7 @@
 using System.CommandLine;
 using System.Globalization;
 using System.Text.Json;
-using BatchEditor.Usage;
+using BatchEditor.ReadModel;
 using Microsoft.Extensions.DependencyInjection;
 using Spectre.Console;
 

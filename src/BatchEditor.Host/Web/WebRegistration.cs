@@ -37,7 +37,6 @@ public static class WebRegistration
             .SetFallbackPolicy(new AuthorizationPolicyBuilder().RequireAuthenticatedUser().Build())
             .AddPolicy(OperatePolicy, p => p.RequireRole(DashboardOptions.Operator));
         DatabaseKeyRing.Use(services);
-        services.AddReadModel();
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IHostedService, Scheduling.ScheduleSync>());
         services.AddSingleton(sp => new JobsRole(runsJobs, sp.GetService<IOptions<Engine.WorkerOptions>>()?.Value.WorkerName ?? ""));
         services.AddHealthChecks()

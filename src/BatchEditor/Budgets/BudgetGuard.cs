@@ -1,12 +1,8 @@
 using System.Globalization;
 using BatchEditor.Items;
 using BatchEditor.Providers;
-using Npgsql;
 
 namespace BatchEditor.Budgets;
-
-/// <summary>An item picked for submission, with what its estimate needs and its manifest's budget.</summary>
-public sealed record SubmitCandidate(long Id, Guid ManifestId, string ManifestName, string Provider, EditRequest Request, decimal? BudgetCredits, decimal? BudgetUsd);
 
 /// <summary>What the claim may send, and what must stop: manifests to hold, providers to pause until the next UTC midnight.</summary>
 public sealed record BudgetDecision(IReadOnlyList<(SubmitCandidate Item, CostReport Estimate)> Send, IReadOnlyDictionary<Guid, string> HoldManifests,
@@ -25,7 +21,7 @@ public sealed record BudgetDecision(IReadOnlyList<(SubmitCandidate Item, CostRep
 /// </summary>
 public sealed class BudgetGuard(ProviderRegistry providers, OperatorTransitions transitions, ManifestItemPages pages, ProviderPauses pauses)
 {
-    public async Task<BudgetDecision> DecideAsync(NpgsqlConnection conn, NpgsqlTransaction tx, IReadOnlyList<SubmitCandidate> candidates, CancellationToken ct)
+    public async Task<BudgetDecision> DecideAsync(SubmitClaimScope claim, IReadOnlyList<SubmitCandidate> candidates, CancellationToken ct)
     {
         var budgeted = candidates.Where(c => c.BudgetCredits is not null || c.BudgetUsd is not null).Select(c => c.ManifestId).Distinct().ToList();
         var sending = candidates.Select(c => c.Provider).ToHashSet();
@@ -33,7 +29,7 @@ public sealed class BudgetGuard(ProviderRegistry providers, OperatorTransitions 
             .Where(p => sending.Contains(p.Name) && (p.Settings.DailyBudgetCredits is not null || p.Settings.DailyBudgetUsd is not null))
             .ToDictionary(p => p.Name, p => p.Settings);
 
-        var (manifestSpend, providerSpend, midnight) = await SpentAndReservedAsync(conn, tx, budgeted, [.. dailyCaps.Keys], ct);
+        var (manifestSpend, providerSpend, midnight) = await claim.SpendAsync(budgeted, [.. dailyCaps.Keys], ct);
 
         var send = new List<(SubmitCandidate, CostReport)>();
         var hold = new Dictionary<Guid, string>();
@@ -102,49 +98,6 @@ public sealed class BudgetGuard(ProviderRegistry providers, OperatorTransitions 
     {
         if (!spend.TryGetValue(key, out var s)) return; // not budgeted
         spend[key] = (s.Credits + estimate.Credits, s.Usd + (estimate.CostUsd ?? 0));
-    }
-
-    /// <summary>
-    /// Charged so far (the running totals, folded or not) plus the estimates reserved by items still Submitting, per
-    /// budgeted manifest and per provider today, and the database's next UTC midnight: one statement, one snapshot.
-    /// </summary>
-    private static async Task<(Dictionary<Guid, (decimal Credits, decimal Usd)> Manifests, Dictionary<string, (decimal Credits, decimal Usd)> Providers,
-        DateTimeOffset NextMidnight)> SpentAndReservedAsync(NpgsqlConnection conn, NpgsqlTransaction tx, List<Guid> manifests, List<string> providers,
-        CancellationToken ct)
-    {
-        await using var cmd = new NpgsqlCommand(
-            $"""
-            with today as (select (now() at time zone 'utc')::date as day),
-            by_manifest as (
-                select manifest_id, credits, coalesce(cost_usd, 0) as usd from usage_totals where manifest_id = any($1)
-                union all select manifest_id, credits, coalesce(cost_usd, 0) from usage_deltas where manifest_id = any($1)
-                union all select manifest_id, coalesce(reserved_credits, 0), coalesce(reserved_usd, 0) from items
-                          where state = {StateSql.Submitting} and manifest_id = any($1)),
-            by_provider as (
-                select provider, credits, coalesce(cost_usd, 0) as usd from usage_totals, today where provider = any($2) and usage_totals.day >= today.day
-                union all select provider, credits, coalesce(cost_usd, 0) from usage_deltas, today where provider = any($2) and usage_deltas.day >= today.day
-                union all select provider, coalesce(reserved_credits, 0), coalesce(reserved_usd, 0) from items
-                          where state = {StateSql.Submitting} and provider = any($2))
-            select 'manifest', manifest_id::text, sum(credits), sum(usd) from by_manifest group by manifest_id
-            union all
-            select 'provider', provider, sum(credits), sum(usd) from by_provider group by provider
-            union all
-            select 'midnight', to_char((select day from today) + 1, 'YYYY-MM-DD'), 0, 0
-            """, conn, tx);
-        cmd.Parameters.AddWithValue(manifests.ToArray());
-        cmd.Parameters.AddWithValue(providers.ToArray());
-        var byManifest = manifests.ToDictionary(m => m, _ => (0m, 0m));
-        var byProvider = providers.ToDictionary(p => p, _ => (0m, 0m));
-        var midnight = DateTimeOffset.MaxValue;
-        await using var r = await cmd.ExecuteReaderAsync(ct);
-        while (await r.ReadAsync(ct))
-        {
-            var (kind, key, credits, usd) = (r.GetString(0), r.GetString(1), r.GetDecimal(2), r.GetDecimal(3));
-            if (kind == "manifest") byManifest[Guid.Parse(key)] = (credits, usd);
-            else if (kind == "provider") byProvider[key] = (credits, usd);
-            else midnight = new DateTimeOffset(DateTime.ParseExact(key, "yyyy-MM-dd", CultureInfo.InvariantCulture), TimeSpan.Zero);
-        }
-        return (byManifest, byProvider, midnight);
     }
 
     private static string Fmt(decimal value) => value.ToString("0.####", CultureInfo.InvariantCulture);

@@ -12,12 +12,12 @@ namespace BatchEditor.Engine;
 /// guard, the store) leaves the outputs where they are, so `retry` copies them again instead of paying for new ones, and
 /// repeated across items it pauses the provider's submissions (<see cref="ProviderBreaker.CopyFailedAsync"/>).
 /// </summary>
-public sealed class CopyStep(OutputCopier copier, ItemTransitions transitions, NpgsqlDataSource dataSource, ProviderBreaker breaker,
+public sealed class CopyStep(OutputCopier copier, ItemTransitions transitions, OutputRows outputs, ProviderBreaker breaker,
     IOptions<WorkerOptions> options, EngineLog log, Telemetry.BatchEditorMetrics metrics)
 {
     public async Task RunAsync(ClaimedItem item, string owner, CancellationToken ct)
     {
-        var (pending, storedBefore) = await OutputRows.ToCopyAsync(dataSource, item.Id, item.Run, ct);
+        var (pending, storedBefore) = await outputs.ToCopyAsync(item.Id, item.Run, ct);
         if (pending.Count == 0) { await transitions.CopySucceeded(item, owner, storedBefore, null, ct); return; }
         foreach (var output in pending)
         {
@@ -76,7 +76,7 @@ public sealed class CopyStep(OutputCopier copier, ItemTransitions transitions, N
     private OutputToCopy ToCopy(ClaimedItem item, OutputRows.Row output) =>
         new(item.ManifestId, item.ManifestName, item.RowId, item.Run, output.Ordinal, item.Provider, item.ProviderJobId, item.Request.Prompt,
             output.Inline ? null : output.SourceUrl,
-            output.Inline ? token => OutputRows.OpenInlineAsync(dataSource, item.Id, item.Run, output.Ordinal, token) : null);
+            output.Inline ? token => outputs.OpenInlineAsync(item.Id, item.Run, output.Ordinal, token) : null);
 
     private async Task Expired(ClaimedItem item, string owner, string reason, CancellationToken ct)
     {

@@ -1,7 +1,6 @@
 using BatchEditor.Items;
 using BatchEditor.Providers;
 using Microsoft.Extensions.Options;
-using BatchEditor.Usage;
 
 namespace BatchEditor.Engine;
 

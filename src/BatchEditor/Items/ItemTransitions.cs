@@ -1,6 +1,4 @@
 using BatchEditor.Providers;
-using Npgsql;
-using NpgsqlTypes;
 
 namespace BatchEditor.Items;
 
@@ -19,9 +17,11 @@ public sealed class ItemTransitions(TransitionApplier applier)
     public Task<bool> SubmitAccepted(ClaimedItem item, string owner, SubmitOutcome.Accepted accepted, DateTimeOffset firstPoll, CostReport cost, CancellationToken ct) =>
         Leased(item, new([item.Id], FromSubmitting, ItemState.Running, $"accepted by {item.Provider} as job {accepted.Job.JobId}", owner)
         {
-            Set = "provider_job_id = @job_id, status_url = @status_url, result_url = @result_url, submitted_at = now(), next_run_at = @next, " +
-                  "poll_count = 0, last_polled_at = null, outputs_expire_at = @expires, retrying_since = null",
-            Parameters = { ("job_id", accepted.Job.JobId), ("status_url", accepted.Job.StatusUrl), ("result_url", accepted.Job.ResultUrl), ("next", firstPoll), ("expires", accepted.OutputsExpireAt) },
+            Changes = ItemChanges.ExpiringAt(accepted.OutputsExpireAt) with
+            {
+                Job = accepted.Job, SubmittedAt = Change.Now, NextRunAt = firstPoll, PollCount = Change.Reset, ClearsLastPoll = true,
+                RetryingSince = Change.Clear,
+            },
             Ledger = { LedgerEntry.Charge(cost) },
             Attempt = (item.AttemptId, "accepted", accepted.HttpStatus, accepted.Job.JobId, null),
         }, ct);
@@ -29,8 +29,10 @@ public sealed class ItemTransitions(TransitionApplier applier)
     public Task<bool> SubmitCompleted(ClaimedItem item, string owner, SubmitOutcome.Completed completed, CostReport cost, CancellationToken ct) =>
         Leased(item, new([item.Id], FromSubmitting, ItemState.Copying, $"{item.Provider} answered with {completed.Outputs.Count} output(s) at once", owner)
         {
-            Set = "provider_job_id = @job_id, submitted_at = now(), next_run_at = now(), outputs_expire_at = @expires, retrying_since = null",
-            Parameters = { ("job_id", completed.JobId), ("expires", EarliestExpiry(completed.Outputs)) },
+            Changes = ItemChanges.ExpiringAt(EarliestExpiry(completed.Outputs)) with
+            {
+                JobReference = completed.JobId, SubmittedAt = Change.Now, DueNow = true, RetryingSince = Change.Clear,
+            },
             Ledger = { LedgerEntry.Charge(cost) },
             Outputs = (item.Run, completed.Outputs),
             Attempt = (item.AttemptId, "completed", completed.HttpStatus, completed.JobId, null),
@@ -40,7 +42,7 @@ public sealed class ItemTransitions(TransitionApplier applier)
     public Task<bool> SubmitCompletedEmpty(ClaimedItem item, string owner, string reason, int httpStatus, CostReport cost, CancellationToken ct) =>
         Leased(item, new([item.Id], FromSubmitting, ItemState.Failed, reason, owner)
         {
-            Set = "submitted_at = now(), finished_at = now(), retrying_since = null",
+            Changes = new() { SubmittedAt = Change.Now, FinishedAt = Change.Now, RetryingSince = Change.Clear },
             Ledger = { LedgerEntry.Charge(cost) },
             Attempt = (item.AttemptId, "completed-empty", httpStatus, null, reason),
         }, ct);
@@ -52,15 +54,14 @@ public sealed class ItemTransitions(TransitionApplier applier)
     public Task<bool> SubmitRetryLater(ClaimedItem item, string owner, string reason, DateTimeOffset at, int? httpStatus, CancellationToken ct) =>
         Leased(item, new([item.Id], FromSubmitting, ItemState.Pending, reason, owner)
         {
-            Set = "next_run_at = @next, retrying_since = coalesce(retrying_since, now())",
-            Parameters = { ("next", at) },
+            Changes = new() { NextRunAt = at, RetryingSince = Change.NowIfUnset },
             Attempt = (item.AttemptId, "retryable", httpStatus, null, reason),
         }, ct);
 
     public Task<bool> SubmitRejected(ClaimedItem item, string owner, string reason, int? httpStatus, CancellationToken ct) =>
         Leased(item, new([item.Id], FromSubmitting, ItemState.Failed, reason, owner)
         {
-            Set = "finished_at = now(), retrying_since = null",
+            Changes = new() { FinishedAt = Change.Now, RetryingSince = Change.Clear },
             Attempt = (item.AttemptId, "rejected", httpStatus, null, reason),
         }, ct);
 
@@ -68,7 +69,7 @@ public sealed class ItemTransitions(TransitionApplier applier)
     public Task<bool> SubmitUncertain(ClaimedItem item, string owner, string reason, int? httpStatus, CostReport estimate, CancellationToken ct) =>
         Leased(item, new([item.Id], FromSubmitting, ItemState.NeedsReview, reason, owner)
         {
-            Set = "retrying_since = null",
+            Changes = new() { RetryingSince = Change.Clear },
             Ledger = { LedgerEntry.PossibleCharge(estimate, item.AttemptId) },
             Attempt = (item.AttemptId, "ambiguous", httpStatus, null, reason),
         }, ct);
@@ -81,16 +82,14 @@ public sealed class ItemTransitions(TransitionApplier applier)
     public Task<bool> PollLater(ClaimedItem item, string owner, string reason, DateTimeOffset? seenUnfinishedAt, DateTimeOffset at, CancellationToken ct) =>
         Leased(item, new([item.Id], FromRunning, ItemState.Running, reason, owner)
         {
-            Set = "next_run_at = @next, poll_count = poll_count + 1, last_polled_at = coalesce(@polled::timestamptz, last_polled_at)",
-            Parameters = { ("next", at), ("polled", seenUnfinishedAt) },
+            Changes = new() { NextRunAt = at, PollCount = Change.Increment, SeenUnfinishedAt = seenUnfinishedAt },
             WriteHistory = false,
         }, ct);
 
     public Task<bool> JobCompleted(ClaimedItem item, string owner, PollOutcome.Completed completed, LedgerEntry? adjustment, CancellationToken ct) =>
         Leased(item, new([item.Id], FromRunning, ItemState.Copying, $"{item.Provider} job {item.ProviderJobId} completed with {completed.Outputs.Count} output(s)", owner)
         {
-            Set = "next_run_at = now(), poll_count = poll_count + 1, outputs_expire_at = @expires",
-            Parameters = { ("expires", EarliestExpiry(completed.Outputs)) },
+            Changes = ItemChanges.ExpiringAt(EarliestExpiry(completed.Outputs)) with { DueNow = true, PollCount = Change.Increment },
             Ledger = { adjustment },
             Outputs = (item.Run, completed.Outputs),
         }, ct);
@@ -98,7 +97,7 @@ public sealed class ItemTransitions(TransitionApplier applier)
     public Task<bool> JobFailed(ClaimedItem item, string owner, string reason, LedgerEntry? refund, CancellationToken ct) =>
         Leased(item, new([item.Id], FromRunning, ItemState.Failed, reason, owner)
         {
-            Set = "finished_at = now(), poll_count = poll_count + 1",
+            Changes = new() { FinishedAt = Change.Now, PollCount = Change.Increment },
             Ledger = { refund },
         }, ct);
 
@@ -107,15 +106,14 @@ public sealed class ItemTransitions(TransitionApplier applier)
         {
             KeepLease = true, // more outputs may follow under the same lease
             WriteHistory = false,
-            Extra = (conn, tx) => OutputRows.MarkStored(conn, tx, item.Id, item.Run, ordinal, blob, ct),
+            StoresOutput = (ordinal, blob),
         }, ct);
 
     /// <summary>Copy again at <paramref name="at"/>; <paramref name="countsAsAttempt"/> is false while the storage is down (the outputs' expiry is the limit then).</summary>
     public Task<bool> CopyRetryLater(ClaimedItem item, string owner, string reason, DateTimeOffset at, bool countsAsAttempt, CancellationToken ct) =>
         Leased(item, new([item.Id], FromCopying, ItemState.Copying, reason, owner)
         {
-            Set = "next_run_at = @next" + (countsAsAttempt ? ", copy_attempts = copy_attempts + 1" : ""),
-            Parameters = { ("next", at) },
+            Changes = new() { NextRunAt = at, CopyAttempts = countsAsAttempt ? Change.Increment : Change.Unchanged },
             WriteHistory = false,
         }, ct);
 
@@ -123,34 +121,32 @@ public sealed class ItemTransitions(TransitionApplier applier)
     public Task<bool> CopySucceeded(ClaimedItem item, string owner, int outputs, (int Ordinal, StoredOutput Blob)? last, CancellationToken ct) =>
         Leased(item, new([item.Id], FromCopying, ItemState.Succeeded, $"{outputs} output(s) stored and verified", owner)
         {
-            Set = "finished_at = now()",
-            Extra = last is { } stored ? (conn, tx) => OutputRows.MarkStored(conn, tx, item.Id, item.Run, stored.Ordinal, stored.Blob, ct) : null,
+            Changes = new() { FinishedAt = Change.Now },
+            StoresOutput = last,
         }, ct);
 
     /// <summary>An output expired before it was copied: final, with its cost kept on the ledger.</summary>
     public Task<bool> OutputsExpired(ClaimedItem item, string owner, string reason, CancellationToken ct) =>
         Leased(item, new([item.Id], FromCopying, ItemState.Expired, reason, owner)
         {
-            Set = "finished_at = now()",
-            Extra = (conn, tx) => OutputRows.MarkExpired(conn, tx, item.Id, item.Run, ct),
+            Changes = new() { FinishedAt = Change.Now },
+            ExpiresOutputs = true,
         }, ct);
 
     public Task<bool> CopyFailed(ClaimedItem item, string owner, string reason, CancellationToken ct) =>
-        Leased(item, new([item.Id], FromCopying, ItemState.Failed, reason, owner) { Set = "finished_at = now()" }, ct);
+        Leased(item, new([item.Id], FromCopying, ItemState.Failed, reason, owner) { Changes = new() { FinishedAt = Change.Now } }, ct);
 
     /// <summary>Gives a claimed item back untouched (shutdown before its step began, or a provider not configured here).</summary>
     public Task<bool> Release(ClaimedItem item, string owner, string reason, DateTimeOffset at, CancellationToken ct) =>
         item.State == ItemState.Submitting
             ? Leased(item, new([item.Id], FromSubmitting, ItemState.Pending, reason, owner)
             {
-                Set = "next_run_at = @next",
-                Parameters = { ("next", at) },
+                Changes = new() { NextRunAt = at },
                 Attempt = (item.AttemptId, "not-sent", null, null, reason),
             }, ct)
             : Leased(item, new([item.Id], [item.State], item.State, reason, owner)
             {
-                Set = "next_run_at = @next",
-                Parameters = { ("next", at) },
+                Changes = new() { NextRunAt = at },
                 WriteHistory = false,
             }, ct);
 
@@ -162,8 +158,8 @@ public sealed class ItemTransitions(TransitionApplier applier)
     public Task<bool> RescueUnsent(ClaimedItem item, string actor, CancellationToken ct) =>
         applier.ApplyToOneAsync(new([item.Id], FromSubmitting, ItemState.Pending, "worker lease lapsed before the submit was sent; safe to submit again", actor)
         {
-            Set = "next_run_at = now()",
-            Guard = "lease_expires_at < now() and submit_sent_at is null",
+            Changes = new() { DueNow = true },
+            Guard = new() { LapsedAfterSend = false },
             Attempt = (item.AttemptId, "not-sent", null, null, "lease lapsed before sending"),
             WakesWorkers = true,
         }, ct);
@@ -173,7 +169,7 @@ public sealed class ItemTransitions(TransitionApplier applier)
         applier.ApplyToOneAsync(new([item.Id], FromSubmitting, ItemState.NeedsReview,
             $"worker {lostWorker} was lost while its submit was in flight; the job may exist and may be billed, so it is not resubmitted automatically", actor)
         {
-            Guard = "lease_expires_at < now() and submit_sent_at is not null",
+            Guard = new() { LapsedAfterSend = true },
             Ledger = { LedgerEntry.PossibleCharge(estimate, item.AttemptId) },
             Attempt = (item.AttemptId, "lost", null, null, $"worker {lostWorker} lost its lease after sending"),
         }, ct);
@@ -183,11 +179,4 @@ public sealed class ItemTransitions(TransitionApplier applier)
 
     internal static DateTimeOffset? EarliestExpiry(IReadOnlyList<OutputRef> outputs) =>
         outputs.Select(o => o.ExpiresAt).Where(e => e is not null).Min();
-
-    internal static NpgsqlParameter Param(string name, object? value) => value switch
-    {
-        DateTimeOffset d => new NpgsqlParameter(name, NpgsqlDbType.TimestampTz) { Value = d.ToUniversalTime() },
-        null => new NpgsqlParameter(name, NpgsqlDbType.Unknown) { Value = DBNull.Value },
-        _ => new NpgsqlParameter(name, value),
-    };
 }

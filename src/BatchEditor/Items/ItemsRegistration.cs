@@ -11,6 +11,9 @@ public static class ItemsRegistration
         services.AddSingleton<TransitionApplier>();
         services.AddSingleton<ItemTransitions>();
         services.AddSingleton<Leases>();
+        services.AddSingleton<ItemClaims>();
+        services.AddSingleton<OutputRows>();
+        services.AddSingleton<LedgerQueries>();
         services.AddSingleton<ActiveItems>();
         services.AddSingleton<ManifestItemPages>();
         services.AddSingleton<OperatorTransitions>();

@@ -12,6 +12,17 @@ namespace BatchEditor.Items;
 /// </summary>
 public sealed class Leases(NpgsqlDataSource dataSource)
 {
+    private const string MarkSent =
+        $"""
+        with item as (
+            update items set submit_sent_at = now(), lease_expires_at = greatest(lease_expires_at, now() + @lease), updated_at = now()
+            where id = @item and state = {StateSql.Submitting} and lease_token = @token and lease_expires_at > now()
+            returning id),
+        attempt as (
+            update provider_attempts set sent_at = now() where id = @attempt and exists (select 1 from item))
+        select count(*) from item
+        """;
+
     /// <summary>
     /// The fence in front of every submit: succeeds only while the item is still Submitting under this claim's token and
     /// its lease has not lapsed, and then records that the request may leave (on the item, which the rescuer reads, and
@@ -20,42 +31,59 @@ public sealed class Leases(NpgsqlDataSource dataSource)
     public async Task<bool> TryMarkSentAsync(ClaimedItem item, TimeSpan lease, CancellationToken ct) =>
         await DatabaseRetry.RunAsync(async token =>
         {
-            await using var cmd = dataSource.CreateCommand(
-                $"""
-                with item as (
-                    update items set submit_sent_at = now(), lease_expires_at = greatest(lease_expires_at, now() + $4), updated_at = now()
-                    where id = $1 and state = {StateSql.Submitting} and lease_token = $2 and lease_expires_at > now()
-                    returning id),
-                attempt as (
-                    update provider_attempts set sent_at = now() where id = $3 and exists (select 1 from item))
-                select count(*) from item
-                """);
-            cmd.Parameters.AddWithValue(item.Id);
-            cmd.Parameters.AddWithValue(item.LeaseToken ?? Guid.Empty);
-            cmd.Parameters.Add(new NpgsqlParameter { Value = (object?)item.AttemptId ?? DBNull.Value, NpgsqlDbType = NpgsqlDbType.Bigint });
-            cmd.Parameters.AddWithValue(lease);
+            await using var cmd = dataSource.CreateCommand(MarkSent);
+            cmd.Parameters.Add(new NpgsqlParameter<long>("item", item.Id));
+            cmd.Parameters.Add(new NpgsqlParameter<Guid>("token", item.LeaseToken ?? Guid.Empty));
+            cmd.Parameters.Add(new NpgsqlParameter<long?>("attempt", item.AttemptId));
+            cmd.Parameters.Add(new NpgsqlParameter<TimeSpan>("lease", lease));
             return (long)(await cmd.ExecuteScalarAsync(token))! == 1;
         }, ct);
+
+    private const string Renew =
+        """
+        update items set lease_expires_at = now() + @lease
+        from unnest(@items, @tokens) as t(id, token)
+        where items.id = t.id and items.lease_token = t.token
+        returning items.id
+        """;
 
     /// <summary>Extends every lease this process still holds, in one statement; returns the ids it still holds.</summary>
     public async Task<HashSet<long>> RenewAsync(IReadOnlyCollection<(long Id, Guid Token)> held, TimeSpan lease, CancellationToken ct)
     {
         if (held.Count == 0) return [];
-        await using var cmd = dataSource.CreateCommand(
-            """
-            update items set lease_expires_at = now() + $3
-            from unnest($1::bigint[], $2::uuid[]) as t(id, token)
-            where items.id = t.id and items.lease_token = t.token
-            returning items.id
-            """);
-        cmd.Parameters.AddWithValue(held.Select(h => h.Id).ToArray());
-        cmd.Parameters.AddWithValue(held.Select(h => h.Token).ToArray());
-        cmd.Parameters.AddWithValue(lease);
+        await using var cmd = dataSource.CreateCommand(Renew);
+        cmd.Parameters.Add(new NpgsqlParameter<long[]>("items", held.Select(h => h.Id).ToArray()));
+        cmd.Parameters.Add(new NpgsqlParameter<Guid[]>("tokens", held.Select(h => h.Token).ToArray()));
+        cmd.Parameters.Add(new NpgsqlParameter<TimeSpan>("lease", lease));
         var kept = new HashSet<long>();
         await using var r = await cmd.ExecuteReaderAsync(ct);
         while (await r.ReadAsync(ct)) kept.Add(r.GetInt64(0));
         return kept;
     }
+
+    private const string LockAttemptItem =
+        "select i.id, i.state, i.run from items i join provider_attempts a on a.item_id = i.id where a.id = @attempt for update of i";
+
+    private const string BookLateResult =
+        """
+        with attempt as (
+            update provider_attempts set finished_at = coalesce(finished_at, now()), outcome = 'late', provider_job_id = @reference,
+                late_result = @late_result, detail = @detail, settled_at = null, settlement = null
+            where id = @attempt
+            returning id, item_id, run),
+        booked as (select coalesce(sum(credits), 0) as credits, coalesce(sum(cost_usd), 0) as usd, count(*) > 0 and (sum(credits) <> 0 or coalesce(sum(cost_usd), 0) <> 0) as open
+                   from usage_ledger where attempt_id = @attempt)
+        insert into usage_ledger (item_id, manifest_id, provider, kind, credits, cost_usd, estimated, balance_after, note, attempt_id, run)
+        select i.id, i.manifest_id, i.provider,
+               case when booked.open then 'adjustment' else 'charge' end,
+               @credits - booked.credits, @usd - booked.usd, @estimated, @balance, @note, attempt.id, attempt.run
+        from attempt join items i on i.id = attempt.item_id cross join booked
+        -- A reported cost replaces what is booked; an estimate is booked only when nothing is booked any more.
+        where case when @estimated then not booked.open else (@credits - booked.credits <> 0 or coalesce(@usd, 0) - booked.usd <> 0) end
+        returning credits
+        """;
+
+    private const string NoteLateResult = "update items set reason = @reason, updated_at = now() where id = @item and run = @run";
 
     /// <summary>
     /// A provider's answer that arrived after this worker lost the item (rescued, cancelled, resubmitted by an operator):
@@ -72,59 +100,44 @@ public sealed class Leases(NpgsqlDataSource dataSource)
             await using var conn = await dataSource.OpenConnectionAsync(token);
             await using var tx = await conn.BeginTransactionAsync(token);
             // The item's lock first, as every transition takes it: an operator's settle and this answer never interleave.
-            await using var lockItem = new NpgsqlCommand(
-                "select i.id, i.state, i.run from items i join provider_attempts a on a.item_id = i.id where a.id = $1 for update of i", conn, tx);
-            lockItem.Parameters.AddWithValue(attemptId);
+            await using var lockItem = new NpgsqlCommand(LockAttemptItem, conn, tx);
+            lockItem.Parameters.Add(new NpgsqlParameter<long>("attempt", attemptId));
             long itemId; string state; int run;
             await using (var r = await lockItem.ExecuteReaderAsync(token))
             {
                 if (!await r.ReadAsync(token)) return reference; // the item is gone (its manifest deleted)
                 (itemId, state, run) = (r.GetInt64(0), r.GetString(1), r.GetInt32(2));
             }
-            await using var cmd = new NpgsqlCommand(
-                """
-                with attempt as (
-                    update provider_attempts set finished_at = coalesce(finished_at, now()), outcome = 'late', provider_job_id = $2,
-                        late_result = $3, detail = $4, settled_at = null, settlement = null
-                    where id = $1
-                    returning id, item_id, run),
-                booked as (select coalesce(sum(credits), 0) as credits, coalesce(sum(cost_usd), 0) as usd, count(*) > 0 and (sum(credits) <> 0 or coalesce(sum(cost_usd), 0) <> 0) as open
-                           from usage_ledger where attempt_id = $1)
-                insert into usage_ledger (item_id, manifest_id, provider, kind, credits, cost_usd, estimated, balance_after, note, attempt_id, run)
-                select i.id, i.manifest_id, i.provider,
-                       case when booked.open then 'adjustment' else 'charge' end,
-                       $5 - booked.credits, $6 - booked.usd, $7, $8, $9, attempt.id, attempt.run
-                from attempt join items i on i.id = attempt.item_id cross join booked
-                -- A reported cost replaces what is booked; an estimate is booked only when nothing is booked any more.
-                where case when $7 then not booked.open else ($5 - booked.credits <> 0 or coalesce($6, 0) - booked.usd <> 0) end
-                returning credits
-                """, conn, tx);
+            await using var cmd = new NpgsqlCommand(BookLateResult, conn, tx);
             var cost = result.Cost ?? estimate;
-            cmd.Parameters.AddWithValue(attemptId);
-            cmd.Parameters.AddWithValue(reference);
-            cmd.Parameters.Add(new NpgsqlParameter { Value = JsonSerializer.Serialize(result, LateResult.Json), NpgsqlDbType = NpgsqlDbType.Jsonb });
-            cmd.Parameters.AddWithValue($"answer arrived after the item left this worker: {result.Summary}");
-            cmd.Parameters.AddWithValue(cost.Credits);
-            cmd.Parameters.Add(new NpgsqlParameter<decimal?>() { TypedValue = cost.CostUsd });
-            cmd.Parameters.AddWithValue(cost.Estimated);
-            cmd.Parameters.Add(new NpgsqlParameter<decimal?>() { TypedValue = cost.BalanceAfter });
-            cmd.Parameters.AddWithValue(cost.Estimated ? $"possible charge: {result.Summary} after the item left its worker ({cost.Note})" : cost.Note);
+            cmd.Parameters.Add(new NpgsqlParameter<long>("attempt", attemptId));
+            cmd.Parameters.Add(new NpgsqlParameter<string>("reference", reference));
+            cmd.Parameters.Add(new NpgsqlParameter("late_result", NpgsqlDbType.Jsonb) { Value = JsonSerializer.Serialize(result, LateResult.Json) });
+            cmd.Parameters.Add(new NpgsqlParameter<string>("detail", $"answer arrived after the item left this worker: {result.Summary}"));
+            cmd.Parameters.Add(new NpgsqlParameter<decimal>("credits", cost.Credits));
+            cmd.Parameters.Add(new NpgsqlParameter<decimal?>("usd", cost.CostUsd));
+            cmd.Parameters.Add(new NpgsqlParameter<bool>("estimated", cost.Estimated));
+            cmd.Parameters.Add(new NpgsqlParameter<decimal?>("balance", cost.BalanceAfter));
+            cmd.Parameters.Add(new NpgsqlParameter<string>("note", cost.Estimated ? $"possible charge: {result.Summary} after the item left its worker ({cost.Note})" : cost.Note));
             await cmd.ExecuteNonQueryAsync(token);
             // An item that waits for a person (review, or cancelled while the request was out) says what came back.
             if (state is nameof(ItemState.NeedsReview) or nameof(ItemState.Cancelled))
             {
-                await using var note = new NpgsqlCommand("update items set reason = $2, updated_at = now() where id = $1 and run = $3", conn, tx);
-                note.Parameters.AddWithValue(itemId);
-                note.Parameters.AddWithValue(
+                await using var note = new NpgsqlCommand(NoteLateResult, conn, tx);
+                note.Parameters.Add(new NpgsqlParameter<long>("item", itemId));
+                note.Parameters.Add(new NpgsqlParameter<int>("run", run));
+                note.Parameters.Add(new NpgsqlParameter<string>("reason",
                     $"{(state == nameof(ItemState.Cancelled) ? "cancelled, but " : "")}the submit of worker {actor} was answered after it lost the item: " +
                     $"{result.Summary} ({reference}); it is billed. Adopt it with `batch-editor review resolve {itemId} --adopt {reference}` " +
-                    $"instead of paying again{(state == nameof(ItemState.Cancelled) ? $", or keep it cancelled with `--keep`" : "")}");
-                note.Parameters.AddWithValue(run);
+                    $"instead of paying again{(state == nameof(ItemState.Cancelled) ? $", or keep it cancelled with `--keep`" : "")}"));
                 await note.ExecuteNonQueryAsync(token);
             }
             await tx.CommitAsync(token);
             return reference;
         }, ct);
+
+    private const string Withdrawn =
+        "update provider_attempts set outcome = 'withdrawn', detail = @detail, finished_at = coalesce(finished_at, now()) where id = @attempt and (outcome is null or outcome = 'lost')";
 
     /// <summary>
     /// The request was withdrawn after its send mark but before any byte left, and the item is no longer this worker's:
@@ -133,10 +146,9 @@ public sealed class Leases(NpgsqlDataSource dataSource)
     public async Task RecordWithdrawnAsync(long attemptId, string reason, CancellationToken ct) =>
         await DatabaseRetry.RunAsync(async token =>
         {
-            await using var cmd = dataSource.CreateCommand(
-                "update provider_attempts set outcome = 'withdrawn', detail = $2, finished_at = coalesce(finished_at, now()) where id = $1 and (outcome is null or outcome = 'lost')");
-            cmd.Parameters.AddWithValue(attemptId);
-            cmd.Parameters.AddWithValue($"never sent: {reason}");
+            await using var cmd = dataSource.CreateCommand(Withdrawn);
+            cmd.Parameters.Add(new NpgsqlParameter<long>("attempt", attemptId));
+            cmd.Parameters.Add(new NpgsqlParameter<string>("detail", $"never sent: {reason}"));
             await cmd.ExecuteNonQueryAsync(token);
             return 0;
         }, ct);

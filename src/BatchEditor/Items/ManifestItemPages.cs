@@ -10,15 +10,16 @@ public sealed class ManifestItemPages(NpgsqlDataSource dataSource)
 {
     public const int Page = 5_000;
 
+    private const string PageOfIds = "select id from items where manifest_id = @manifest and state = any(@states) and id > @after order by id limit @limit";
+
     /// <summary>Ids of a manifest's items in any of <paramref name="states"/>, after <paramref name="afterId"/>, in id order.</summary>
     public async Task<long[]> IdsAsync(Guid manifestId, ItemState[] states, long afterId, int limit, CancellationToken ct)
     {
-        await using var cmd = dataSource.CreateCommand(
-            "select id from items where manifest_id = $1 and state = any($2) and id > $3 order by id limit $4");
-        cmd.Parameters.AddWithValue(manifestId);
-        cmd.Parameters.AddWithValue(ItemStates.Names(states));
-        cmd.Parameters.AddWithValue(afterId);
-        cmd.Parameters.AddWithValue(limit);
+        await using var cmd = dataSource.CreateCommand(PageOfIds);
+        cmd.Parameters.Add(new NpgsqlParameter<Guid>("manifest", manifestId));
+        cmd.Parameters.Add(new NpgsqlParameter<string[]>("states", ItemStates.Names(states)));
+        cmd.Parameters.Add(new NpgsqlParameter<long>("after", afterId));
+        cmd.Parameters.Add(new NpgsqlParameter<int>("limit", limit));
         var ids = new List<long>();
         await using var r = await cmd.ExecuteReaderAsync(ct);
         while (await r.ReadAsync(ct)) ids.Add(r.GetInt64(0));

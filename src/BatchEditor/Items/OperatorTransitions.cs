@@ -7,15 +7,10 @@ namespace BatchEditor.Items;
 /// <see cref="TransitionApplier"/> as the worker's: an action on an item that moved meanwhile matches nothing. Actions on
 /// many items take their ids in one statement. Each returns the ids that moved. Whatever could pay for an item again
 /// (retry, resubmit) is refused, inside its guarded statement, while a submit of the item may have been billed and is
-/// not settled (<see cref="Guards.NoUnsettledAttempt"/>); settling is an operator's decision too (adopt, release, keep).
+/// not settled (<see cref="TransitionGuard.UnsettledAttempt"/>); settling is an operator's decision too (adopt, release, keep).
 /// </summary>
 public sealed class OperatorTransitions(TransitionApplier applier)
 {
-    /// <summary>Columns reset when an item starts a new run (an operator's resubmit or retry).</summary>
-    private const string NewRun =
-        "run = run + 1, next_run_at = now(), retrying_since = null, submit_sent_at = null, provider_job_id = null, status_url = null, " +
-        "result_url = null, submitted_at = null, outputs_expire_at = null, poll_count = 0, copy_attempts = 0, finished_at = null";
-
     /// <summary>Final states an operator may run again; Succeeded never is (that would pay twice for the same edit).</summary>
     public static readonly ItemState[] Retryable = [ItemState.Failed, ItemState.Expired, ItemState.Cancelled];
 
@@ -24,24 +19,15 @@ public sealed class OperatorTransitions(TransitionApplier applier)
     /// <summary>States an item can be adopted into a job from: waiting for review, or cancelled while its job was out.</summary>
     public static readonly ItemState[] Adoptable = [ItemState.NeedsReview, ItemState.Cancelled];
 
-    /// <summary>
-    /// A Failed item whose paid outputs are still there to copy: the copy failed on our side (configuration, storage, the
-    /// outbound guard), not at the provider, and none of the run's outputs has expired.
-    /// </summary>
-    public const string Recopyable =
-        "exists (select 1 from outputs o where o.item_id = items.id and o.run = items.run and o.state = " + OutputStateSql.Pending + ") " +
-        "and not exists (select 1 from outputs o where o.item_id = items.id and o.run = items.run and o.state = " + OutputStateSql.Pending + " and o.expires_at <= now())";
-
     /// <summary>NeedsReview → Pending as a new run: the operator found no job at the provider, so its possible charges are released.</summary>
     public Task<bool> ResubmitReviewed(long itemId, int run, string actor, CancellationToken ct) =>
         applier.ApplyToOneAsync(new([itemId], [ItemState.NeedsReview], ItemState.Pending, $"resubmitted by {actor} after review: no job was found at the provider", actor)
         {
-            Set = NewRun,
-            Guard = $"run = @run and {Guards.NoLateAnswer}",
-            Parameters = { ("run", run) },
+            Changes = new() { NewRun = true },
+            Guard = new() { Run = run, NoLateAnswer = true },
             LockFirst = true,
             ReleasesUnsettled = true,
-            Settles = "released",
+            Settles = Settlement.Released,
             WakesWorkers = true,
         }, ct);
 
@@ -49,21 +35,19 @@ public sealed class OperatorTransitions(TransitionApplier applier)
     public Task<bool> FailReviewed(long itemId, string actor, string reason, CancellationToken ct) =>
         applier.ApplyToOneAsync(new([itemId], [ItemState.NeedsReview], ItemState.Failed, reason, actor)
         {
-            Set = "finished_at = now()",
+            Changes = new() { FinishedAt = Change.Now },
             LockFirst = true,
-            Settles = "kept",
+            Settles = Settlement.Kept,
         }, ct);
 
     /// <summary>NeedsReview or Cancelled → Running: the job exists at the provider; poll it instead of paying again.</summary>
     public Task<bool> AdoptJob(long itemId, int run, string actor, ProviderJob job, CancellationToken ct) =>
         applier.ApplyToOneAsync(new([itemId], Adoptable, ItemState.Running, $"job {job.JobId} adopted by {actor} after review", actor)
         {
-            Set = "provider_job_id = @job_id, status_url = @status_url, result_url = @result_url, submitted_at = coalesce(submitted_at, now()), " +
-                  "next_run_at = now(), poll_count = 0, finished_at = null",
-            Guard = "run = @run",
-            Parameters = { ("job_id", job.JobId), ("status_url", job.StatusUrl), ("result_url", job.ResultUrl), ("run", run) },
+            Changes = new() { Job = job, SubmittedAt = Change.NowIfUnset, DueNow = true, PollCount = Change.Reset, FinishedAt = Change.Clear },
+            Guard = new() { Run = run },
             LockFirst = true,
-            Settles = "adopted",
+            Settles = Settlement.Adopted,
             WakesWorkers = true,
         }, ct);
 
@@ -73,13 +57,15 @@ public sealed class OperatorTransitions(TransitionApplier applier)
         applier.ApplyToOneAsync(new([itemId], Adoptable, ItemState.Copying,
             $"{outputs.Count} output(s) of {reference} adopted by {actor} after review", actor)
         {
-            Set = "provider_job_id = @job_id, submitted_at = coalesce(submitted_at, now()), next_run_at = now(), outputs_expire_at = @expires, finished_at = null",
-            Guard = "run = @run",
-            Parameters = { ("job_id", reference), ("expires", ItemTransitions.EarliestExpiry(outputs)), ("run", run) },
+            Changes = ItemChanges.ExpiringAt(ItemTransitions.EarliestExpiry(outputs)) with
+            {
+                JobReference = reference, SubmittedAt = Change.NowIfUnset, DueNow = true, FinishedAt = Change.Clear,
+            },
+            Guard = new() { Run = run },
             Outputs = (run, outputs),
             Ledger = { adjustment },
             LockFirst = true,
-            Settles = "adopted",
+            Settles = Settlement.Adopted,
             WakesWorkers = true,
         }, ct);
 
@@ -90,27 +76,27 @@ public sealed class OperatorTransitions(TransitionApplier applier)
     public Task<bool> KeepCharges(long itemId, ItemState state, string actor, CancellationToken ct) =>
         applier.ApplyToOneAsync(new([itemId], [state], state, $"{actor} kept the possible charge of its unsettled submit; it may be submitted again", actor)
         {
-            Guard = $"not {Guards.NoUnsettledAttempt}",
+            Guard = new() { UnsettledAttempt = true },
             LockFirst = true,
-            Settles = "kept",
+            Settles = Settlement.Kept,
         }, ct);
 
     /// <summary>The operator found no job for an unsettled submit that never answered: its possible charge is released.</summary>
     public Task<bool> ReleaseCharges(long itemId, ItemState state, string actor, CancellationToken ct) =>
         applier.ApplyToOneAsync(new([itemId], [state], state, $"{actor} released the possible charge of its unsettled submit: no job was found at the provider", actor)
         {
-            Guard = $"not {Guards.NoUnsettledAttempt} and {Guards.NoLateAnswer}",
+            Guard = new() { UnsettledAttempt = true, NoLateAnswer = true },
             LockFirst = true,
             ReleasesUnsettled = true,
-            Settles = "released",
+            Settles = Settlement.Released,
         }, ct);
 
     /// <summary>Failed → Copying, same run: its paid outputs are copied again instead of paying for new ones.</summary>
     public async Task<List<long>> Recopy(long[] ids, string actor, CancellationToken ct) =>
         Ids(await applier.ApplyAsync(new(ids, [ItemState.Failed], ItemState.Copying, $"copy retried by {actor}: the outputs were paid for and are still there", actor)
         {
-            Set = "next_run_at = now(), copy_attempts = 0, finished_at = null",
-            Guard = $"{Recopyable} and {Guards.NoUnsettledAttempt}",
+            Changes = new() { DueNow = true, CopyAttempts = Change.Reset, FinishedAt = Change.Clear },
+            Guard = new() { Recopyable = true, UnsettledAttempt = false },
             LockFirst = true,
             WakesWorkers = true,
         }, ct));
@@ -122,8 +108,8 @@ public sealed class OperatorTransitions(TransitionApplier applier)
     public async Task<List<(long Id, int FromRun)>> Retry(long[] ids, ItemState[] from, string actor, CancellationToken ct) =>
         (await applier.ApplyAsync(new(ids, from, ItemState.Pending, $"retried by {actor}", actor)
         {
-            Set = NewRun,
-            Guard = Guards.NoUnsettledAttempt,
+            Changes = new() { NewRun = true },
+            Guard = new() { UnsettledAttempt = false },
             LockFirst = true,
             WakesWorkers = true,
         }, ct)).Select(m => (m.Id, m.FromRun)).ToList();
@@ -136,7 +122,7 @@ public sealed class OperatorTransitions(TransitionApplier applier)
     public async Task<List<long>> Cancel(long[] ids, string actor, CancellationToken ct) =>
         Ids(await applier.ApplyAsync(new(ids, Cancellable, ItemState.Cancelled, $"cancelled by {actor}", actor)
         {
-            Set = "finished_at = now()",
+            Changes = new() { FinishedAt = Change.Now },
             BooksSentSubmits = true,
         }, ct));
 
@@ -146,7 +132,7 @@ public sealed class OperatorTransitions(TransitionApplier applier)
     public async Task<List<long>> ReleaseHeld(long[] ids, string actor, CancellationToken ct) =>
         Ids(await applier.ApplyAsync(new(ids, [ItemState.Held], ItemState.Pending, $"released by {actor}", actor)
         {
-            Set = "next_run_at = now()",
+            Changes = new() { DueNow = true },
             WakesWorkers = true,
         }, ct));
 

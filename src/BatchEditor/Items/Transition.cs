@@ -1,20 +1,31 @@
 using BatchEditor.Providers;
-using Npgsql;
 
 namespace BatchEditor.Items;
 
-/// <summary>The description of one guarded state change of one or more items; built only by <see cref="ItemTransitions"/>.</summary>
+/// <summary>
+/// The description of one guarded state change of one or more items, in typed values only: which columns change and
+/// how (<see cref="ItemChanges"/>), what the row must still satisfy (<see cref="TransitionGuard"/>) and what is written
+/// with the move. Built only by <see cref="ItemTransitions"/>, <see cref="OperatorTransitions"/> and
+/// <see cref="ItemClaims"/>; <see cref="TransitionSql"/> turns it into one statement.
+/// </summary>
 internal sealed record Transition(long[] ItemIds, ItemState[] From, ItemState To, string Reason, string Actor)
 {
-    /// <summary>Extra <c>SET</c> assignments owned by this transition.</summary>
-    public string? Set { get; init; }
-    public List<(string Name, object? Value)> Parameters { get; } = [];
+    public ItemChanges Changes { get; init; } = ItemChanges.None;
+    public TransitionGuard Guard { get; init; } = TransitionGuard.None;
 
-    // The rest concern one item only (a single id).
+    // The rest concern one item only (a single id), except the claim.
     public List<LedgerEntry?> Ledger { get; } = [];
     public (int Run, IReadOnlyList<OutputRef> List)? Outputs { get; init; }
     public (long? AttemptId, string Outcome, int? HttpStatus, string? JobId, string? Detail)? Attempt { get; init; }
-    public Func<NpgsqlConnection, NpgsqlTransaction, Task>? Extra { get; init; }
+
+    /// <summary>One output of the current run is now in durable storage.</summary>
+    public (int Ordinal, StoredOutput Blob)? StoresOutput { get; init; }
+
+    /// <summary>The current run's outputs not yet copied expired.</summary>
+    public bool ExpiresOutputs { get; init; }
+
+    /// <summary>The Pending → Submitting claim: a new lease, the reserved estimates and a new attempt per item.</summary>
+    public SubmitClaim? Claim { get; init; }
 
     public bool WriteHistory { get; init; } = true;
 
@@ -30,9 +41,6 @@ internal sealed record Transition(long[] ItemIds, ItemState[] From, ItemState To
     /// </summary>
     public Guid? LeaseToken { get; init; }
 
-    /// <summary>A further condition the row must meet (e.g. "the lease has lapsed"), checked under the row lock.</summary>
-    public string? Guard { get; init; }
-
     /// <summary>
     /// Lock the items first, in a statement of their own, then move them: the guard then sees everything committed before
     /// the lock was granted, attempts included (a late answer takes the item's lock before it writes its attempt).
@@ -40,8 +48,8 @@ internal sealed record Transition(long[] ItemIds, ItemState[] From, ItemState To
     /// </summary>
     public bool LockFirst { get; init; }
 
-    /// <summary>Settles every unsettled submit attempt of the moved items, this way (adopted, released, kept).</summary>
-    public string? Settles { get; init; }
+    /// <summary>Settles every unsettled submit attempt of the moved items, this way.</summary>
+    public Settlement? Settles { get; init; }
 
     /// <summary>Books a release row for what is still booked against each unsettled attempt (no job existed).</summary>
     public bool ReleasesUnsettled { get; init; }
@@ -53,174 +61,100 @@ internal sealed record Transition(long[] ItemIds, ItemState[] From, ItemState To
     public bool BooksSentSubmits { get; init; }
 }
 
-/// <summary>Conditions transitions share, on the <c>items</c> row being moved.</summary>
-internal static class Guards
+/// <summary>How a column changes with a transition. <see cref="Unchanged"/> leaves it alone.</summary>
+internal enum Change { Unchanged, Now, NowIfUnset, Clear, Increment, Reset }
+
+/// <summary>
+/// The columns of <c>items</c> a transition changes besides its state and reason; the defaults change nothing. Each
+/// field has one fixed assignment in <see cref="TransitionSql"/>, with a typed parameter where it carries a value.
+/// </summary>
+internal sealed record ItemChanges
 {
-    /// <summary>No submit of the item may have been billed without being settled: nothing may pay for it again yet.</summary>
-    public const string NoUnsettledAttempt =
-        "not exists (select 1 from provider_attempts a where a.item_id = items.id and a.sent_at is not null and a.settled_at is null)";
+    public static readonly ItemChanges None = new();
 
-    /// <summary>No answer arrived for an unsettled attempt: the job exists, so the item must not be submitted again.</summary>
-    public const string NoLateAnswer =
-        "not exists (select 1 from provider_attempts a where a.item_id = items.id and a.sent_at is not null and a.settled_at is null and a.late_result is not null)";
+    /// <summary>Due at this time.</summary>
+    public DateTimeOffset? NextRunAt { get; init; }
 
-    /// <summary>An outcome that settles its attempt when the worker writes it with the move.</summary>
-    public static bool Settles(string outcome) => outcome is not ("ambiguous" or "lost");
+    /// <summary>Due now (by the database's clock).</summary>
+    public bool DueNow { get; init; }
+
+    /// <summary>The provider's job: its id, status URL and result URL.</summary>
+    public ProviderJob? Job { get; init; }
+
+    /// <summary>Only the provider's reference of a job (an answer that carried its outputs at once).</summary>
+    public string? JobReference { get; init; }
+
+    /// <summary>Now, or NowIfUnset.</summary>
+    public Change SubmittedAt { get; init; }
+
+    /// <summary>Now, or Clear.</summary>
+    public Change FinishedAt { get; init; }
+
+    /// <summary>Increment, or Reset.</summary>
+    public Change PollCount { get; init; }
+
+    /// <summary>Forget when the job was last seen unfinished (a new job).</summary>
+    public bool ClearsLastPoll { get; init; }
+
+    /// <summary>When the provider said the job was still running (kept: adaptive polling learns latencies from it).</summary>
+    public DateTimeOffset? SeenUnfinishedAt { get; init; }
+
+    /// <summary>Increment, or Reset.</summary>
+    public Change CopyAttempts { get; init; }
+
+    /// <summary>When the current streak of refusals began: NowIfUnset, or Clear.</summary>
+    public Change RetryingSince { get; init; }
+
+    /// <summary>The earliest expiry of the outputs (set when not null; <see cref="ClearsOutputsExpiry"/> sets null).</summary>
+    public DateTimeOffset? OutputsExpireAt { get; init; }
+
+    /// <summary>The outputs carry no expiry (set <c>outputs_expire_at</c> to null).</summary>
+    public bool ClearsOutputsExpiry { get; init; }
+
+    /// <summary>A new run: the run number goes up and everything about the last one is forgotten; due now.</summary>
+    public bool NewRun { get; init; }
+
+    /// <summary>The outputs' earliest expiry, set whether or not there is one.</summary>
+    public static ItemChanges ExpiringAt(DateTimeOffset? expires) =>
+        new() { OutputsExpireAt = expires, ClearsOutputsExpiry = expires is null };
 }
 
-internal static class TransitionSql
+/// <summary>What the row must still satisfy, checked under its lock, besides its state (and the lease token, if any).</summary>
+internal sealed record TransitionGuard
 {
-    /// <summary>The items that moved: id, the state each was in, its manifest and provider.</summary>
-    public sealed record Moved(long Id, string FromState, Guid ManifestId, string Provider, int FromRun);
+    public static readonly TransitionGuard None = new();
+
+    /// <summary>The item is still in this run.</summary>
+    public int? Run { get; init; }
+
+    /// <summary>The lease has lapsed, and the submit was (true) or was not (false) marked as sent.</summary>
+    public bool? LapsedAfterSend { get; init; }
+
+    /// <summary>A submit may have been billed and is not settled (true), or none is (false).</summary>
+    public bool? UnsettledAttempt { get; init; }
+
+    /// <summary>No answer arrived for an unsettled attempt: the job exists, so the item must not be submitted again.</summary>
+    public bool NoLateAnswer { get; init; }
 
     /// <summary>
-    /// Moves the items and writes what goes with the move, in one statement (one round trip): the history rows (unless the
-    /// transition says not to) and, for a single item, its ledger rows, its outputs and its attempt's outcome. Nothing
-    /// but the move's own rows is written when the guard matches nothing.
+    /// A Failed item whose paid outputs are still there to copy: the copy failed on our side (configuration, storage, the
+    /// outbound guard), not at the provider, and none of the run's outputs has expired.
     /// </summary>
-    public static async Task<List<Moved>> UpdateAsync(NpgsqlConnection conn, NpgsqlTransaction tx, Transition t, CancellationToken ct)
-    {
-        var lease = t.KeepLease ? "" : ", lease_owner = null, lease_token = null, lease_expires_at = null";
-        var set = t.Set is null ? "" : ", " + t.Set;
-        var guard = (t.LeaseToken is null ? "" : " and lease_token = @token") + (t.Guard is null ? "" : $" and ({t.Guard})");
-        // The guards are evaluated under the row lock (FOR UPDATE re-reads a row changed meanwhile), so a
-        // compare-and-set that loses a race matches nothing instead of overwriting the winner.
-        var history = t.WriteHistory
-            ? """
-              , history as (
-                  insert into item_history (item_id, from_state, to_state, reason, actor)
-                  select id, old_state, @to, @reason, @actor from moved)
-              """
-            : "";
-        var ledger = t.Ledger.OfType<LedgerEntry>().ToList();
-        var effects = history + (ledger.Count > 0 ? LedgerSql : "") + (t.Outputs is not null ? OutputsSql : "") + (t.Attempt is { AttemptId: not null } ? AttemptSql : "")
-            + (t.BooksSentSubmits ? BookSentSql : "") + (t.ReleasesUnsettled ? ReleaseSql : "") + (t.Settles is not null ? SettleSql : "");
-        if (t.LockFirst)
-        {
-            await using var lockRows = new NpgsqlCommand("select id from items where id = any(@ids) order by id for update", conn, tx);
-            lockRows.Parameters.AddWithValue("ids", t.ItemIds);
-            await lockRows.ExecuteNonQueryAsync(ct);
-        }
-        await using var cmd = new NpgsqlCommand(
-            $"""
-            with moved as (
-                update items set state = @to, reason = @reason, updated_at = now(){lease}{set}
-                from (select id, state as old_state, run as old_run, submit_sent_at as old_sent from items
-                      where id = any(@ids) and state = any(@from){guard}
-                      for update) o
-                where items.id = o.id
-                returning items.id, o.old_state, o.old_run, o.old_sent, items.manifest_id, items.provider, items.reserved_credits, items.reserved_usd){effects}
-            select id, old_state, manifest_id, provider, old_run from moved
-            """, conn, tx);
-        cmd.Parameters.AddWithValue("to", t.To.ToString());
-        cmd.Parameters.AddWithValue("reason", t.Reason);
-        if (t.WriteHistory) cmd.Parameters.AddWithValue("actor", t.Actor);
-        if (ledger.Count > 0) AddLedger(cmd, ledger, t.Attempt?.AttemptId);
-        if (t.Outputs is { } outputs) AddOutputs(cmd, outputs.Run, outputs.List);
-        if (t.Attempt is { AttemptId: not null } attempt) AddAttempt(cmd, attempt);
-        if (t.Settles is { } how) cmd.Parameters.AddWithValue("s_how", how);
-        if (t.ReleasesUnsettled || t.BooksSentSubmits) cmd.Parameters.AddWithValue("note_actor", t.Actor);
-        cmd.Parameters.AddWithValue("ids", t.ItemIds);
-        cmd.Parameters.AddWithValue("from", ItemStates.Names(t.From));
-        if (t.LeaseToken is { } token) cmd.Parameters.AddWithValue("token", token);
-        foreach (var (name, value) in t.Parameters) cmd.Parameters.Add(ItemTransitions.Param(name, value));
-        var moved = new List<Moved>();
-        await using var reader = await cmd.ExecuteReaderAsync(ct);
-        while (await reader.ReadAsync(ct)) moved.Add(new(reader.GetInt64(0), reader.GetString(1), reader.GetGuid(2), reader.GetString(3), reader.GetInt32(4)));
-        return moved;
-    }
+    public bool Recopyable { get; init; }
+}
 
-    // The ledger rows of a single-item move, each booked against the run the item was in.
-    private const string LedgerSql =
-        """
-        , ledger as (
-            insert into usage_ledger (item_id, manifest_id, provider, kind, credits, cost_usd, estimated, balance_after, note, attempt_id, run)
-            select m.id, m.manifest_id, m.provider, e.kind, e.credits, e.usd, e.estimated, e.balance, e.note, e.attempt, m.old_run
-            from moved m cross join unnest(@l_kind::text[], @l_credits::numeric[], @l_usd::numeric[], @l_estimated::boolean[],
-                                           @l_balance::numeric[], @l_note::text[], @l_attempt::bigint[])
-                                    as e(kind, credits, usd, estimated, balance, note, attempt))
-        """;
+/// <summary>How an unsettled submit attempt was settled (<c>provider_attempts.settlement</c>).</summary>
+internal enum Settlement { Answered, Adopted, Released, Kept }
 
-    // At-least-once: a retried completion may insert the same outputs again; the first ones are kept.
-    private const string OutputsSql =
-        """
-        , outs as (
-            insert into outputs (item_id, run, ordinal, source_url, expires_at, inline_b64)
-            select m.id, @o_run, o.ordinal, o.url, o.expires, o.b64
-            from moved m cross join unnest(@o_ordinal::int[], @o_url::text[], @o_expires::timestamptz[], @o_b64::text[]) as o(ordinal, url, expires, b64)
-            on conflict (item_id, run, ordinal) do nothing)
-        """;
+/// <summary>
+/// The claim of Pending items for submission by <paramref name="Owner"/>: a fresh lease token each, the estimate reserved
+/// for each item (aligned with the transition's ids) and a new <c>provider_attempts</c> row each.
+/// </summary>
+internal sealed record SubmitClaim(string Owner, TimeSpan Lease, decimal[] ReservedCredits, decimal?[] ReservedUsd);
 
-    // The worker's answer, written with the move; it settles the attempt unless the outcome is unknown (Guards.Settles).
-    private const string AttemptSql =
-        """
-        , attempt as (
-            update provider_attempts set finished_at = now(), outcome = @a_outcome, http_status = @a_status, provider_job_id = @a_job, detail = @a_detail,
-                settled_at = case when @a_settles then now() end, settlement = case when @a_settles then 'answered' end
-            where id = @a_id and exists (select 1 from moved))
-        """;
-
-    // A cancel while the request is out: the estimate reserved at the claim, as a possible charge on the open attempt.
-    private const string BookSentSql =
-        $"""
-        , booked as (
-            insert into usage_ledger (item_id, manifest_id, provider, kind, credits, cost_usd, estimated, note, attempt_id, run)
-            select m.id, m.manifest_id, m.provider, 'charge', coalesce(m.reserved_credits, 0), m.reserved_usd, true,
-                   'possible charge: ' || @note_actor || ' cancelled the item while its submit was in flight', a.id, m.old_run
-            from moved m cross join lateral (
-                select id from provider_attempts where item_id = m.id and run = m.old_run and sent_at is not null and settled_at is null
-                order by id desc limit 1) a
-            where m.old_state = {StateSql.Submitting} and m.old_sent is not null)
-        """;
-
-    // No job existed: what is still booked against each unsettled attempt is withdrawn.
-    private const string ReleaseSql =
-        """
-        , released as (
-            insert into usage_ledger (item_id, manifest_id, provider, kind, credits, cost_usd, estimated, note, attempt_id, run)
-            select m.id, m.manifest_id, m.provider, 'release', -sum(l.credits), -sum(l.cost_usd), false,
-                   'possible charge released by ' || @note_actor || ': no job was found at the provider', l.attempt_id, min(l.run)
-            from moved m
-            join provider_attempts a on a.item_id = m.id and a.sent_at is not null and a.settled_at is null
-            join usage_ledger l on l.attempt_id = a.id
-            group by m.id, m.manifest_id, m.provider, l.attempt_id
-            having sum(l.credits) <> 0 or coalesce(sum(l.cost_usd), 0) <> 0)
-        """;
-
-    private const string SettleSql =
-        """
-        , settled as (
-            update provider_attempts a set settled_at = now(), settlement = @s_how
-            from moved m where a.item_id = m.id and a.sent_at is not null and a.settled_at is null)
-        """;
-
-    private static void AddLedger(NpgsqlCommand cmd, List<LedgerEntry> entries, long? attemptId)
-    {
-        cmd.Parameters.AddWithValue("l_kind", entries.Select(e => e.Kind).ToArray());
-        cmd.Parameters.AddWithValue("l_credits", entries.Select(e => e.Credits).ToArray());
-        cmd.Parameters.Add(new NpgsqlParameter<decimal?[]>("l_usd", entries.Select(e => e.CostUsd).ToArray()));
-        cmd.Parameters.AddWithValue("l_estimated", entries.Select(e => e.Estimated).ToArray());
-        cmd.Parameters.Add(new NpgsqlParameter<decimal?[]>("l_balance", entries.Select(e => e.BalanceAfter).ToArray()));
-        cmd.Parameters.AddWithValue("l_note", entries.Select(e => e.Note).ToArray());
-        cmd.Parameters.Add(new NpgsqlParameter<long?[]>("l_attempt", entries.Select(e => e.AttemptId ?? attemptId).ToArray()));
-    }
-
-    private static void AddOutputs(NpgsqlCommand cmd, int run, IReadOnlyList<OutputRef> outputs)
-    {
-        cmd.Parameters.AddWithValue("o_run", run);
-        cmd.Parameters.AddWithValue("o_ordinal", outputs.Select(o => o.Ordinal).ToArray());
-        cmd.Parameters.AddWithValue("o_url", outputs.Select(o => o.Url).ToArray());
-        cmd.Parameters.Add(new NpgsqlParameter<DateTimeOffset?[]>("o_expires", outputs.Select(o => o.ExpiresAt?.ToUniversalTime()).ToArray()));
-        cmd.Parameters.Add(new NpgsqlParameter<string?[]>("o_b64", outputs.Select(o => o.InlineBase64).ToArray()));
-    }
-
-    private static void AddAttempt(NpgsqlCommand cmd, (long? AttemptId, string Outcome, int? HttpStatus, string? JobId, string? Detail) a)
-    {
-        cmd.Parameters.AddWithValue("a_id", a.AttemptId!.Value);
-        cmd.Parameters.AddWithValue("a_outcome", a.Outcome);
-        cmd.Parameters.Add(new NpgsqlParameter<int?>("a_status", a.HttpStatus));
-        cmd.Parameters.Add(new NpgsqlParameter<string?>("a_job", a.JobId));
-        cmd.Parameters.Add(new NpgsqlParameter<string?>("a_detail", a.Detail));
-        cmd.Parameters.AddWithValue("a_settles", Guards.Settles(a.Outcome));
-    }
+/// <summary>Conditions on outcomes the transitions share.</summary>
+internal static class Guards
+{
+    /// <summary>An outcome that settles its attempt when the worker writes it with the move.</summary>
+    public static bool Settles(string outcome) => outcome is not ("ambiguous" or "lost");
 }

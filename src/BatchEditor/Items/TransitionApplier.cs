@@ -23,16 +23,32 @@ public sealed partial class TransitionApplier(NpgsqlDataSource dataSource, Telem
     {
         await using var conn = await dataSource.OpenConnectionAsync(ct);
         await using var tx = await conn.BeginTransactionAsync(ct);
-        var moved = await TransitionSql.UpdateAsync(conn, tx, t, ct);
+        var moved = await ApplyWithinAsync(conn, tx, t, ct);
         if (moved.Count == 0) return moved; // lost the lease, or the state moved on: the caller decides what that means
-        if (moved is [_] && t.Extra is not null) await t.Extra(conn, tx);
-        if (t.WakesWorkers) await NewWork.NotifyAsync(conn, tx, ct);
         await tx.CommitAsync(ct);
+        Applied(t, moved);
+        return moved;
+    }
+
+    /// <summary>
+    /// Applies <paramref name="t"/> inside a transaction the caller owns (the submission claim's); the caller calls
+    /// <see cref="Applied"/> once it has committed.
+    /// </summary>
+    internal async Task<List<TransitionSql.Moved>> ApplyWithinAsync(NpgsqlConnection conn, NpgsqlTransaction tx, Transition t, CancellationToken ct)
+    {
+        var moved = await TransitionSql.UpdateAsync(conn, tx, t, ct);
+        if (moved.Count > 0 && t.WakesWorkers) await NewWork.NotifyAsync(conn, tx, ct);
+        return moved;
+    }
+
+    /// <summary>Counts and logs a committed transition.</summary>
+    internal void Applied(Transition t, List<TransitionSql.Moved> moved)
+    {
+        if (moved.Count == 0) return;
         foreach (var m in moved) metrics.Transitioned(t.To.ToString(), m.Provider);
         Log(t, moved);
         if (moved is [var one])
             foreach (var e in t.Ledger.OfType<LedgerEntry>()) metrics.Booked(one.Provider, e.Kind, e.Estimated, e.Credits, e.CostUsd);
-        return moved;
     }
 
     /// <summary>
@@ -44,7 +60,8 @@ public sealed partial class TransitionApplier(NpgsqlDataSource dataSource, Telem
     {
         if (moved.Count > 1)
         {
-            LogBulk(moved.Count, t.To, t.Actor, t.Reason);
+            // A claim is routine work, not a person's bulk action.
+            LogBulk(t.Claim is null ? LogLevel.Information : LogLevel.Debug, moved.Count, t.To, t.Actor, t.Reason);
             return;
         }
         var m = moved[0];
@@ -52,6 +69,7 @@ public sealed partial class TransitionApplier(NpgsqlDataSource dataSource, Telem
         {
             ItemState.Failed or ItemState.Expired or ItemState.NeedsReview => LogLevel.Warning,
             ItemState.Held or ItemState.Cancelled => LogLevel.Information,
+            _ when t.Claim is not null => LogLevel.Debug,
             ItemState.Pending when m.FromState is not (nameof(ItemState.Pending) or nameof(ItemState.Held)) => LogLevel.Information, // a retry
             _ => LogLevel.Debug,
         };
@@ -61,6 +79,6 @@ public sealed partial class TransitionApplier(NpgsqlDataSource dataSource, Telem
     [LoggerMessage(EventId = 100, Message = "Item {ItemId} (manifest {ManifestId}, {Provider}): {FromState} -> {ToState}: {Reason}")]
     private partial void LogMove(LogLevel level, long itemId, Guid manifestId, string provider, string fromState, ItemState toState, string reason);
 
-    [LoggerMessage(EventId = 101, Level = LogLevel.Information, Message = "{Count} items -> {ToState} by {Actor}: {Reason}")]
-    private partial void LogBulk(int count, ItemState toState, string actor, string reason);
+    [LoggerMessage(EventId = 101, Message = "{Count} items -> {ToState} by {Actor}: {Reason}")]
+    private partial void LogBulk(LogLevel level, int count, ItemState toState, string actor, string reason);
 }

@@ -1,6 +1,5 @@
 using BatchEditor.Items;
 using BatchEditor.Providers;
-using BatchEditor.Usage;
 
 namespace BatchEditor.Operations;
 

@@ -24,7 +24,7 @@ public sealed record ManifestSummary(ManifestRecord Manifest, IReadOnlyDictionar
     public bool Stalled => Remaining > 0 && !WorkerRunning;
 }
 
-public sealed class ManifestSummaries(BatchEditorDb db, RunningTotals totals, ProviderRegistry providers, WorkerQueries workers, TimeProvider clock)
+public sealed class ManifestSummaries(BatchEditorDb db, ManifestQueries manifests, RunningTotals totals, ProviderRegistry providers, WorkerQueries workers, TimeProvider clock)
 {
     /// <summary>The most recent manifests first; <paramref name="before"/> pages back in time.</summary>
     public async Task<List<ManifestSummary>> RecentAsync(int limit, DateTimeOffset? before, CancellationToken ct)
@@ -35,11 +35,11 @@ public sealed class ManifestSummaries(BatchEditorDb db, RunningTotals totals, Pr
         return await SummariseAsync(manifests, ct);
     }
 
+    /// <summary>A manifest by its name or its id, found as every command and page finds one (<see cref="ManifestQueries.FindAsync"/>).</summary>
     public async Task<ManifestSummary?> FindAsync(string idOrName, CancellationToken ct)
     {
-        var manifest = Guid.TryParse(idOrName, out var id)
-            ? await db.Manifests.FirstOrDefaultAsync(m => m.Id == id, ct)
-            : await db.Manifests.FirstOrDefaultAsync(m => m.Name == idOrName, ct);
+        if (await manifests.FindAsync(idOrName, ct) is not { } info) return null;
+        var manifest = await db.Manifests.FirstOrDefaultAsync(m => m.Id == info.Id, ct);
         return manifest is null ? null : (await SummariseAsync([manifest], ct))[0];
     }
 

@@ -1,5 +1,7 @@
 using Microsoft.EntityFrameworkCore;
+using BatchEditor.Totals;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.DependencyInjection.Extensions;
 using Npgsql;
 
 namespace BatchEditor.ReadModel;
@@ -7,7 +9,10 @@ namespace BatchEditor.ReadModel;
 /// <summary>Registers the read model.</summary>
 public static class ReadModelRegistration
 {
-    /// <summary>The EF Core read model and the queries of the dashboard and the HTTP API (one DbContext per request, pooled).</summary>
+    /// <summary>
+    /// The read side the CLI, the dashboard and the HTTP API share: the EF Core read model (one DbContext per request,
+    /// pooled) and the queries over it and over the running totals.
+    /// </summary>
     public static IServiceCollection AddReadModel(this IServiceCollection services)
     {
         services.AddDbContextPool<BatchEditorDb>((sp, options) => options
@@ -20,6 +25,10 @@ public static class ReadModelRegistration
         services.AddScoped<OverviewQueries>();
         services.AddScoped<ProviderHealthQueries>();
         services.AddScoped<WorkerQueries>();
+        services.TryAddSingleton<RunningTotals>();
+        services.AddSingleton<ManifestQueries>();
+        services.AddSingleton<UsageReport>();
+        services.AddSingleton<ResultsExport>();
         return services;
     }
 }

@@ -1,7 +1,7 @@
 using System.Diagnostics.Metrics;
 using BatchEditor.Items;
 using BatchEditor.Totals;
-using BatchEditor.Usage;
+using BatchEditor.ReadModel;
 
 namespace BatchEditor.Telemetry;
 

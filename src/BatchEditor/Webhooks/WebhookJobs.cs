@@ -4,7 +4,7 @@ using System.Text.Json;
 using BatchEditor.Items;
 using BatchEditor.Jobs;
 using BatchEditor.Totals;
-using BatchEditor.Usage;
+using BatchEditor.ReadModel;
 using Hangfire;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;

@@ -2,7 +2,6 @@ using BatchEditor.Items;
 using BatchEditor.Operations;
 using BatchEditor.ReadModel;
 using BatchEditor.Storage;
-using BatchEditor.Usage;
 using Microsoft.AspNetCore.Http.HttpResults;
 
 namespace BatchEditor.Host.Web.Api;

@@ -4,7 +4,6 @@ using BatchEditor.Operations;
 using BatchEditor.ReadModel;
 using BatchEditor.Storage;
 using Microsoft.Extensions.Options;
-using BatchEditor.Usage;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.AspNetCore.Mvc;
 

@@ -1,7 +1,6 @@
 using BatchEditor.Items;
 using BatchEditor.Operations;
 using BatchEditor.ReadModel;
-using BatchEditor.Usage;
 using Microsoft.AspNetCore.Mvc;
 using Microsoft.AspNetCore.Mvc.RazorPages;
 

@@ -1,7 +1,7 @@
 using BatchEditor.Items;
 using Npgsql;
 
-namespace BatchEditor.Usage;
+namespace BatchEditor.ReadModel;
 
 /// <summary>Read-side queries behind <c>status</c> and <c>results</c> (counts and money come from <see cref="Totals.RunningTotals"/>).</summary>
 public sealed class ManifestQueries(NpgsqlDataSource dataSource)

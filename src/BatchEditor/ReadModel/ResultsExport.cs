@@ -2,7 +2,7 @@ using System.Globalization;
 using System.Text.Json;
 using CsvHelper;
 
-namespace BatchEditor.Usage;
+namespace BatchEditor.ReadModel;
 
 /// <summary>
 /// The results export, one row per item, written the same way by <c>batch-editor results</c> and the HTTP API, as CSV or

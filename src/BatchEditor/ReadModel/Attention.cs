@@ -1,6 +1,6 @@
 using BatchEditor.Items;
 
-namespace BatchEditor.Usage;
+namespace BatchEditor.ReadModel;
 
 /// <summary>
 /// What in a manifest needs someone, and the command that deals with it: the items in states nothing will move on its

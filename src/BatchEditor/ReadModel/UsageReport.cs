@@ -1,7 +1,7 @@
 using BatchEditor.Providers;
 using Npgsql;
 
-namespace BatchEditor.Usage;
+namespace BatchEditor.ReadModel;
 
 /// <summary>How <c>usage</c> groups its rows.</summary>
 public enum UsageGrouping { Provider, Manifest, Day, Model }
