@@ -4,7 +4,7 @@ using BatchEditor.Host.Cli;
 // Output into a file or a pipe gets plain text: no colour codes, no wrapping at 80 columns.
 if (Console.IsOutputRedirected) Spectre.Console.AnsiConsole.Console = RedirectedConsole.Create();
 
-// Each command builds only the services it needs (see Cli/CommandHost.cs). System.CommandLine's own SIGTERM handling is
+// Each command builds the base services and the areas it uses (see Cli/CommandHost.cs). System.CommandLine's own SIGTERM handling is
 // off: it would end the process 2 s after SIGTERM, in the middle of a worker's graceful stop (HostRunner owns SIGTERM).
 var parsed = BatchEditorCli.Build().Parse(args);
 // A mistyped option gets its one-line error and where help is, not the whole help page above it.

@@ -16,12 +16,21 @@ using Microsoft.Extensions.DependencyInjection;
 namespace BatchEditor;
 
 /// <summary>
-/// The composition of what every command needs, one <c>Add…</c> per area, each in its own folder. The worker adds
-/// <see cref="EngineRegistration.AddBatchEditorWorker"/>; the dashboard and API add the web. The CLI and the web read through the one read model.
+/// The composition, one <c>Add…</c> per area, each in its own folder, in two parts: the base every command reads with,
+/// and the work areas of the commands that change, enqueue or run work. The worker adds
+/// <see cref="EngineRegistration.AddBatchEditorWorker"/>; the dashboard and API add the web.
 /// </summary>
 public static class ServiceRegistration
 {
-    public static IServiceCollection AddBatchEditorCore(this IServiceCollection services, IConfiguration configuration)
+    /// <summary>Everything: the base and the work areas (the web host, the worker, the tests).</summary>
+    public static IServiceCollection AddBatchEditorCore(this IServiceCollection services, IConfiguration configuration) =>
+        services.AddBatchEditorBase(configuration).AddBatchEditorWork(configuration);
+
+    /// <summary>
+    /// What every command needs: the database, the providers' settings and prices, storage, the queue's data
+    /// (<see cref="ItemsRegistration.AddItems"/>) and the one read side the CLI and the web share.
+    /// </summary>
+    public static IServiceCollection AddBatchEditorBase(this IServiceCollection services, IConfiguration configuration)
     {
         services.AddSingleton(TimeProvider.System);
         services.AddMetrics();
@@ -30,9 +39,15 @@ public static class ServiceRegistration
         services.AddProviders(configuration);
         services.AddStorage(configuration);
         services.AddItems();
+        services.AddReadModel();
+        return services;
+    }
+
+    /// <summary>What changes, enqueues or runs work: imports, operator actions, budgets, Hangfire's jobs, webhooks, schedules, the engine's parts.</summary>
+    public static IServiceCollection AddBatchEditorWork(this IServiceCollection services, IConfiguration configuration)
+    {
         services.AddEngine();
         services.AddManifests();
-        services.AddReadModel();
         services.AddOperations();
         services.AddBudgets();
         services.AddBatchEditorJobs(configuration);

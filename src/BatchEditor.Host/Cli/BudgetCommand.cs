@@ -19,7 +19,7 @@ public static class BudgetCommand
         var command = new Command("budget", "Show a manifest's budget and spend, or change it (then `release` the items it held).") { manifest, credits, usd, clear, json };
         command.SetAction((parse, ct) => CommandHost.RunAsync(async () =>
         {
-            using var host = CommandHost.Build();
+            using var host = CommandHost.Build(b => b.Services.AddBudgets());
             if (await CommandHost.FindManifestAsync(host, parse.GetValue(manifest)!, ct) is not { } info) return ExitCodes.Usage;
             var budgets = host.Services.GetRequiredService<ManifestBudgets>();
             var budget = await budgets.GetAsync(info.Id, ct);

@@ -8,10 +8,16 @@ namespace BatchEditor.Host.Cli;
 
 /// <summary>
 /// Builds the host a command runs in: configuration from appsettings.json beside the binary and from
-/// environment variables (<c>Section__Key</c>), plus the services the command asks for.
+/// environment variables (<c>Section__Key</c>), the base every command reads with
+/// (<see cref="ServiceRegistration.AddBatchEditorBase"/>), and the areas the command adds: commands that only read
+/// (status, manifests, results, usage, migrate) add nothing, <c>budget</c> adds budgets, commands that change or enqueue
+/// work add <see cref="Work"/>, and the worker adds the engine on top.
 /// </summary>
 public static class CommandHost
 {
+    /// <summary>The work areas: imports, operator actions, budgets, jobs, webhooks, schedules.</summary>
+    public static void Work(HostApplicationBuilder builder) => builder.Services.AddBatchEditorWork(builder.Configuration);
+
     public static IHost Build(Action<HostApplicationBuilder>? configure = null, LogLevel minimumLevel = LogLevel.Warning)
     {
         var builder = Microsoft.Extensions.Hosting.Host.CreateApplicationBuilder(new HostApplicationBuilderSettings
@@ -21,7 +27,7 @@ public static class CommandHost
         });
         builder.Logging.SetMinimumLevel(minimumLevel);
         if (minimumLevel > LogLevel.Information) builder.Logging.AddFilter("Microsoft.Hosting.Lifetime", LogLevel.None);
-        builder.Services.AddBatchEditorCore(builder.Configuration);
+        builder.Services.AddBatchEditorBase(builder.Configuration);
         Telemetry.TelemetryRegistration.AddBatchEditorTelemetry(builder.Services, builder.Configuration, web: false);
         configure?.Invoke(builder);
         return builder.Build();

@@ -44,7 +44,7 @@ public static class ManifestActionCommands
             "the rest are submitted again as a new run (new provider job, new output names), which is paid again.") { manifest, states, json };
         command.SetAction((parse, ct) => CommandHost.RunAsync(async () =>
         {
-            using var host = CommandHost.Build();
+            using var host = CommandHost.Build(CommandHost.Work);
             if (await CommandHost.FindManifestAsync(host, parse.GetValue(manifest)!, ct) is not { } info) return ExitCodes.Usage;
             var report = await host.Services.GetRequiredService<OperatorActions>().RetryAsync(info.Id, parse.GetValue(states)!, Operator.Name, ct);
             var next = report.Recopied + report.Resubmitted > 0 ? await WorkerHint.NextAsync(host, ct) : null;
@@ -64,7 +64,7 @@ public static class ManifestActionCommands
         foreach (var option in options) command.Options.Add(option);
         command.SetAction((parse, ct) => CommandHost.RunAsync(async () =>
         {
-            using var host = CommandHost.Build();
+            using var host = CommandHost.Build(CommandHost.Work);
             if (await CommandHost.FindManifestAsync(host, parse.GetValue(manifest)!, ct) is not { } info) return ExitCodes.Usage;
             var moved = await act(host.Services.GetRequiredService<OperatorActions>(), info.Id, parse, ct);
             Console.WriteLine($"{info.Name}: {moved} item(s) {done}.");

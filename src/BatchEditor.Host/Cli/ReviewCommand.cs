@@ -18,7 +18,7 @@ public static class ReviewCommand
         command.Subcommands.Add(ResolveCommand());
         command.SetAction((parse, ct) => CommandHost.RunAsync(async () =>
         {
-            using var host = CommandHost.Build();
+            using var host = CommandHost.Build(CommandHost.Work);
             Guid? manifestId = null;
             if (parse.GetValue(manifest) is { } name)
             {
@@ -84,7 +84,7 @@ public static class ReviewCommand
         });
         command.SetAction((parse, ct) => CommandHost.RunAsync(async () =>
         {
-            using var host = CommandHost.Build();
+            using var host = CommandHost.Build(CommandHost.Work);
             var actions = host.Services.GetRequiredService<OperatorActions>();
             var actor = Operator.Name;
             var decision = parse.GetValue(adopt) is { } job ? new OperatorActions.ReviewDecision("adopt", job)

@@ -131,7 +131,7 @@ public static class ScheduleCommand
         text.StartsWith(ScheduleSource.BlobScheme, StringComparison.OrdinalIgnoreCase) ? text : Path.GetFullPath(text);
 
     /// <summary>The CLI changes the schedules and their recurring jobs; the workers' Hangfire servers fire them.</summary>
-    private static Microsoft.Extensions.Hosting.IHost Build() => CommandHost.Build();
+    private static Microsoft.Extensions.Hosting.IHost Build() => CommandHost.Build(CommandHost.Work);
 
     /// <summary>Why <paramref name="cron"/> cannot be a schedule's; null when it can.</summary>
     private static string? Convert(string cron)

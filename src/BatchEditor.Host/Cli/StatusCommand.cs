@@ -32,7 +32,12 @@ public static class StatusCommand
             else chosen = await queries.RecentAsync(10, ct);
             var states = await ManifestState.LoadAsync(totals, chosen, ct);
             List<ReadModel.WorkerRecord> workers;
-            using (var scope = host.Services.CreateScope()) workers = await scope.ServiceProvider.GetRequiredService<WorkerQueries>().RecentAsync(ct);
+            List<BreakerRecord> breakers;
+            using (var scope = host.Services.CreateScope())
+            {
+                workers = await scope.ServiceProvider.GetRequiredService<WorkerQueries>().RecentAsync(ct);
+                breakers = await scope.ServiceProvider.GetRequiredService<ProviderHealthQueries>().BreakersAsync(ct);
+            }
             var now = DateTimeOffset.UtcNow;
             var liveWorkers = workers.Count(w => w.StoppedAt is null && now - w.HeartbeatAt <= WorkerQueries.Silent);
             var attention = new List<List<Attention>>();
@@ -47,7 +52,7 @@ public static class StatusCommand
                 JsonOutput.Write(states.Select((s, i) => s.ToJson(attention[i])));
                 return ExitCodes.Ok;
             }
-            await PrintBreakersAsync(host.Services.GetRequiredService<ProviderBreaker>(), ct);
+            PrintBreakers(breakers, now);
             PrintWorkers(workers, now);
             if (states.Count == 0) Console.WriteLine("No manifests yet. Submit one with `batch-editor submit <file.csv>`.");
             for (var i = 0; i < states.Count; i++) Print(states[i], attention[i]);
@@ -85,12 +90,11 @@ public static class StatusCommand
     private static string Shorten(string reason) => reason.Length <= 200 ? reason : reason[..200] + "…";
 
     /// <summary>Providers whose circuit breaker is open (no submits) or counting failures.</summary>
-    private static async Task PrintBreakersAsync(ProviderBreaker breaker, CancellationToken ct)
+    private static void PrintBreakers(List<BreakerRecord> breakers, DateTimeOffset now)
     {
-        var now = DateTimeOffset.UtcNow;
-        foreach (var b in await breaker.ListAsync(ct))
+        foreach (var b in breakers)
         {
-            var state = b.IsOpen(now) ? $"[red]circuit breaker OPEN[/] until {b.OpenUntil:HH:mm:ss} UTC, no submits"
+            var state = b.OpenUntil > now ? $"[red]circuit breaker OPEN[/] until {b.OpenUntil:HH:mm:ss} UTC, no submits"
                 : b.OpenUntil is not null ? "[yellow]circuit breaker probing[/] (one submit let through)"
                 : b.ConsecutiveFailures > 0 ? $"{b.ConsecutiveFailures} consecutive submit failure(s)" : null;
             if (state is not null)

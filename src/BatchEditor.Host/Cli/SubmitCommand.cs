@@ -31,7 +31,7 @@ public static class SubmitCommand
             if (parse.GetValue(at) is { } atText && (notBefore = ManifestOptions.ParseAt(atText, manifest.TimeZone(parse), DateTimeOffset.Now, out var atError)) is null)
                 return CommandHost.Fail(ExitCodes.Usage, $"--at: {atError}");
 
-            using var host = CommandHost.Build();
+            using var host = CommandHost.Build(CommandHost.Work);
             var defaults = manifest.Defaults(parse);
             var settings = manifest.Settings(parse, notBefore);
             var result = await host.Services.GetRequiredService<ManifestSubmission>().SubmitAsync(new ManifestSubmission.Request(

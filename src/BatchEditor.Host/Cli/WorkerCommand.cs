@@ -29,7 +29,11 @@ public static class WorkerCommand
             };
             using IHost host = parse.GetValue(dashboard)
                 ? WebHost.Build(parse.GetValue(urls), withWorker: true, overrides)
-                : CommandHost.Build(builder => builder.Services.AddBatchEditorWorker(builder.Configuration, overrides), LogLevel.Information);
+                : CommandHost.Build(builder =>
+                {
+                    CommandHost.Work(builder);
+                    builder.Services.AddBatchEditorWorker(builder.Configuration, overrides);
+                }, LogLevel.Information);
             // The database first, in one line each: unreachable, or not migrated (before Hangfire starts and says it at length).
             var pending = await host.Services.GetRequiredService<Persistence.Migrator>().PendingAsync(Persistence.Migrator.DefaultDirectory, ct);
             if (pending.Count > 0)

@@ -26,11 +26,6 @@ public sealed class ProviderBreaker(NpgsqlDataSource dataSource, Providers.Provi
 
     private readonly ConcurrentDictionary<string, long> _copiesQuietSince = new();
 
-    public sealed record State(string Provider, int ConsecutiveFailures, DateTimeOffset? OpenedAt, DateTimeOffset? OpenUntil, string? LastFailure)
-    {
-        public bool IsOpen(DateTimeOffset now) => OpenUntil > now;
-    }
-
     /// <summary>
     /// Inside the claim's transaction (under its lock): slots each provider's breaker allows now, null = no limit.
     /// A breaker whose cool-down is over allows one probe, and is re-armed so no second probe follows it.
@@ -178,17 +173,5 @@ public sealed class ProviderBreaker(NpgsqlDataSource dataSource, Providers.Provi
         {
             log.BreakerUpdateFailed(e, provider);
         }
-    }
-
-    public async Task<List<State>> ListAsync(CancellationToken ct)
-    {
-        await using var cmd = dataSource.CreateCommand(
-            "select provider, consecutive_failures, opened_at, open_until, last_failure from provider_breakers order by provider");
-        var states = new List<State>();
-        await using var r = await cmd.ExecuteReaderAsync(ct);
-        while (await r.ReadAsync(ct))
-            states.Add(new(r.GetString(0), r.GetInt32(1), r.IsDBNull(2) ? null : r.GetFieldValue<DateTimeOffset>(2),
-                r.IsDBNull(3) ? null : r.GetFieldValue<DateTimeOffset>(3), r.IsDBNull(4) ? null : r.GetString(4)));
-        return states;
     }
 }

@@ -1,5 +1,6 @@
 using System.Text.Json;
 using System.Text.RegularExpressions;
+using BatchEditor.Items;
 using Npgsql;
 using NpgsqlTypes;
 
@@ -104,46 +105,23 @@ public sealed partial class ManifestImporter(NpgsqlDataSource dataSource)
         bool Abandoned() => report.Count > 0 && !skipInvalid;
         var count = 0;
         using var each = rows.GetEnumerator();
-        await using (var writer = await conn.BeginBinaryImportAsync(
-            "copy items (manifest_id, row_id, line, provider, model, prompt, image_urls, mask_url, size, quality, n, output_format, row_data, reason) from stdin (format binary)", ct))
+        await using (var import = await ItemImport.BeginAsync(conn, ct))
         {
             while (each.MoveNext() && !Abandoned())
             {
-                await WriteRowAsync(writer, manifestId, each.Current, reason, ct);
+                var row = each.Current;
+                await import.WriteAsync(manifestId, row.Line, row.Provider, row.Request, JsonSerializer.Serialize(row.Extra), reason, ct);
                 count++;
             }
             if (!Abandoned())
             {
-                await writer.CompleteAsync(ct);
+                await import.CompleteAsync(ct);
                 return count;
             }
         } // disposed without Complete: the server discards the copy
         while (each.MoveNext()) { } // read on, to count every problem in the file
         return 0;
     }
-
-    private static async Task WriteRowAsync(NpgsqlBinaryImporter writer, Guid manifestId, ManifestRow row, string reason, CancellationToken ct)
-    {
-        var r = row.Request;
-        await writer.StartRowAsync(ct);
-        await writer.WriteAsync(manifestId, NpgsqlDbType.Uuid, ct);
-        await writer.WriteAsync(r.RowId, NpgsqlDbType.Text, ct);
-        await writer.WriteAsync(row.Line, NpgsqlDbType.Integer, ct);
-        await writer.WriteAsync(row.Provider, NpgsqlDbType.Text, ct);
-        await writer.WriteAsync(r.Model, NpgsqlDbType.Text, ct);
-        await writer.WriteAsync(r.Prompt, NpgsqlDbType.Text, ct);
-        await writer.WriteAsync(r.ImageUrls.ToArray(), NpgsqlDbType.Array | NpgsqlDbType.Text, ct);
-        await WriteNullable(writer, r.MaskUrl, ct);
-        await WriteNullable(writer, r.Size, ct);
-        await WriteNullable(writer, r.Quality, ct);
-        await writer.WriteAsync(r.N, NpgsqlDbType.Integer, ct);
-        await WriteNullable(writer, r.OutputFormat, ct);
-        await writer.WriteAsync(JsonSerializer.Serialize(row.Extra), NpgsqlDbType.Jsonb, ct);
-        await writer.WriteAsync(reason, NpgsqlDbType.Text, ct);
-    }
-
-    private static Task WriteNullable(NpgsqlBinaryImporter writer, string? value, CancellationToken ct) =>
-        value is null ? writer.WriteNullAsync(ct) : writer.WriteAsync(value, NpgsqlDbType.Text, ct);
 
     private static async Task<string?> ExistingByHash(NpgsqlConnection conn, NpgsqlTransaction tx, string hash, CancellationToken ct)
     {

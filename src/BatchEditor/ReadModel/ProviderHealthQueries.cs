@@ -26,6 +26,9 @@ public sealed class ProviderHealthQueries(BatchEditorDb db, ProviderRegistry pro
 {
     private static readonly string[] Failures = ["retryable", "rejected", "ambiguous", "lost", "completed-empty"];
 
+    /// <summary>Every provider's circuit breaker as last recorded, by provider.</summary>
+    public Task<List<BreakerRecord>> BreakersAsync(CancellationToken ct) => db.Breakers.OrderBy(b => b.Provider).ToListAsync(ct);
+
     public async Task<List<ProviderHealth>> AllAsync(CancellationToken ct)
     {
         var now = clock.GetUtcNow();
