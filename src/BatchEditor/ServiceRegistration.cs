@@ -6,6 +6,7 @@ using BatchEditor.Manifests;
 using BatchEditor.Operations;
 using BatchEditor.Persistence;
 using BatchEditor.Providers;
+using BatchEditor.Quotes;
 using BatchEditor.ReadModel;
 using BatchEditor.Scheduling;
 using BatchEditor.Storage;
@@ -53,6 +54,7 @@ public static class ServiceRegistration
         services.AddBatchEditorJobs(configuration);
         services.AddWebhooks(configuration);
         services.AddScheduling();
+        services.AddQuotes();
         return services;
     }
 }

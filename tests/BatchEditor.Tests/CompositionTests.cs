@@ -1,5 +1,6 @@
 using BatchEditor.Budgets;
 using BatchEditor.Engine;
+using BatchEditor.Quotes;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
@@ -14,7 +15,7 @@ namespace BatchEditor.Tests;
 /// </summary>
 public sealed class CompositionTests
 {
-    public static TheoryData<string> Compositions => ["base", "base+budgets", "core", "core+worker"];
+    public static TheoryData<string> Compositions => ["base", "base+budgets", "base+quotes", "core", "core+worker"];
 
     [Theory]
     [MemberData(nameof(Compositions))]
@@ -27,6 +28,7 @@ public sealed class CompositionTests
         var services = builder.Services;
         services.AddBatchEditorBase(builder.Configuration);
         if (composition == "base+budgets") services.AddBudgets();
+        if (composition == "base+quotes") services.AddQuotes();
         if (composition.StartsWith("core", StringComparison.Ordinal)) services.AddBatchEditorWork(builder.Configuration);
         if (composition == "core+worker") services.AddBatchEditorWorker(builder.Configuration);
 

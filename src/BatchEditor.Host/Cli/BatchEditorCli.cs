@@ -10,6 +10,7 @@ public static class BatchEditorCli
             "BatchEditor: re-edit whole product catalogues with hosted GPT Image edit APIs. " +
             "Configuration: appsettings.json beside the binary and environment variables (ConnectionStrings__BatchEditor, Providers__PixelDojo__ApiKey, Storage__Root, …).");
         root.Subcommands.Add(MigrateCommand.Create());
+        root.Subcommands.Add(QuoteCommand.Create());
         root.Subcommands.Add(SubmitCommand.Create());
         root.Subcommands.Add(WorkerCommand.Create());
         root.Subcommands.Add(WebCommand.Create());

@@ -14,9 +14,11 @@ public static class SubmitCommand
         var name = new Option<string?>("--name") { Description = "Name of the manifest (default: the file name)." };
         var force = new Option<bool>("--force") { Description = "Import even if this exact file was imported before." };
         var skipInvalid = new Option<bool>("--skip-invalid") { Description = "Import the valid rows and list the rejected ones instead of importing nothing." };
+        var dryRun = new Option<bool>("--dry-run") { Description = "Queue nothing: validate the file and print its quote (cost, finish time, budgets), as `batch-editor quote` does." };
+        var json = new Option<bool>("--json") { Description = "With --dry-run: the quote as JSON." };
         var command = new Command("submit", "Validate a CSV manifest and queue every row as an image edit. Nothing is imported if any row is invalid (exit 3).")
         {
-            file, at, name, force, skipInvalid,
+            file, at, name, force, skipInvalid, dryRun, json,
         };
         manifest.AddTo(command);
         command.SetAction((parse, ct) => CommandHost.RunAsync(async () =>
@@ -31,9 +33,12 @@ public static class SubmitCommand
             if (parse.GetValue(at) is { } atText && (notBefore = ManifestOptions.ParseAt(atText, manifest.TimeZone(parse), DateTimeOffset.Now, out var atError)) is null)
                 return CommandHost.Fail(ExitCodes.Usage, $"--at: {atError}");
 
-            using var host = CommandHost.Build(CommandHost.Work);
             var defaults = manifest.Defaults(parse);
             var settings = manifest.Settings(parse, notBefore);
+            if (parse.GetValue(dryRun)) return await QuoteCommand.RunAsync(path, defaults, settings, parse.GetValue(json), ct);
+            if (parse.GetValue(json)) return CommandHost.Fail(ExitCodes.Usage, "--json goes with --dry-run (a submit prints what it imported)");
+
+            using var host = CommandHost.Build(CommandHost.Work);
             var result = await host.Services.GetRequiredService<ManifestSubmission>().SubmitAsync(new ManifestSubmission.Request(
                 () => File.OpenRead(path.FullName), path.FullName, defaults, manifestName, parse.GetValue(force), parse.GetValue(skipInvalid),
                 settings), ct);

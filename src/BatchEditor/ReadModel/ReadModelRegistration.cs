@@ -27,6 +27,7 @@ public static class ReadModelRegistration
         services.AddScoped<WorkerQueries>();
         services.TryAddSingleton<RunningTotals>();
         services.AddSingleton<ManifestQueries>();
+        services.AddSingleton<PaceQueries>();
         services.AddSingleton<UsageReport>();
         services.AddSingleton<ResultsExport>();
         return services;
