@@ -75,6 +75,8 @@ if [ "$provider" = openai ]; then
   manifest=$data/catalogue-openai.csv
   sed "s#https://images.example-shop.com/catalogue/\([^,]*\)\.jpg#$sim/inputs/\1.png#" samples/catalogue.csv > "$manifest"
 fi
+echo "==> batch-editor quote $manifest --provider $provider   (what it will cost and take; nothing is queued)"
+cli quote "$manifest" --provider "$provider"
 echo "==> batch-editor submit $manifest --provider $provider --name $name"
 submitted=$(cli submit "$manifest" --provider "$provider" --name "$name" --force)
 echo "$submitted"
