@@ -138,4 +138,23 @@ public sealed class QuoteTests : IDisposable
         Assert.Equal(1, day.GetProperty("heldItems").GetInt32());
         Assert.Contains("until 00:00 UTC", day.GetProperty("reason").GetString());
     }
+
+    [Fact]
+    public async Task The_api_quotes_a_csv_body_and_refuses_a_bad_one_with_its_problems()
+    {
+        await using var bed = await TestBed.StartAsync();
+        await using var web = await bed.StartWebAsync();
+
+        var (status, body) = await web.PostAsync("/api/quotes?provider=pixeldojo", MixedProviders(), "text/csv");
+        Assert.Equal(System.Net.HttpStatusCode.OK, status);
+        var quote = JsonDocument.Parse(body).RootElement;
+        Assert.Equal(6, quote.GetProperty("items").GetInt32());
+        Assert.Equal(2, quote.GetProperty("providers").GetArrayLength());
+        Assert.False(quote.GetProperty("queued").GetBoolean());
+
+        var (refused, problems) = await web.PostAsync("/api/quotes", "id,image_url,prompt\nA,not-a-url,x\n", "text/csv");
+        Assert.Equal(System.Net.HttpStatusCode.UnprocessableEntity, refused);
+        Assert.Equal("image_url", JsonDocument.Parse(problems).RootElement.GetProperty("problems")[0].GetProperty("column").GetString());
+        Assert.Equal(0L, await bed.ScalarAsync<long>("select count(*) from manifests"));
+    }
 }

@@ -44,7 +44,7 @@ public static class QuoteCommand
         if (quote.Errors is [{ AboutTheCommand: true } wrong]) return CommandHost.Fail(ExitCodes.Usage, wrong.Message);
         if (json)
         {
-            JsonOutput.Write(ToJson(quote));
+            JsonOutput.Write(QuoteView.From(quote));
             return quote.Errors.Count > 0 ? ExitCodes.InvalidManifest : ExitCodes.Ok;
         }
         if (quote.Errors.Count > 0)
@@ -95,32 +95,4 @@ public static class QuoteCommand
     internal static string Span(TimeSpan t) => t.TotalSeconds < 90 ? $"~{Math.Ceiling(t.TotalSeconds)} s"
         : t.TotalMinutes < 90 ? $"~{Math.Ceiling(t.TotalMinutes)} min"
         : $"~{(int)t.TotalHours} h {Math.Ceiling(t.TotalMinutes % 60)} min";
-
-    private static object ToJson(Quote q) => new
-    {
-        q.Source,
-        q.Rows,
-        q.Items,
-        Queued = false,
-        Problems = q.Errors.Select(e => new { e.Line, e.Column, e.Message }),
-        q.ProblemCount,
-        Providers = q.Providers.Select(p => new
-        {
-            p.Provider,
-            p.Items,
-            Cost = MoneyJson(p.Cost),
-            p.PriceBasis,
-            FinishSeconds = Math.Round(p.Finish.TotalSeconds, 1),
-            Pace = new { p.Pace.MaxInFlight, p.Pace.PerMinute, JobTimeSeconds = Math.Round(p.Pace.JobTime.TotalSeconds, 2), p.Pace.LearnedFrom },
-            QueuedAhead = p.Ahead,
-            DayBudget = p.DayBudget is { } d ? new { HeldItems = d.Items, d.Reason } : null,
-        }),
-        Total = MoneyJson(q.Total),
-        FinishSeconds = Math.Round(q.Finish.TotalSeconds, 1),
-        q.StartsAt,
-        ManifestBudget = q.ManifestBudget is { } b ? new { HeldItems = b.Items, b.Reason } : null,
-        q.WorkerRunning,
-    };
-
-    private static object MoneyJson(Totals.Money m) => new { m.Credits, m.Usd, m.UnpricedCredits, Estimated = true };
 }

@@ -81,6 +81,7 @@ public static class WebRegistration
         var api = app.MapGroup("/api");
         api.MapManifestsApi();
         api.MapUploadsApi();
+        api.MapQuotesApi();
         api.MapItemsApi();
         api.MapOperationsApi();
         api.MapEventsApi();

@@ -11,12 +11,23 @@ public sealed class InProcessWeb(WebApplication app) : IAsyncDisposable
     public WebApplication App { get; } = app;
 
     /// <summary>A GET from this machine (loopback socket, loopback Host), answered in process.</summary>
-    public async Task<(HttpStatusCode Status, string Body)> GetAsync(string pathAndQuery)
+    public Task<(HttpStatusCode Status, string Body)> GetAsync(string pathAndQuery) => SendAsync(HttpMethods.Get, pathAndQuery);
+
+    /// <summary>A POST of <paramref name="body"/> as <paramref name="contentType"/> from this machine, answered in process.</summary>
+    public Task<(HttpStatusCode Status, string Body)> PostAsync(string pathAndQuery, string body, string contentType) =>
+        SendAsync(HttpMethods.Post, pathAndQuery, body, contentType);
+
+    private async Task<(HttpStatusCode Status, string Body)> SendAsync(string method, string pathAndQuery, string? body = null, string? contentType = null)
     {
         var context = await App.GetTestServer().SendAsync(c =>
         {
             var (path, query) = pathAndQuery.Split('?', 2) is [var p, var q] ? (p, "?" + q) : (pathAndQuery, "");
-            c.Request.Method = HttpMethods.Get;
+            c.Request.Method = method;
+            if (body is not null)
+            {
+                c.Request.ContentType = contentType;
+                c.Request.Body = new MemoryStream(System.Text.Encoding.UTF8.GetBytes(body));
+            }
             c.Request.Path = path;
             c.Request.QueryString = new QueryString(query);
             c.Request.Host = new HostString("127.0.0.1");
