@@ -12,7 +12,8 @@ namespace BatchEditor.ProviderSim;
 /// <c>[sim:expired]</c> outputs are already expired; <c>[sim:truncate]</c> downloads are cut short; <c>[sim:stallbody]</c>
 /// downloads stop sending halfway and never finish; <c>[sim:empty]</c> the job completes without any output;
 /// <c>[sim:garbage]</c> a synchronous provider answers 200 with a body that is not JSON; <c>[sim:legacy]</c> PixelDojo
-/// answers with the older <c>output.image</c> shape.
+/// answers with the older <c>output.image</c> shape; <c>[sim:badinput]</c> PixelDojo refuses the submit with 400, saying it
+/// could not download the input image.
 /// </summary>
 public sealed partial record SimScript(bool Fail, int? RefuseFirstWith, bool CreateThen500, bool Stall, TimeSpan? Latency,
     bool Expired, bool Truncate, bool Legacy)
@@ -24,6 +25,7 @@ public sealed partial record SimScript(bool Fail, int? RefuseFirstWith, bool Cre
     public bool StallBody { get; init; }
     public bool Empty { get; init; }
     public bool Garbage { get; init; }
+    public bool BadInput { get; init; }
 
     public static readonly SimScript None = new(false, null, false, false, null, false, false, false);
 
@@ -49,6 +51,7 @@ public sealed partial record SimScript(bool Fail, int? RefuseFirstWith, bool Cre
                 "empty" => script with { Empty = true },
                 "garbage" => script with { Garbage = true },
                 "legacy" => script with { Legacy = true },
+                "badinput" => script with { BadInput = true },
                 "latency" when m.Groups[2].Success => script with { Latency = Duration(m) },
                 "slowanswer" when m.Groups[2].Success => script with { AnswerDelay = Duration(m) },
                 _ => script,

@@ -17,6 +17,7 @@ public static class BatchEditorCli
         root.Subcommands.Add(StatusCommand.Create());
         root.Subcommands.Add(ManifestsCommand.Create());
         root.Subcommands.Add(ResultsCommand.Create());
+        root.Subcommands.Add(FailuresCommand.Create());
         root.Subcommands.Add(ReviewCommand.Create());
         root.Subcommands.Add(BudgetCommand.Create());
         root.Subcommands.Add(ScheduleCommand.Create());

@@ -39,14 +39,26 @@ public static class ManifestActionCommands
     {
         var manifest = new Argument<string>("manifest") { Description = "Manifest name or id." };
         var json = JsonOutput.Option("text");
+        var cause = new Option<string?>("--cause") { Description = $"Only the items of this failure cause (`batch-editor failures` lists them): {FailureCauses.Codes}." };
+        cause.Validators.Add(result =>
+        {
+            if (result.GetValueOrDefault<string?>() is { } code && code != FailureCauses.Other && FailureCauses.Find(code) is null)
+                result.AddError($"--cause {code}: not a cause; one of {FailureCauses.Codes}");
+        });
         var command = new Command("retry",
             "Run the manifest's failed items again: outputs already paid for and still there are copied again (no new charge); " +
-            "the rest are submitted again as a new run (new provider job, new output names), which is paid again.") { manifest, states, json };
+            "the rest are submitted again as a new run (new provider job, new output names), which is paid again.") { manifest, states, cause, json };
         command.SetAction((parse, ct) => CommandHost.RunAsync(async () =>
         {
             using var host = CommandHost.Build(CommandHost.Work);
             if (await CommandHost.FindManifestAsync(host, parse.GetValue(manifest)!, ct) is not { } info) return ExitCodes.Usage;
-            var report = await host.Services.GetRequiredService<OperatorActions>().RetryAsync(info.Id, parse.GetValue(states)!, Operator.Name, ct);
+            var code = parse.GetValue(cause);
+            // A cause names its state: --cause outputs-expired retries Expired items without --state Expired.
+            var retryStates = code is null || parse.GetResult(states) is { Implicit: false } ? parse.GetValue(states)!
+                : FailureCauses.Find(code)?.State is { } state ? [state] : OperatorTransitions.Retryable;
+            if (retryStates.Except(OperatorTransitions.Retryable).Any())
+                return CommandHost.Fail(ExitCodes.Usage, $"--cause {code}: these items wait for a decision, not a retry; {FailureCauses.Find(code!)!.Action.Replace("{manifest}", info.Name)}");
+            var report = await host.Services.GetRequiredService<OperatorActions>().RetryAsync(info.Id, retryStates, Operator.Name, ct, code);
             var next = report.Recopied + report.Resubmitted > 0 ? await WorkerHint.NextAsync(host, ct) : null;
             if (parse.GetValue(json)) JsonOutput.Write(new { manifest = info.Name, report.Recopied, report.Resubmitted, report.ChargedBefore,
                 report.PaidAgainCredits, report.PaidAgainUsd, report.Unsettled, message = report.Describe(info.Name, sayWorker: false), next });

@@ -38,6 +38,11 @@ public static class PixelDojoProtocol
         var count = body?["num_images"]?.GetValue<int>() ?? 1;
 
         var script = SimScript.Parse(prompt);
+        if (script.BadInput)
+        {
+            sim.CountSubmit(prompt);
+            return Results.Json(new { error = $"could not download image_url {images[0]}: 404 Not Found" }, statusCode: 400);
+        }
         var chaos = sim.Chaos?.ForRequest("submit", prompt, sim.Next($"submit:{prompt}"), canStall: true) ?? ChaosFault.None;
         if (chaos == ChaosFault.TooManyRequests) { sim.CountSubmit(prompt); return SimAuth.Refuse(429, sim.Options.RetryAfterSeconds); }
         if (chaos == ChaosFault.ServerErrorBeforeCreate) { sim.CountSubmit(prompt); return SimAuth.Refuse(500); }

@@ -12,10 +12,19 @@ public sealed class ManifestItemPages(NpgsqlDataSource dataSource)
 
     private const string PageOfIds = "select id from items where manifest_id = @manifest and state = any(@states) and id > @after order by id limit @limit";
 
+    private static readonly string PageOfIdsWithCause =
+        $"select id from items i where manifest_id = @manifest and state = any(@states) and id > @after and {FailureCauses.CauseOf("i")} = @cause order by id limit @limit";
+
     /// <summary>Ids of a manifest's items in any of <paramref name="states"/>, after <paramref name="afterId"/>, in id order.</summary>
-    public async Task<long[]> IdsAsync(Guid manifestId, ItemState[] states, long afterId, int limit, CancellationToken ct)
+    /// <param name="cause">Only items of this <see cref="FailureCauses"/> code.</param>
+    public async Task<long[]> IdsAsync(Guid manifestId, ItemState[] states, long afterId, int limit, CancellationToken ct, string? cause = null)
     {
-        await using var cmd = dataSource.CreateCommand(PageOfIds);
+        await using var cmd = dataSource.CreateCommand(cause is null ? PageOfIds : PageOfIdsWithCause);
+        if (cause is not null)
+        {
+            cmd.Parameters.Add(new NpgsqlParameter<string>("cause", cause));
+            foreach (var p in FailureCauses.Parameters()) cmd.Parameters.Add(p);
+        }
         cmd.Parameters.Add(new NpgsqlParameter<Guid>("manifest", manifestId));
         cmd.Parameters.Add(new NpgsqlParameter<string[]>("states", ItemStates.Names(states)));
         cmd.Parameters.Add(new NpgsqlParameter<long>("after", afterId));

@@ -131,12 +131,13 @@ public sealed class OperatorActions(ReviewQueries queries, OperatorTransitions t
     /// Runs the manifest's items in <paramref name="states"/> again: Failed items whose paid outputs are still there are
     /// copied again (no new charge); the others are submitted again as a new run; items with an unsettled submit are refused.
     /// </summary>
-    public async Task<RetryReport> RetryAsync(Guid manifestId, ItemState[] states, string actor, CancellationToken ct)
+    /// <param name="cause">Only the items of this failure cause (<see cref="FailureCauses"/>), all of them, page by page.</param>
+    public async Task<RetryReport> RetryAsync(Guid manifestId, ItemState[] states, string actor, CancellationToken ct, string? cause = null)
     {
         var report = new RetryReport(0, 0, 0, 0, null, 0);
         for (long after = 0; ;)
         {
-            var ids = await pages.IdsAsync(manifestId, states, after, ManifestItemPages.Page, ct);
+            var ids = await pages.IdsAsync(manifestId, states, after, ManifestItemPages.Page, ct, cause);
             if (ids.Length == 0) break;
             report = Add(report, await RetryPageAsync(ids, states, actor, ct));
             after = ids[^1];

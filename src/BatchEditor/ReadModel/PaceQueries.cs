@@ -9,7 +9,7 @@ public sealed class PaceQueries(NpgsqlDataSource dataSource)
     /// <summary>Fewer recent jobs than this and nothing counts as learned: the quote uses the documented default.</summary>
     public const int MinimumSamples = 5;
 
-    // Per provider, its last 200 jobs found done (→ Copying) within a week, among the most recent 200,000 history rows
+    // Per provider, its last 50 jobs found done (→ Copying) within a week, among the most recent 200,000 history rows
     // (a bound on what one quote reads): the time from the submit's claim to the job found done, which is how long the
     // job held one of the provider's in-flight slots.
     private const string RecentJobTimes =
@@ -25,7 +25,7 @@ public sealed class PaceQueries(NpgsqlDataSource dataSource)
               and h.to_state = {StateSql.Copying} and h.from_state in ({StateSql.Running}, {StateSql.Submitting})
               and i.provider = p.provider and h.at > now() - interval '7 days'
             order by h.id desc
-            limit 200) s
+            limit 50) s
         group by p.provider
         """;
 

@@ -28,6 +28,7 @@ public static class ReadModelRegistration
         services.TryAddSingleton<RunningTotals>();
         services.AddSingleton<ManifestQueries>();
         services.AddSingleton<PaceQueries>();
+        services.AddSingleton<FailureGroups>();
         services.AddSingleton<UsageReport>();
         services.AddSingleton<ResultsExport>();
         return services;
