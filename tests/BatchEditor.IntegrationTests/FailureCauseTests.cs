@@ -47,6 +47,17 @@ public sealed class FailureCauseTests : IDisposable
         var wrong = await Cli.RunAsync(env, Timeout, "retry", "causes", "--cause", "gremlins");
         Assert.Equal(2, wrong.ExitCode);
         Assert.Contains("not a cause; one of possibly-billed", wrong.Stderr + wrong.Stdout);
+
+        // The API groups and acts alike.
+        await using var web = await bed.StartWebAsync();
+        var (status, body) = await web.GetAsync("/api/manifests/causes/failures");
+        Assert.Equal(System.Net.HttpStatusCode.OK, status);
+        Assert.Contains(JsonDocument.Parse(body).RootElement.EnumerateArray(), g => g.GetProperty("cause").GetString() == "empty-output");
+        var (retried, result) = await web.PostAsync("/api/manifests/causes/retry?cause=empty-output", "", "text/plain");
+        Assert.Equal(System.Net.HttpStatusCode.OK, retried);
+        Assert.Equal(1, JsonDocument.Parse(result).RootElement.GetProperty("moved").GetInt32());
+        Assert.Equal("SKU-0004", await bed.ScalarAsync<string>("select row_id from items where run = 2 and row_id not in ('SKU-0001', 'SKU-0002')"));
+        Assert.Equal(System.Net.HttpStatusCode.BadRequest, (await web.PostAsync("/api/manifests/causes/retry?cause=gremlins", "", "text/plain")).Status);
     }
 
     [Fact]

@@ -25,13 +25,16 @@ public sealed record ActionTaken(ManifestAction Action, int? Moved, OperatorActi
 /// </summary>
 public sealed class ManifestActions(OperatorActions actions, ManifestItemPages pages, IBackgroundJobClient jobs, IOptions<JobsOptions> options)
 {
+    /// <param name="cause">A retry of one failure cause only (<see cref="FailureCauses"/>).</param>
     public async Task<ActionTaken> TakeAsync(Guid manifestId, string manifestName, ManifestAction action, ItemState[] retryStates, string actor,
-        CancellationToken ct)
+        CancellationToken ct, string? cause = null)
     {
         var limit = options.Value.InlineActionItems;
-        if ((await pages.IdsAsync(manifestId, Touched(action, retryStates), 0, limit + 1, ct)).Length <= limit)
-            return await RunAsync(manifestId, manifestName, action, retryStates, actor, ct);
-        var jobId = jobs.Enqueue<ManifestActions>(a => a.RunJobAsync(action, manifestName, manifestId, retryStates, actor, CancellationToken.None));
+        if ((await pages.IdsAsync(manifestId, Touched(action, retryStates), 0, limit + 1, ct, cause)).Length <= limit)
+            return await RunAsync(manifestId, manifestName, action, retryStates, actor, ct, cause);
+        var jobId = cause is null
+            ? jobs.Enqueue<ManifestActions>(a => a.RunJobAsync(action, manifestName, manifestId, retryStates, actor, CancellationToken.None))
+            : jobs.Enqueue<ManifestActions>(a => a.RetryCauseJobAsync(manifestName, manifestId, retryStates, cause, actor, CancellationToken.None));
         return new(action, null, null, jobId, $"More than {limit} item(s): {Verb(action)} manifest {manifestName} in the background " +
             $"(Hangfire job {jobId}, under Jobs); its items change as it goes.");
     }
@@ -43,12 +46,19 @@ public sealed class ManifestActions(OperatorActions actions, ManifestItemPages p
     public async Task<string> RunJobAsync(ManifestAction action, string manifestName, Guid manifestId, ItemState[] retryStates, string actor,
         CancellationToken ct) => (await RunAsync(manifestId, manifestName, action, retryStates, actor, ct)).Message;
 
+    /// <summary>The job of a retry of one failure cause (a job of its own, so jobs queued by earlier versions keep their signature).</summary>
+    [Queue(Queues.Operations)]
+    [JobDisplayName("Retry {2} items of manifest {0}")]
+    [AutomaticRetry(Attempts = 3)]
+    public async Task<string> RetryCauseJobAsync(string manifestName, Guid manifestId, ItemState[] retryStates, string cause, string actor, CancellationToken ct) =>
+        (await RunAsync(manifestId, manifestName, ManifestAction.Retry, retryStates, actor, ct, cause)).Message;
+
     private async Task<ActionTaken> RunAsync(Guid manifestId, string manifestName, ManifestAction action, ItemState[] retryStates, string actor,
-        CancellationToken ct)
+        CancellationToken ct, string? cause = null)
     {
         if (action == ManifestAction.Retry)
         {
-            var report = await actions.RetryAsync(manifestId, retryStates, actor, ct);
+            var report = await actions.RetryAsync(manifestId, retryStates, actor, ct, cause);
             return new(action, report.Moved, report, null, $"Retry: {report.Describe(manifestName)}");
         }
         var moved = action switch

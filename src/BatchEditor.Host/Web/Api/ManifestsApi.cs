@@ -34,11 +34,16 @@ public static class ManifestsApi
             await summaries.FindAsync(manifest, ct) is { } s ? TypedResults.Ok(s) : NotFound(manifest));
         manifests.MapGet("/{manifest}/items", ListItemsAsync).WithSummary("A page of the manifest's items (keyset: pass the previous page's 'next' as 'after').");
         manifests.MapGet("/{manifest}/results", ResultsAsync).WithSummary("The results CSV, as `batch-editor results` writes it.");
+        manifests.MapGet("/{manifest}/failures", async Task<Results<Ok<List<FailureGroup>>, NotFound<string>>> (string manifest, ManifestQueries q, FailureGroups groups,
+                CancellationToken ct) =>
+                await q.FindAsync(manifest, ct) is { } info ? TypedResults.Ok(await groups.ForManifestAsync(info.Id, info.Name, ct)) : NotFound(manifest))
+            .WithSummary("The manifest's failed, expired, cancelled and review items grouped by cause, as `batch-editor failures` groups them.");
 
         var actions = manifests.MapGroup("/{manifest}").RequireAuthorization(WebRegistration.OperatePolicy).DisableAntiforgery();
-        actions.MapPost("/retry", (string manifest, [FromQuery] ItemState[]? state, ManifestQueries q, ManifestActions a, HttpContext http, CancellationToken ct) =>
-                ActAsync(manifest, ManifestAction.Retry, state is { Length: > 0 } ? state : [ItemState.Failed], q, a, http, ct))
-            .WithSummary("Run the manifest's Failed (or ?state=) items again: paid outputs still there are copied again, the rest submitted again as a new run (and paid again).");
+        actions.MapPost("/retry", (string manifest, [FromQuery] ItemState[]? state, [FromQuery] string? cause, ManifestQueries q, ManifestActions a, HttpContext http,
+                CancellationToken ct) => RetryAsync(manifest, state, cause, q, a, http, ct))
+            .WithSummary("Run the manifest's Failed (or ?state=) items again — all of one failure group with ?cause= —: paid outputs still there are copied " +
+                         "again, the rest submitted again as a new run (and paid again).");
         foreach (var (path, action) in new[] { ("/cancel", ManifestAction.Cancel), ("/hold", ManifestAction.Hold), ("/release", ManifestAction.Release) })
             actions.MapPost(path, (string manifest, ManifestQueries q, ManifestActions a, HttpContext http, CancellationToken ct) =>
                 ActAsync(manifest, action, [], q, a, http, ct));
@@ -74,11 +79,24 @@ public static class ManifestsApi
         return TypedResults.Empty;
     }
 
+    private static Task<IResult> RetryAsync(string manifest, ItemState[]? state, string? cause, ManifestQueries q, ManifestActions a, HttpContext http,
+        CancellationToken ct)
+    {
+        if (cause is null) return ActAsync(manifest, ManifestAction.Retry, state is { Length: > 0 } ? state : [ItemState.Failed], q, a, http, ct);
+        if (cause != FailureCauses.Other && FailureCauses.Find(cause) is null)
+            return Task.FromResult<IResult>(TypedResults.BadRequest($"cause '{cause}' is not one of {FailureCauses.Codes}"));
+        // A cause names its state (outputs-expired: Expired); one that waits for a decision is not retried.
+        ItemState[] states = state is { Length: > 0 } ? state : FailureCauses.Find(cause)?.State is { } s ? [s] : OperatorTransitions.Retryable;
+        if (states.Except(OperatorTransitions.Retryable).Any())
+            return Task.FromResult<IResult>(TypedResults.BadRequest($"cause '{cause}': these items wait for a decision (review), not a retry"));
+        return ActAsync(manifest, ManifestAction.Retry, states, q, a, http, ct, cause);
+    }
+
     private static async Task<IResult> ActAsync(string manifest, ManifestAction action, ItemState[] retryStates, ManifestQueries manifests,
-        ManifestActions actions, HttpContext http, CancellationToken ct)
+        ManifestActions actions, HttpContext http, CancellationToken ct, string? cause = null)
     {
         if (await manifests.FindAsync(manifest, ct) is not { } info) return NotFound(manifest);
-        return await actions.TakeAsync(info.Id, info.Name, action, retryStates, Actor.Of(http.User), ct) switch
+        return await actions.TakeAsync(info.Id, info.Name, action, retryStates, Actor.Of(http.User), ct, cause) switch
         {
             { JobId: { } job } taken => TypedResults.Accepted($"/hangfire/jobs/details/{job}", new QueuedAction(info.Name, action.ToString(), job, taken.Message)),
             { Retry: { } r } => TypedResults.Ok(new RetryResult(info.Name, r.Moved, r.Recopied, r.Resubmitted, r.ChargedBefore, r.PaidAgainCredits,
