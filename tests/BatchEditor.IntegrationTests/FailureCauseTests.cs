@@ -58,6 +58,13 @@ public sealed class FailureCauseTests : IDisposable
         Assert.Equal(1, JsonDocument.Parse(result).RootElement.GetProperty("moved").GetInt32());
         Assert.Equal("SKU-0004", await bed.ScalarAsync<string>("select row_id from items where run = 2 and row_id not in ('SKU-0001', 'SKU-0002')"));
         Assert.Equal(System.Net.HttpStatusCode.BadRequest, (await web.PostAsync("/api/manifests/causes/retry?cause=gremlins", "", "text/plain")).Status);
+
+        // The manifest's page lists what is left by cause, each group with a confirmed retry of all of it.
+        var (_, page) = await web.GetAsync("/dashboard/manifests/causes");
+        Assert.Contains("Did not succeed, by cause", page);
+        Assert.Contains("data-cause=\"input-unreachable\"", page);
+        Assert.Contains("Retry all 1 Failed item(s) of", page);
+        Assert.DoesNotContain("data-cause=\"empty-output\"", page);
     }
 
     [Fact]

@@ -8,8 +8,11 @@ namespace BatchEditor.Host.Web.Dashboard;
 
 /// <summary>One manifest: progress, money, ETA, its items, and the manifest-wide actions.</summary>
 public sealed class ManifestModel(ManifestSummaries summaries, ManifestQueries manifests, ItemSearch search, ManifestActions actions,
-    Budgets.ManifestBudgets budgets, OperatorActions operators) : PageModel
+    Budgets.ManifestBudgets budgets, OperatorActions operators, FailureGroups failures) : PageModel
 {
+    /// <summary>What did not succeed, by cause, each group with its count and what to do.</summary>
+    public List<FailureGroup> Failures { get; private set; } = [];
+
     public Budgets.ManifestBudgets.Budget Budget { get; private set; } = new(null, null);
 
     /// <summary>"500 credits and $5" or "none: it may spend without a limit".</summary>
@@ -32,6 +35,7 @@ public sealed class ManifestModel(ManifestSummaries summaries, ManifestQueries m
         }
         Summary = summary;
         Budget = await budgets.GetAsync(summary.Manifest.Id, ct);
+        if (FailureCauses.States.Any(s => summary.Counts.GetValueOrDefault(s) > 0)) Failures = await failures.ForManifestAsync(summary.Manifest.Id, summary.Manifest.Name, ct);
         var filter = new ItemFilter(summary.Manifest.Id, state, provider, q);
         Table = new(await search.PageAsync(filter, after ?? 0, ItemsModel.PageSize, ct), filter, $"/dashboard/manifests/{Uri.EscapeDataString(manifest)}", after ?? 0);
         return Page();
@@ -54,6 +58,19 @@ public sealed class ManifestModel(ManifestSummaries summaries, ManifestQueries m
     }
 
     public Task<IActionResult> OnPostRetryAsync(string manifest, CancellationToken ct) => ActAsync(manifest, ManifestAction.Retry, ct);
+
+    /// <summary>Every item of one failure group, whatever page is on screen (the button says how many and asks first).</summary>
+    public async Task<IActionResult> OnPostRetryCauseAsync(string manifest, string cause, ItemState state, CancellationToken ct)
+    {
+        if (await manifests.FindAsync(manifest, ct) is not { } info) return NotFound();
+        if ((cause != FailureCauses.Other && FailureCauses.Find(cause) is null) || !OperatorTransitions.Retryable.Contains(state))
+        {
+            TempData["Message"] = $"'{cause}' ({state}) is not a group a retry can take.";
+            return RedirectToPage(new { manifest });
+        }
+        TempData["Message"] = (await actions.TakeAsync(info.Id, info.Name, ManifestAction.Retry, [state], Api.Actor.Of(User), ct, cause)).Message;
+        return RedirectToPage(new { manifest });
+    }
 
     public Task<IActionResult> OnPostHoldAsync(string manifest, CancellationToken ct) => ActAsync(manifest, ManifestAction.Hold, ct);
 
