@@ -12,7 +12,8 @@ public static class FileEndpoints
     {
         app.MapGet("/inputs/{name}.png", async (string name, HttpContext context, SimState sim) =>
         {
-            var png = name.EndsWith("-mask", StringComparison.Ordinal) ? PngRenderer.RenderMask(64, 64) : PngRenderer.Render(64, 64, sim.Seed(name));
+            var png = name.EndsWith("-mask", StringComparison.Ordinal) ? PngRenderer.RenderMask(SimState.InputSide, SimState.InputSide)
+                : PngRenderer.RenderInput(SimState.InputSide, SimState.InputSide, sim.Seed(name));
             context.Response.ContentType = "image/png";
             context.Response.ContentLength = png.Length;
             // An input host that is slow to answer (a window in which a test can pause a worker before it sends).
@@ -41,7 +42,9 @@ public static class FileEndpoints
                 await context.Response.WriteAsync("The requested file has expired or does not exist.");
                 return;
             }
-            var png = PngRenderer.Render(file.Width, file.Height, file.Seed);
+            var png = file.Blank ? PngRenderer.RenderFlat(file.Width, file.Height)
+                : file.Input ? PngRenderer.RenderInput(file.Width, file.Height, file.Seed)
+                : PngRenderer.Render(file.Width, file.Height, file.Seed);
             context.Response.ContentType = "image/png";
             context.Response.ContentLength = png.Length;
             if (file.StallBody)

@@ -11,9 +11,23 @@ namespace BatchEditor.ProviderSim;
 /// </summary>
 public static class PngRenderer
 {
-    private static readonly ConcurrentDictionary<(int W, int H, int Seed), byte[]> Cache = new();
+    private static readonly ConcurrentDictionary<(int W, int H, int Seed, bool Mirrored), byte[]> Cache = new();
 
-    public static byte[] Render(int width, int height, int seed) => Cache.GetOrAdd((width, height, seed), key => Encode(key.W, key.H, key.Seed));
+    public static byte[] Render(int width, int height, int seed) => Cache.GetOrAdd((width, height, seed, false), key => Encode(key.W, key.H, key.Seed, key.Mirrored));
+
+    /// <summary>
+    /// A stand-in product photo (<c>/inputs/</c>): the gradient runs the other way, so no output an edit renders looks
+    /// like its input unless a job is scripted to return the input itself (<c>[sim:unchanged]</c>).
+    /// </summary>
+    public static byte[] RenderInput(int width, int height, int seed) => Cache.GetOrAdd((width, height, seed, true), key => Encode(key.W, key.H, key.Seed, key.Mirrored));
+
+    /// <summary>One flat colour: the blank output a provider sometimes returns.</summary>
+    public static byte[] RenderFlat(int width, int height)
+    {
+        using var image = new SKBitmap(new SKImageInfo(width, height, SKColorType.Rgba8888, SKAlphaType.Opaque));
+        image.Erase(new SKColor(240, 240, 240));
+        return Encode(image);
+    }
 
     public static byte[] RenderMask(int width, int height)
     {
@@ -28,7 +42,7 @@ public static class PngRenderer
         return Encode(mask);
     }
 
-    private static byte[] Encode(int width, int height, int seed)
+    private static byte[] Encode(int width, int height, int seed, bool mirrored)
     {
         var (r, g, b) = ((byte)(seed * 37), (byte)(seed * 91 + 64), (byte)(seed * 53 + 128));
         using var image = new SKBitmap(new SKImageInfo(width, height, SKColorType.Rgba8888, SKAlphaType.Opaque));
@@ -36,7 +50,7 @@ public static class PngRenderer
         for (var y = 0; y < height; y++)
             for (var x = 0; x < width; x++)
             {
-                var shade = (byte)((x + y) * 255 / (width + height));
+                var shade = (byte)(((mirrored ? width - 1 - x : x) + y) * 255 / (width + height));
                 var at = (y * width + x) * 4;
                 (pixels[at], pixels[at + 1], pixels[at + 2], pixels[at + 3]) = ((byte)(r ^ shade), g, (byte)(b + shade / 4), 255);
             }

@@ -13,7 +13,8 @@ namespace BatchEditor.ProviderSim;
 /// downloads stop sending halfway and never finish; <c>[sim:empty]</c> the job completes without any output;
 /// <c>[sim:garbage]</c> a synchronous provider answers 200 with a body that is not JSON; <c>[sim:legacy]</c> PixelDojo
 /// answers with the older <c>output.image</c> shape; <c>[sim:badinput]</c> PixelDojo refuses the submit with 400, saying it
-/// could not download the input image.
+/// could not download the input image; <c>[sim:blank]</c> outputs are one flat colour; <c>[sim:wrongsize]</c> outputs are half
+/// as tall as asked; <c>[sim:unchanged]</c> the output is the input image itself (for inputs the simulator serves).
 /// </summary>
 public sealed partial record SimScript(bool Fail, int? RefuseFirstWith, bool CreateThen500, bool Stall, TimeSpan? Latency,
     bool Expired, bool Truncate, bool Legacy)
@@ -26,6 +27,9 @@ public sealed partial record SimScript(bool Fail, int? RefuseFirstWith, bool Cre
     public bool Empty { get; init; }
     public bool Garbage { get; init; }
     public bool BadInput { get; init; }
+    public bool Blank { get; init; }
+    public bool WrongSize { get; init; }
+    public bool Unchanged { get; init; }
 
     public static readonly SimScript None = new(false, null, false, false, null, false, false, false);
 
@@ -52,6 +56,9 @@ public sealed partial record SimScript(bool Fail, int? RefuseFirstWith, bool Cre
                 "garbage" => script with { Garbage = true },
                 "legacy" => script with { Legacy = true },
                 "badinput" => script with { BadInput = true },
+                "blank" => script with { Blank = true },
+                "wrongsize" => script with { WrongSize = true },
+                "unchanged" => script with { Unchanged = true },
                 "latency" when m.Groups[2].Success => script with { Latency = Duration(m) },
                 "slowanswer" when m.Groups[2].Success => script with { AnswerDelay = Duration(m) },
                 _ => script,

@@ -32,10 +32,17 @@ public sealed record SimJob(string Id, string Provider, string Model, string Pro
 {
     public bool Refunded { get; init; }
 
+    /// <summary>The name of the first input when it is one the simulator serves (<c>/inputs/{name}.png</c>).</summary>
+    public string? InputName { get; init; }
+
     public DateTimeOffset ExpiresAt(TimeSpan ttl) => Script.Expired ? ReadyAt.AddMinutes(-1) : ReadyAt + ttl;
 }
 
-public sealed record SimFile(int Width, int Height, int Seed, DateTimeOffset ExpiresAt, bool Truncate, bool StallBody = false);
+public sealed record SimFile(int Width, int Height, int Seed, DateTimeOffset ExpiresAt, bool Truncate, bool StallBody = false, bool Blank = false)
+{
+    /// <summary>The file is an input image itself (<c>[sim:unchanged]</c>), rendered as <c>/inputs/</c> renders it.</summary>
+    public bool Input { get; init; }
+}
 
 /// <summary>Everything the simulator remembers, and the counters tests read through <c>GET /_sim/stats</c>.</summary>
 public sealed class SimState(SimulatorOptions options, TimeProvider clock)
@@ -112,6 +119,14 @@ public sealed class SimState(SimulatorOptions options, TimeProvider clock)
         submitsByPrompt = _submitsByPrompt.ToDictionary(),
     };
 
+    /// <summary>The side of the stand-in product photos served at <c>/inputs/</c>.</summary>
+    public const int InputSide = 64;
+
+    /// <summary>The name of a URL the simulator serves at <c>/inputs/{name}.png</c>, or null.</summary>
+    public static string? InputNameOf(string? url) =>
+        Uri.TryCreate(url, UriKind.Absolute, out var uri) && uri.AbsolutePath.StartsWith("/inputs/", StringComparison.Ordinal) && uri.AbsolutePath.EndsWith(".png", StringComparison.Ordinal)
+            ? uri.AbsolutePath["/inputs/".Length..^".png".Length] : null;
+
     public int Seed(string prompt) => (int)((uint)StringComparer.Ordinal.GetHashCode(prompt) % 97);
 
     /// <summary>Records a new job that completes after the scripted or default latency.</summary>
@@ -136,7 +151,12 @@ public sealed class SimState(SimulatorOptions options, TimeProvider clock)
         var token = $"{job.Id}-{ordinal}";
         var w = Math.Max(16, (int)(job.Width * Options.ImageScale));
         var h = Math.Max(16, (int)(job.Height * Options.ImageScale));
-        Files[token] = new SimFile(w, h, Seed(job.Prompt) + ordinal, job.ExpiresAt(Options.OutputTtl), job.Script.Truncate, job.Script.StallBody);
+        var seed = Seed(job.Prompt) + ordinal;
+        if (job.Script.WrongSize) h = Math.Max(8, h / 2);
+        // The input itself, as /inputs/ serves it.
+        var input = job.Script.Unchanged ? job.InputName : null;
+        if (input is not null) (w, h, seed) = (InputSide, InputSide, Seed(input));
+        Files[token] = new SimFile(w, h, seed, job.ExpiresAt(Options.OutputTtl), job.Script.Truncate, job.Script.StallBody, job.Script.Blank) { Input = input is not null };
         return token;
     }
 }

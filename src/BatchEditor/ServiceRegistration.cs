@@ -1,4 +1,5 @@
 using BatchEditor.Budgets;
+using BatchEditor.Checks;
 using BatchEditor.Engine;
 using BatchEditor.Items;
 using BatchEditor.Jobs;
@@ -55,6 +56,7 @@ public static class ServiceRegistration
         services.AddWebhooks(configuration);
         services.AddScheduling();
         services.AddQuotes();
+        services.AddChecks();
         return services;
     }
 }

@@ -58,7 +58,7 @@ public static class PixelDojoProtocol
         var credits = perImage * count;
         var now = sim.Now;
         var job = new SimJob($"job_{Guid.NewGuid():N}", "pixeldojo", apiId, prompt, size.W, size.H, count, credits, now,
-            now + (script.Latency ?? sim.Options.JobLatency), script);
+            now + (script.Latency ?? sim.Options.JobLatency), script) { InputName = SimState.InputNameOf(images[0]?.GetValue<string>()) };
         sim.Jobs[job.Id] = job;
         var remaining = sim.Charge(key, credits, prompt);
         if (script.CreateThen500 || chaos == ChaosFault.ServerErrorAfterCreate) return Results.Json(new { error = "Internal server error" }, statusCode: 500);

@@ -12,13 +12,14 @@ namespace BatchEditor.Engine;
 /// guard, the store) leaves the outputs where they are, so `retry` copies them again instead of paying for new ones, and
 /// repeated across items it pauses the provider's submissions (<see cref="ProviderBreaker.CopyFailedAsync"/>).
 /// </summary>
-public sealed class CopyStep(OutputCopier copier, ItemTransitions transitions, OutputRows outputs, ProviderBreaker breaker,
+public sealed class CopyStep(OutputCopier copier, Checks.OutputChecks checks, ItemTransitions transitions, OutputRows outputs, ProviderBreaker breaker,
     IOptions<WorkerOptions> options, EngineLog log, Telemetry.BatchEditorMetrics metrics)
 {
     public async Task RunAsync(ClaimedItem item, string owner, CancellationToken ct)
     {
         var (pending, storedBefore) = await outputs.ToCopyAsync(item.Id, item.Run, ct);
         if (pending.Count == 0) { await transitions.CopySucceeded(item, owner, storedBefore, null, ct); return; }
+        var input = new Checks.OutputChecks.InputMemo();
         foreach (var output in pending)
         {
             // The database's clock decides: a worker whose clock runs fast must not give up outputs still live.
@@ -32,6 +33,12 @@ public sealed class CopyStep(OutputCopier copier, ItemTransitions transitions, O
                 var blob = await copier.CopyAsync(ToCopy(item, output), ct);
                 if (!blob.AlreadyExisted) metrics.Copied(blob.Size, copier.StoreKind);
                 var stored = new StoredOutput(blob.Name, blob.Location, blob.ContentType, blob.Size, blob.Md5Base64);
+                if (checks.Enabled && await checks.FailureAsync(item.Request, blob.Name, input, ct) is { } failure)
+                {
+                    metrics.CheckFailed(item.Provider);
+                    await transitions.OutputCheckFailed(item, owner, output.Ordinal, stored, failure, ct);
+                    return;
+                }
                 // The last output's record and Succeeded are one transaction; earlier ones keep the lease for the rest.
                 var recorded = output == pending[^1]
                     ? await transitions.CopySucceeded(item, owner, storedBefore + pending.Count, (output.Ordinal, stored), ct)

@@ -23,6 +23,8 @@ public static class FailureCauses
         new("possibly-billed", "submit may have been billed", ItemState.NeedsReview, ".", "decide with `batch-editor review {manifest}`: adopt the job, resubmit, or give up"),
         new("outputs-expired", "outputs expired before they were stored", ItemState.Expired, ".", "`batch-editor retry {manifest} --cause outputs-expired` runs them again (pays again)"),
         new("cancelled", "cancelled", ItemState.Cancelled, ".", "`batch-editor retry {manifest} --cause cancelled` runs them again"),
+        new("output-check", "an output failed its check (blank, wrong shape or format, the input unchanged)", ItemState.Failed,
+            "^" + ItemTransitions.CheckFailedPrefix, "look at the kept outputs, change the prompt if need be, then `batch-editor retry {manifest} --cause output-check` (pays again)"),
         new("moderation", "refused by the provider's content policy", ItemState.Failed, "moderat|safety|content.?polic|nsfw|flagged|inappropriate",
             "change the prompt or the image; `batch-editor retry {manifest} --cause moderation` once changed"),
         new("input-unreachable", "the input image could not be fetched", ItemState.Failed,

@@ -133,6 +133,22 @@ public sealed class ItemTransitions(TransitionApplier applier)
             ExpiresOutputs = true,
         }, ct);
 
+    /// <summary>How the reason of an item whose output failed its check begins (<see cref="OutputCheckFailed"/>).</summary>
+    public const string CheckFailedPrefix = "output check failed";
+
+    /// <summary>
+    /// A stored output failed its check: final, the output kept (it was paid for) and recorded with the move. A retry runs
+    /// the item again; it never copies the run's other outputs as if the run were good (<see cref="TransitionGuard.Recopyable"/>).
+    /// </summary>
+    public Task<bool> OutputCheckFailed(ClaimedItem item, string owner, int ordinal, StoredOutput blob, string failure, CancellationToken ct) =>
+        Leased(item, new([item.Id], FromCopying, ItemState.Failed,
+            $"{CheckFailedPrefix}: output {ordinal + 1} {failure}; it is kept (paid for) at {blob.Location}. " +
+            $"Look at it, then `batch-editor retry {item.ManifestName} --cause output-check` runs the item again (paid again)", owner)
+        {
+            Changes = new() { FinishedAt = Change.Now },
+            StoresOutput = (ordinal, blob),
+        }, ct);
+
     public Task<bool> CopyFailed(ClaimedItem item, string owner, string reason, CancellationToken ct) =>
         Leased(item, new([item.Id], FromCopying, ItemState.Failed, reason, owner) { Changes = new() { FinishedAt = Change.Now } }, ct);
 

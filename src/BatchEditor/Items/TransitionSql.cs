@@ -126,8 +126,9 @@ internal static class TransitionSql
 
     private const string UnsettledAttempt = "select 1 from provider_attempts a where a.item_id = items.id and a.sent_at is not null and a.settled_at is null";
 
+    // A run whose output failed its check is not copied on as if it were good: it runs again.
     private const string Recopyable =
-        "exists (select 1 from outputs o where o.item_id = items.id and o.run = items.run and o.state = " + OutputStateSql.Pending + ") " +
+        "items.reason not like '" + ItemTransitions.CheckFailedPrefix + "%' and exists (select 1 from outputs o where o.item_id = items.id and o.run = items.run and o.state = " + OutputStateSql.Pending + ") " +
         "and not exists (select 1 from outputs o where o.item_id = items.id and o.run = items.run and o.state = " + OutputStateSql.Pending + " and o.expires_at <= now())";
 
     private static void AppendChanges(StringBuilder sql, NpgsqlParameterCollection p, ItemChanges c)

@@ -21,6 +21,7 @@ public sealed class BatchEditorMetrics : IDisposable
     private readonly Counter<double> _credits;
     private readonly Counter<double> _cost;
     private readonly Counter<long> _bytesCopied;
+    private readonly Counter<long> _checksFailed;
 
     public BatchEditorMetrics(IMeterFactory meters)
     {
@@ -32,6 +33,7 @@ public sealed class BatchEditorMetrics : IDisposable
         _credits = _meter.CreateCounter<double>("batch_editor.credits", "{credit}", "Credits booked on the ledger (charges, adjustments, refunds).");
         _cost = _meter.CreateCounter<double>("batch_editor.cost", "USD", "Money booked on the ledger.");
         _bytesCopied = _meter.CreateCounter<long>("batch_editor.output.bytes", "By", "Output bytes written to storage.");
+        _checksFailed = _meter.CreateCounter<long>("batch_editor.output.checks_failed", "{output}", "Stored outputs that failed their check, by provider.");
     }
 
     public Meter Meter => _meter;
@@ -53,6 +55,8 @@ public sealed class BatchEditorMetrics : IDisposable
     }
 
     public void Copied(long bytes, string store) => _bytesCopied.Add(bytes, new KeyValuePair<string, object?>("store", store));
+
+    public void CheckFailed(string provider) => _checksFailed.Add(1, new KeyValuePair<string, object?>("provider", provider));
 
     public void Dispose() => _meter.Dispose();
 }

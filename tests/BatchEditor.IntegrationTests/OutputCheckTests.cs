@@ -1,0 +1,61 @@
+using System.Text.Json;
+using BatchEditor.IntegrationTests.Infrastructure;
+
+namespace BatchEditor.IntegrationTests;
+
+/// <summary>
+/// Every stored output is checked before its item counts: each of the simulator's bad outputs (blank, the wrong shape,
+/// the input returned unchanged) is caught on the real binary, a good output passes, the bad ones stay stored (they
+/// were paid for) with the reason, and one command runs them again.
+/// </summary>
+public sealed class OutputCheckTests : IDisposable
+{
+    private static readonly TimeSpan Timeout = TimeSpan.FromSeconds(120);
+    private readonly DirectoryInfo _csvs = Directory.CreateTempSubdirectory("batch-editor-checks-");
+
+    public void Dispose() => _csvs.Delete(recursive: true);
+
+    [Fact]
+    public async Task Blank_misshapen_and_unchanged_outputs_fail_their_check_are_kept_and_run_again_with_one_command()
+    {
+        await using var bed = await TestBed.StartAsync();
+        var env = bed.EnvironmentVariables();
+        string Row(string id, string tag) => $"{id},{bed.Sim.BaseUrl}/inputs/{id.ToLowerInvariant()}.png,Put {id} on white {tag},1:1";
+        var csv = Path.Combine(_csvs.FullName, "checks.csv");
+        await File.WriteAllTextAsync(csv, string.Join("\n",
+            "id,image_url,prompt,size", Row("GOOD", ""), Row("BLANK", "[sim:blank]"), Row("SHAPE", "[sim:wrongsize]"), Row("SAME", "[sim:unchanged]")) + "\n");
+
+        Assert.Equal(0, (await Cli.RunAsync(env, Timeout, "submit", csv, "--name", "checks")).ExitCode);
+        Assert.Equal(6, (await Cli.RunAsync(env, Timeout, "worker", "--until-idle")).ExitCode);
+
+        async Task<(string State, string Reason)> Item(string id) =>
+            (await bed.ScalarAsync<string>("select state from items where row_id = $1", id), await bed.ScalarAsync<string>("select reason from items where row_id = $1", id));
+        Assert.Equal("Succeeded", (await Item("GOOD")).State);
+        Assert.Equal(("Failed", true), await Check("BLANK", "is blank or near-uniform"));
+        Assert.Equal(("Failed", true), await Check("SHAPE", "is 256x128 (2:1), not the shape asked for (1:1)"));
+        Assert.Equal(("Failed", true), await Check("SAME", "is the input image returned unchanged"));
+        async Task<(string, bool)> Check(string id, string says)
+        {
+            var (state, reason) = await Item(id);
+            Assert.StartsWith("output check failed: output 1 " + says, reason);
+            return (state, true);
+        }
+        // The failed outputs were paid for: they are stored, and their files are there to look at.
+        foreach (var id in new[] { "BLANK", "SHAPE", "SAME" })
+        {
+            var location = await bed.ScalarAsync<string>("select o.location from outputs o join items i on i.id = o.item_id where i.row_id = $1 and o.state = 'Stored'", id);
+            Assert.True(File.Exists(location), location);
+        }
+        Assert.Equal(3L, await bed.ScalarAsync<long>(
+            "select count(*) from outputs o join items i on i.id = o.item_id where i.row_id in ('BLANK', 'SHAPE', 'SAME') and o.state = 'Stored'"));
+
+        var groups = JsonDocument.Parse((await Cli.RunAsync(env, Timeout, "failures", "checks", "--json")).Stdout).RootElement.EnumerateArray()
+            .ToDictionary(g => g.GetProperty("cause").GetString()!, g => g.GetProperty("items").GetInt64());
+        Assert.Equal(new Dictionary<string, long> { ["output-check"] = 3 }, groups);
+
+        // Run again, as new runs (a check failure is never copied on as if the run were good).
+        var retry = JsonDocument.Parse((await Cli.RunAsync(env, Timeout, "retry", "checks", "--cause", "output-check", "--json")).Stdout).RootElement;
+        Assert.Equal(3, retry.GetProperty("resubmitted").GetInt32());
+        Assert.Equal(0, retry.GetProperty("recopied").GetInt32());
+    }
+}
