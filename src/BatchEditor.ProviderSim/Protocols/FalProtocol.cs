@@ -20,7 +20,8 @@ public static class FalProtocol
                 return Results.Json(new { detail = new[] { new { loc = new[] { "body", "prompt" }, msg = "String should have at least 2 characters", type = "string_too_short" } } }, statusCode: 422);
             var script = SimScript.Parse(prompt);
             if (await sim.GateSubmitAsync(prompt, script, ct) is { } refused) return refused;
-            var job = sim.NewJob("fal", $"{owner}/{model}/edit", prompt, 1024, 1024, body?["num_images"]?.GetValue<int>() ?? 1, 0, script);
+            var (width, height) = SimSizes.Fal(body?["image_size"]);
+            var job = sim.NewJob("fal", $"{owner}/{model}/edit", prompt, width, height, body?["num_images"]?.GetValue<int>() ?? 1, 0, script);
             if (script.CreateThen500) return Results.Json(new { detail = "Internal error" }, statusCode: 500);
             var root = $"{SimAuth.Origin(request)}{Prefix}/{owner}/{model}/requests/{job.Id}";
             return Results.Json(new { request_id = job.Id, response_url = root, status_url = $"{root}/status", cancel_url = $"{root}/cancel", status = "IN_QUEUE", queue_position = 0 });
