@@ -19,6 +19,7 @@ public static class BatchEditorCli
         root.Subcommands.Add(ResultsCommand.Create());
         root.Subcommands.Add(FailuresCommand.Create());
         root.Subcommands.Add(ReviewCommand.Create());
+        foreach (var c in SampleCommands.Create()) root.Subcommands.Add(c);
         root.Subcommands.Add(BudgetCommand.Create());
         root.Subcommands.Add(ScheduleCommand.Create());
         root.Subcommands.Add(UsageCommand.Create());

@@ -28,6 +28,11 @@ public sealed class ManifestOptions
     private readonly Option<decimal?> _budgetUsd = new("--budget-usd") { Description = "Most the manifest may cost in dollars; items past it are Held with the reason." };
     private readonly Option<string?> _webhook = new("--webhook") { Description = "POST the manifest's summary here, signed (Webhooks__SigningSecret), when every item is final." };
     private readonly Option<string?> _window = new("--window") { Description = "Start new submissions only between these times each day, e.g. 02:00-06:00 (in --time-zone)." };
+    private readonly Option<string?> _sample = new("--sample")
+    {
+        Description = "Run this many items first (20, or 5%) and hold the rest until `batch-editor approve` (or `reject` with a new prompt).",
+    };
+    private readonly Option<string?> _sampleBy = new("--sample-by") { Description = "Spread the sample across the values of this column (e.g. category or vendor) instead of across the file." };
     private readonly Option<string> _timeZone = new("--time-zone")
     {
         Description = "Time zone of --window, --at and a schedule's cron (IANA, e.g. Europe/Berlin; default: this machine's).",
@@ -40,12 +45,14 @@ public sealed class ManifestOptions
 
     public void AddTo(Command command)
     {
-        foreach (var option in new Option[] { _provider, _model, _quality, _size, _prompt, _format, _priority, _budgetCredits, _budgetUsd, _window, _timeZone, _webhook })
+        foreach (var option in new Option[] { _provider, _model, _quality, _size, _prompt, _format, _priority, _budgetCredits, _budgetUsd, _window, _timeZone, _webhook, _sample, _sampleBy })
             command.Options.Add(option);
         command.Validators.Add(result =>
         {
             if (result.GetValue(_window) is { } window && SubmitWindow.Parse(window, result.GetValue(_timeZone)!, out var error) is null)
                 result.AddError($"--window: {error}");
+            if (result.GetValue(_sample) is { } sample && SampleFirst.Parse(sample, null, out var sampleError) is null) result.AddError($"--sample: {sampleError}");
+            if (result.GetValue(_sampleBy) is not null && result.GetValue(_sample) is null) result.AddError("--sample-by goes with --sample");
         });
     }
 
@@ -55,7 +62,8 @@ public sealed class ManifestOptions
 
     public ManifestSettings Settings(ParseResult parse, DateTimeOffset? notBefore = null) =>
         new(parse.GetValue(_priority), parse.GetValue(_budgetCredits), parse.GetValue(_budgetUsd), notBefore,
-            parse.GetValue(_window) is { } window ? SubmitWindow.Parse(window, TimeZone(parse), out _) : null, parse.GetValue(_webhook));
+            parse.GetValue(_window) is { } window ? SubmitWindow.Parse(window, TimeZone(parse), out _) : null, parse.GetValue(_webhook),
+            parse.GetValue(_sample) is { } sample ? SampleFirst.Parse(sample, parse.GetValue(_sampleBy), out _) : null);
 
     /// <summary>
     /// <c>--at</c>: an ISO date and time (with an offset, or in <paramref name="timeZone"/>), a time of day (its next

@@ -64,6 +64,9 @@ public static class SubmitCommand
             Console.WriteLine($"Imported {imported.Items} item(s) as manifest '{imported.Name}' ({imported.Id}).");
             if (settings.NotBefore is { } start) Console.WriteLine($"Nothing is submitted before {start:yyyy-MM-dd HH:mm zzz}.");
             if (settings.Window is { } window) Console.WriteLine($"New submissions start only between {window}.");
+            if (settings.Sample is { } sample && sample.SizeOf(imported.Items) < imported.Items)
+                Console.WriteLine($"A sample of {sample.SizeOf(imported.Items)} item(s){(sample.By is null ? "" : $" across its {sample.By} values")} runs first; the other " +
+                                  $"{imported.Items - sample.SizeOf(imported.Items)} are held until `batch-editor approve {imported.Name}` (or `batch-editor reject {imported.Name} --prompt \"…\"`).");
             var store = host.Services.GetRequiredService<Storage.IBlobStore>();
             Console.WriteLine($"Outputs will be stored in {store.LocationOf(Storage.OutputCopier.ManifestFolder(imported.Id))}");
             Console.WriteLine($"{await WorkerHint.NextAsync(host, ct)} Follow it with `batch-editor status {imported.Name}`.");

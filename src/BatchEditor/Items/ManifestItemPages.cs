@@ -12,14 +12,19 @@ public sealed class ManifestItemPages(NpgsqlDataSource dataSource)
 
     private const string PageOfIds = "select id from items where manifest_id = @manifest and state = any(@states) and id > @after order by id limit @limit";
 
+    private const string PageOfIdsOutsideSample =
+        "select id from items where manifest_id = @manifest and state = any(@states) and id > @after and not in_sample order by id limit @limit";
+
     private static readonly string PageOfIdsWithCause =
         $"select id from items i where manifest_id = @manifest and state = any(@states) and id > @after and {FailureCauses.CauseOf("i")} = @cause order by id limit @limit";
 
     /// <summary>Ids of a manifest's items in any of <paramref name="states"/>, after <paramref name="afterId"/>, in id order.</summary>
     /// <param name="cause">Only items of this <see cref="FailureCauses"/> code.</param>
-    public async Task<long[]> IdsAsync(Guid manifestId, ItemState[] states, long afterId, int limit, CancellationToken ct, string? cause = null)
+    /// <param name="outsideSample">Only items that are not in the manifest's sample (<see cref="Samples"/>).</param>
+    public async Task<long[]> IdsAsync(Guid manifestId, ItemState[] states, long afterId, int limit, CancellationToken ct, string? cause = null,
+        bool outsideSample = false)
     {
-        await using var cmd = dataSource.CreateCommand(cause is null ? PageOfIds : PageOfIdsWithCause);
+        await using var cmd = dataSource.CreateCommand(cause is not null ? PageOfIdsWithCause : outsideSample ? PageOfIdsOutsideSample : PageOfIds);
         if (cause is not null)
         {
             cmd.Parameters.Add(new NpgsqlParameter<string>("cause", cause));
@@ -36,12 +41,12 @@ public sealed class ManifestItemPages(NpgsqlDataSource dataSource)
     }
 
     /// <summary>Runs <paramref name="act"/> on every page; returns how many items it moved.</summary>
-    public async Task<int> ForEachAsync(Guid manifestId, ItemState[] states, Func<long[], Task<List<long>>> act, CancellationToken ct)
+    public async Task<int> ForEachAsync(Guid manifestId, ItemState[] states, Func<long[], Task<List<long>>> act, CancellationToken ct, bool outsideSample = false)
     {
         var moved = 0;
         for (long after = 0; ;)
         {
-            var ids = await IdsAsync(manifestId, states, after, Page, ct);
+            var ids = await IdsAsync(manifestId, states, after, Page, ct, outsideSample: outsideSample);
             if (ids.Length == 0) return moved;
             moved += (await act(ids)).Count;
             after = ids[^1];

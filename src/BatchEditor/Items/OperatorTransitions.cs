@@ -126,6 +126,27 @@ public sealed class OperatorTransitions(TransitionApplier applier)
             BooksSentSubmits = true,
         }, ct));
 
+    /// <summary>
+    /// A rejected sample's items run again, each with its new prompt, as a new run (paid again: a new prompt is a new
+    /// edit), unless a submit of it is unsettled.
+    /// </summary>
+    public async Task<List<long>> RerunWithPrompts(long[] ids, string[] prompts, string actor, CancellationToken ct) =>
+        Ids(await applier.ApplyAsync(new(ids, [ItemState.Succeeded, .. Retryable], ItemState.Pending, $"sample rejected by {actor}: runs again with a new prompt", actor)
+        {
+            Changes = new() { NewRun = true, Prompts = prompts },
+            Guard = new() { UnsettledAttempt = false },
+            LockFirst = true,
+            WakesWorkers = true,
+        }, ct));
+
+    /// <summary>Items not yet submitted (<paramref name="state"/>: Pending or Held) take a new prompt each, and <paramref name="reason"/>.</summary>
+    public async Task<List<long>> Reprompt(long[] ids, string[] prompts, ItemState state, string reason, string actor, CancellationToken ct) =>
+        Ids(await applier.ApplyAsync(new(ids, [state], state, reason, actor)
+        {
+            Changes = new() { Prompts = prompts },
+            KeepLease = true,
+        }, ct));
+
     public async Task<List<long>> Hold(long[] ids, string actor, CancellationToken ct, string? reason = null) =>
         Ids(await applier.ApplyAsync(new(ids, [ItemState.Pending], ItemState.Held, reason ?? $"held by {actor}", actor), ct));
 

@@ -111,6 +111,9 @@ internal sealed record ItemChanges
     /// <summary>The outputs carry no expiry (set <c>outputs_expire_at</c> to null).</summary>
     public bool ClearsOutputsExpiry { get; init; }
 
+    /// <summary>A new prompt for each item, aligned with the transition's ids (a rejected sample's new prompt, filled per row).</summary>
+    public string[]? Prompts { get; init; }
+
     /// <summary>A new run: the run number goes up and everything about the last one is forgotten; due now.</summary>
     public bool NewRun { get; init; }
 

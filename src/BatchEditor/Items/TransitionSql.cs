@@ -78,12 +78,19 @@ internal static class TransitionSql
             effects.Append(SettleSql);
             p.Add(new NpgsqlParameter<string>("s_how", how.ToString().ToLowerInvariant()));
         }
-        var claimed = "";
+        var joins = "";
         if (t.Claim is { } claim)
         {
             effects.Append(ClaimAttemptSql);
             AddClaim(p, t.ItemIds, claim);
-            claimed = ClaimReserveJoin;
+            joins += ClaimReserveJoin;
+        }
+        if (t.Changes.Prompts is { } prompts)
+        {
+            if (prompts.Length != t.ItemIds.Length) throw new ArgumentException("one prompt per item");
+            set.Append(", prompt = pr.prompt");
+            p.Add(new NpgsqlParameter<string[]>("c_prompts", prompts));
+            joins += PromptsJoin;
         }
         var attemptColumn = t.Claim is null ? "null::bigint" : "(select c.id from claimed_attempts c where c.item_id = moved.id)";
 
@@ -93,7 +100,7 @@ internal static class TransitionSql
                 update items set {set}
                 from (select id, state as old_state, run as old_run, submit_sent_at as old_sent from items
                       where id = any(@ids) and state = any(@from){guard}
-                      for update) o{claimed}
+                      for update) o{joins}
                 where items.id = o.id
                 returning items.id, o.old_state, o.old_run, o.old_sent, items.manifest_id, items.provider, items.reserved_credits, items.reserved_usd){effects}
             select id, old_state, manifest_id, provider, old_run, {attemptColumn} from moved
@@ -292,6 +299,8 @@ internal static class TransitionSql
         "submit_attempts = items.submit_attempts + 1, reserved_credits = k.credits, reserved_usd = k.usd";
 
     private const string ClaimReserveJoin = " join unnest(@ids, @k_credits::numeric[], @k_usd::numeric[]) as k(id, credits, usd) on k.id = o.id";
+
+    private const string PromptsJoin = " join unnest(@ids, @c_prompts::text[]) as pr(id, prompt) on pr.id = o.id";
 
     private const string ClaimAttemptSql =
         """

@@ -83,10 +83,26 @@ public sealed partial class ManifestImporter(NpgsqlDataSource dataSource)
             counted.Parameters.AddWithValue(count);
             await counted.ExecuteNonQueryAsync(ct);
         }
+        if (settings.Sample is { } sample && sample.SizeOf(count) < count) await HoldForSampleAsync(conn, tx, id, name, sample, count, ct);
         if (settings?.WebhookUrl is { } webhook) await Webhooks.WebhookStore.RegisterAsync(conn, tx, id, webhook, ct);
         await Items.NewWork.NotifyAsync(conn, tx, ct); // idle workers claim the new items at once
         await tx.CommitAsync(ct);
         return new Imported(id, name, count);
+    }
+
+    private const string MarkSampled = "update manifests set sample_size = @size, sample_by = @by, approval = 'awaiting' where id = @id";
+
+    /// <summary>The sample runs; the rest waits, Held, for a person's approval (<see cref="ManifestApprovals"/>).</summary>
+    private static async Task HoldForSampleAsync(NpgsqlConnection conn, NpgsqlTransaction tx, Guid id, string name, SampleFirst sample, int count, CancellationToken ct)
+    {
+        var size = sample.SizeOf(count);
+        await Samples.HoldAllButSampleAsync(conn, tx, id, size, sample.By,
+            $"{Samples.AwaitingApproval} ({size} of {count} run first): approve with `batch-editor approve {name}`, or reject it with a new prompt", ct);
+        await using var mark = new NpgsqlCommand(MarkSampled, conn, tx);
+        mark.Parameters.Add(new NpgsqlParameter<Guid>("id", id));
+        mark.Parameters.Add(new NpgsqlParameter<int>("size", size));
+        mark.Parameters.Add(new NpgsqlParameter("by", NpgsqlDbType.Text) { Value = (object?)sample.By ?? DBNull.Value });
+        await mark.ExecuteNonQueryAsync(ct);
     }
 
     /// <summary>Why a new item waits, when its manifest has a start time or a submit window (its reason until it is claimed).</summary>

@@ -30,7 +30,7 @@ public sealed record ManifestDefaults(string? Provider = null, string? Model = n
 /// <param name="Window">A daily window outside which no new submission starts.</param>
 /// <param name="WebhookUrl">Where the manifest's summary is POSTed, signed, when every item is final.</param>
 public sealed record ManifestSettings(int Priority = 0, decimal? BudgetCredits = null, decimal? BudgetUsd = null, DateTimeOffset? NotBefore = null,
-    SubmitWindow? Window = null, string? WebhookUrl = null)
+    SubmitWindow? Window = null, string? WebhookUrl = null, SampleFirst? Sample = null)
 {
     public static readonly ManifestSettings Default = new();
 }
@@ -55,3 +55,27 @@ public sealed record SubmitWindow(TimeOnly Start, TimeOnly End, string TimeZone)
 }
 
 public sealed record ParsedManifest(IReadOnlyList<ManifestRow> Rows, IReadOnlyList<ManifestError> Errors, int RowCount);
+
+/// <summary>
+/// Run a sample first and hold the rest until a person approves: <paramref name="Count"/> items, or
+/// <paramref name="Percent"/> of them, spread across the values of column <paramref name="By"/> (else across the file).
+/// </summary>
+public sealed record SampleFirst(int? Count, double? Percent, string? By)
+{
+    /// <summary>"20" or "5%".</summary>
+    public static SampleFirst? Parse(string text, string? by, out string? error)
+    {
+        error = null;
+        var t = text.Trim();
+        if (t.EndsWith('%') && double.TryParse(t[..^1], System.Globalization.NumberStyles.Float, System.Globalization.CultureInfo.InvariantCulture, out var p) && p is > 0 and < 100)
+            return new(null, p, by is null ? null : PromptTemplate.Normalize(by));
+        if (int.TryParse(t, System.Globalization.CultureInfo.InvariantCulture, out var n) && n > 0) return new(n, null, by is null ? null : PromptTemplate.Normalize(by));
+        error = $"'{text}' is not a number of items or a percentage (e.g. 20 or 5%)";
+        return null;
+    }
+
+    /// <summary>How many of <paramref name="total"/> items the sample holds (at least one).</summary>
+    public int SizeOf(int total) => Math.Min(total, Count ?? Math.Max(1, (int)Math.Ceiling(total * Percent!.Value / 100)));
+
+    public override string ToString() => (Count?.ToString(System.Globalization.CultureInfo.InvariantCulture) ?? $"{Percent}%") + (By is null ? "" : $" by {By}");
+}

@@ -14,6 +14,7 @@ public static class ManifestsRegistration
         services.AddSingleton<ManifestSubmission>();
         services.AddSingleton<ManifestFinisher>();
         services.AddSingleton<ManifestUploads>();
+        services.AddSingleton<ManifestApprovals>();
         return services;
     }
 

@@ -12,6 +12,7 @@ public static class OperationsRegistration
         services.AddSingleton<ReviewQueries>();
         services.AddSingleton<OperatorActions>();
         services.AddSingleton<ManifestActions>();
+        services.AddSingleton<SampleActions>();
         return services;
     }
 }
