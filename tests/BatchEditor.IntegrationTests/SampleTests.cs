@@ -82,4 +82,27 @@ public sealed class SampleTests : IDisposable
         Assert.Equal(2, late.ExitCode);
         Assert.Contains("no sample awaiting approval", late.Stdout);
     }
+
+    [Fact]
+    public async Task A_schedule_that_requires_approval_runs_the_sample_at_night_and_the_rest_after_approval()
+    {
+        await using var bed = await TestBed.StartAsync();
+        var env = bed.EnvironmentVariables();
+        var drop = Directory.CreateDirectory(Path.Combine(_csvs.FullName, "drop"));
+        File.Copy(Catalogue(8, i => i % 2 == 0 ? "shirts" : "caps"), Path.Combine(drop.FullName, "tonight.csv"));
+        Assert.Equal(0, (await Cli.RunAsync(env, Timeout, "schedule", "add", "nightly", "--cron", "0 2 * * *", "--time-zone", "UTC",
+            "--source", drop.FullName, "--sample", "25%", "--sample-by", "category")).ExitCode);
+
+        // The night: the schedule fires, the sample runs, the rest waits.
+        Assert.Equal(0, (await Cli.RunAsync(env, Timeout, "schedule", "run-now", "nightly")).ExitCode);
+        Assert.Equal(6, (await Cli.RunAsync(env, Timeout, "worker", "--until-idle")).ExitCode);
+        Assert.Equal((2L, 6L), (await bed.ScalarAsync<long>("select count(*) from items where in_sample and state = 'Succeeded'"),
+            await bed.ScalarAsync<long>("select count(*) from items where state = 'Held'")));
+        Assert.Equal(2L, await bed.ScalarAsync<long>("select count(distinct row_data ->> 'category') from items where in_sample"));
+
+        // The morning: a person approves.
+        Assert.Equal(0, (await Cli.RunAsync(env, Timeout, "approve", "tonight")).ExitCode);
+        Assert.Equal(0, (await Cli.RunAsync(env, Timeout, "worker", "--until-idle")).ExitCode);
+        Assert.Equal(8L, await bed.ScalarAsync<long>("select count(*) from items where state = 'Succeeded'"));
+    }
 }

@@ -14,7 +14,7 @@ namespace BatchEditor.Checks;
 /// not be blank or near-uniform, and not be the input returned unchanged. One decoded row (or, for WebP, one image) at
 /// a time, whatever the output's size.
 /// </summary>
-public sealed partial class OutputChecks(IBlobStore store, IHttpClientFactory httpClients, IOptions<DownloadOptions> downloads, IOptions<CheckOptions> options,
+public sealed partial class OutputChecks(IBlobStore store, Thumbnails thumbnails, IHttpClientFactory httpClients, IOptions<DownloadOptions> downloads, IOptions<CheckOptions> options,
     ILogger<OutputChecks> logger)
 {
     public bool Enabled => options.Value.Enabled;
@@ -32,12 +32,14 @@ public sealed partial class OutputChecks(IBlobStore store, IHttpClientFactory ht
         ImageFingerprint output;
         try
         {
-            output = await FingerprintAsync(await store.OpenReadAsync(blobName, ct) ?? throw new InvalidDataException("it is not in storage"), ct);
+            output = await FingerprintAsync(await store.OpenReadAsync(blobName, ct) ?? throw new InvalidDataException("it is not in storage"), ct, Thumbnails.Side);
         }
         catch (InvalidDataException e)
         {
             return $"cannot be read back as an image: {e.Message}";
         }
+        // The contact sheets' thumbnail, made in the same pass over the rows.
+        if (output.Thumbnail is { } thumbnail) await thumbnails.KeepAsync(Thumbnails.OfOutput(blobName), thumbnail, ct);
         var o = options.Value;
         if (AskedKind(request.OutputFormat) is { } asked && output.Kind != asked)
             return $"is {output.Kind?.Extension ?? "an unknown format"}, not the {asked.Extension} asked for";
@@ -74,16 +76,16 @@ public sealed partial class OutputChecks(IBlobStore store, IHttpClientFactory ht
     }
 
     /// <summary>Fingerprints a stream, through a temporary file when it cannot seek (a download): never whole in memory.</summary>
-    private static async Task<ImageFingerprint> FingerprintAsync(Stream content, CancellationToken ct)
+    private static async Task<ImageFingerprint> FingerprintAsync(Stream content, CancellationToken ct, int thumbnailSide = 0)
     {
         await using (content)
         {
-            if (content.CanSeek) return ImageFingerprint.Read(content);
+            if (content.CanSeek) return ImageFingerprint.Read(content, thumbnailSide);
             await using var temp = new FileStream(Path.Combine(Path.GetTempPath(), $"batch-editor-check-{Guid.NewGuid():N}"), FileMode.CreateNew, FileAccess.ReadWrite,
                 FileShare.None, 81920, FileOptions.DeleteOnClose | FileOptions.Asynchronous);
             await content.CopyToAsync(temp, ct);
             temp.Position = 0;
-            return ImageFingerprint.Read(temp);
+            return ImageFingerprint.Read(temp, thumbnailSide);
         }
     }
 

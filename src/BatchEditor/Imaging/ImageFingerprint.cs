@@ -10,6 +10,9 @@ namespace BatchEditor.Imaging;
 /// </summary>
 public sealed record ImageFingerprint(ImageKind? Kind, int Width, int Height, double[] Grid)
 {
+    /// <summary>A JPEG of the image at most <c>thumbnailSide</c> pixels a side, made in the same pass, when asked for.</summary>
+    public byte[]? Thumbnail { get; init; }
+
     public const int GridSide = 32;
 
     /// <summary>The largest side a check decodes (larger is a failed check, not a worker's memory).</summary>
@@ -32,7 +35,8 @@ public sealed record ImageFingerprint(ImageKind? Kind, int Width, int Height, do
     public double DifferenceFrom(ImageFingerprint other) => Grid.Zip(other.Grid, (a, b) => Math.Abs(a - b)).Average();
 
     /// <summary>Reads <paramref name="content"/> (seekable); throws <see cref="InvalidDataException"/> for what is not a decodable image.</summary>
-    public static ImageFingerprint Read(Stream content)
+    /// <param name="thumbnailSide">Also make a thumbnail this many pixels on its longer side (0: none), averaged from the same rows.</param>
+    public static ImageFingerprint Read(Stream content, int thumbnailSide = 0)
     {
         var head = new byte[ImageKind.SniffLength];
         var read = content.ReadAtLeast(head, head.Length, throwOnEndOfStream: false);
@@ -45,6 +49,7 @@ public sealed record ImageFingerprint(ImageKind? Kind, int Width, int Height, do
             throw new InvalidDataException($"{width}x{height} is outside what can be checked ({MaxSide} pixels a side)");
         var info = new SKImageInfo(width, height, SKColorType.Rgba8888, SKAlphaType.Unpremul);
         var cells = new Cells(width, height);
+        var thumbnail = thumbnailSide > 0 ? new ThumbnailCells(width, height, thumbnailSide) : null;
         if (codec.StartScanlineDecode(info) == SKCodecResult.Success && codec.ScanlineOrder == SKCodecScanlineOrder.TopDown)
         {
             var row = new byte[info.RowBytes];
@@ -56,6 +61,7 @@ public sealed record ImageFingerprint(ImageKind? Kind, int Width, int Height, do
                     if (codec.GetScanlines(native, 1, info.RowBytes) != 1) throw new InvalidDataException($"the image's data is cut short at row {y + 1}");
                     System.Runtime.InteropServices.Marshal.Copy(native, row, 0, info.RowBytes);
                     cells.AddRow(y, row);
+                    thumbnail?.AddRow(y, row);
                 }
             }
             finally
@@ -70,9 +76,58 @@ public sealed record ImageFingerprint(ImageKind? Kind, int Width, int Height, do
             if (result is not (SKCodecResult.Success or SKCodecResult.IncompleteInput)) throw new InvalidDataException($"the image cannot be decoded ({result})");
             if (result == SKCodecResult.IncompleteInput) throw new InvalidDataException("the image's data is cut short");
             var pixels = bitmap.GetPixelSpan();
-            for (var y = 0; y < height; y++) cells.AddRow(y, pixels.Slice(y * info.RowBytes, info.RowBytes));
+            for (var y = 0; y < height; y++)
+            {
+                cells.AddRow(y, pixels.Slice(y * info.RowBytes, info.RowBytes));
+                thumbnail?.AddRow(y, pixels.Slice(y * info.RowBytes, info.RowBytes));
+            }
         }
-        return new(kind, width, height, cells.Means());
+        return new(kind, width, height, cells.Means()) { Thumbnail = thumbnail?.Encode() };
+    }
+
+    /// <summary>Sums of colour per thumbnail pixel: a box filter over the rows as they pass.</summary>
+    private sealed class ThumbnailCells
+    {
+        private readonly int _width, _height, _tw, _th;
+        private readonly long[] _sums;
+        private readonly int[] _counts;
+
+        public ThumbnailCells(int width, int height, int side)
+        {
+            (_width, _height) = (width, height);
+            var scale = Math.Min(1.0, (double)side / Math.Max(width, height));
+            (_tw, _th) = (Math.Max(1, (int)Math.Round(width * scale)), Math.Max(1, (int)Math.Round(height * scale)));
+            _sums = new long[_tw * _th * 3];
+            _counts = new int[_tw * _th];
+        }
+
+        public void AddRow(int y, ReadOnlySpan<byte> rgba)
+        {
+            var ty = (int)((long)y * _th / _height);
+            for (var x = 0; x < _width; x++)
+            {
+                var cell = ty * _tw + (int)((long)x * _tw / _width);
+                var p = x * 4;
+                _sums[cell * 3] += rgba[p];
+                _sums[cell * 3 + 1] += rgba[p + 1];
+                _sums[cell * 3 + 2] += rgba[p + 2];
+                _counts[cell]++;
+            }
+        }
+
+        public byte[] Encode()
+        {
+            using var bitmap = new SKBitmap(new SKImageInfo(_tw, _th, SKColorType.Rgba8888, SKAlphaType.Opaque));
+            var pixels = bitmap.GetPixelSpan();
+            for (var i = 0; i < _counts.Length; i++)
+            {
+                var n = Math.Max(1, _counts[i]);
+                (pixels[i * 4], pixels[i * 4 + 1], pixels[i * 4 + 2], pixels[i * 4 + 3]) =
+                    ((byte)(_sums[i * 3] / n), (byte)(_sums[i * 3 + 1] / n), (byte)(_sums[i * 3 + 2] / n), 255);
+            }
+            using var jpeg = bitmap.Encode(SKEncodedImageFormat.Jpeg, 82);
+            return jpeg.ToArray();
+        }
     }
 
     /// <summary>Sums of luminance per grid cell.</summary>

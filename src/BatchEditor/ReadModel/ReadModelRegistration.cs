@@ -25,6 +25,7 @@ public static class ReadModelRegistration
         services.AddScoped<OverviewQueries>();
         services.AddScoped<ProviderHealthQueries>();
         services.AddScoped<WorkerQueries>();
+        services.AddScoped<SampleSheets>();
         services.TryAddSingleton<RunningTotals>();
         services.AddSingleton<ManifestQueries>();
         services.AddSingleton<PaceQueries>();

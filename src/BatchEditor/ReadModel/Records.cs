@@ -13,6 +13,11 @@ public sealed class ManifestRecord
     public string DefaultProvider { get; init; } = "";
     public int ItemCount { get; init; }
     public DateTimeOffset CreatedAt { get; init; }
+
+    /// <summary>Submitted sample first: how many items the sample holds, and whether the rest is approved ("awaiting", "approved").</summary>
+    public int? SampleSize { get; init; }
+    public string? SampleBy { get; init; }
+    public string? Approval { get; init; }
 }
 
 public sealed class ItemRecord
@@ -30,6 +35,7 @@ public sealed class ItemRecord
     public string? Quality { get; init; }
     public int N { get; init; }
     public string? OutputFormat { get; init; }
+    public bool InSample { get; init; }
     public ItemState State { get; init; }
     public string Reason { get; init; } = "";
     public DateTimeOffset NextRunAt { get; init; }

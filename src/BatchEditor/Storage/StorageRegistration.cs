@@ -20,6 +20,7 @@ public static class StorageRegistration
             ? sp.GetRequiredService<AzureBlobStore>()
             : sp.GetRequiredService<FileSystemBlobStore>());
         services.AddSingleton<OutputCopier>();
+        services.AddSingleton<Thumbnails>();
         services.AddHttpClient(OutputCopier.HttpClientName, http => http.Timeout = TimeSpan.FromMinutes(4))
             .ConfigurePrimaryHttpMessageHandler(sp => sp.GetRequiredService<BatchEditor.Downloads.OutboundGuard>().CreateHandler([]));
         return services;

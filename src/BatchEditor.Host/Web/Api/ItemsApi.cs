@@ -23,6 +23,10 @@ public static class ItemsApi
             .WithSummary("An item's input image (0 = the first), fetched by the server through the outbound guard, so a browser sees it without reaching the image host itself.");
         api.MapGet("/outputs/{id:long}/content", OutputAsync).WithTags("Items")
             .WithSummary("A stored output: a redirect to a signed link (Azure Blob) or the file itself.");
+        api.MapGet("/outputs/{id:long}/thumbnail", OutputThumbnailAsync).WithTags("Items")
+            .WithSummary("A stored output as a JPEG at most 256 pixels a side, kept in the store once made.");
+        items.MapGet("/{id:long}/inputs/{index:int}/thumbnail", InputThumbnailAsync)
+            .WithSummary("An item's input image as a JPEG at most 256 pixels a side, fetched through the outbound guard once and kept in the store.");
 
         var actions = items.MapGroup("/{id:long}").RequireAuthorization(WebRegistration.OperatePolicy).DisableAntiforgery();
         actions.MapPost("/retry", async Task<Results<Ok<Done>, Conflict<Done>>> (long id, OperatorActions a, HttpContext http, CancellationToken ct) =>
@@ -86,6 +90,39 @@ public static class ItemsApi
                 statusCode: StatusCodes.Status502BadGateway);
         http.Response.Headers.CacheControl = "private, max-age=3600";
         return TypedResults.Stream(await download.ReadBodyAsync(ct), type);
+    }
+
+    private static async Task<IResult> OutputThumbnailAsync(long id, ItemDetails details, IBlobStore store, Thumbnails thumbnails, HttpContext http, CancellationToken ct)
+    {
+        if (await details.OutputAsync(id, ct) is not { State: OutputState.Stored, BlobName: { } name }) return TypedResults.NotFound("no stored output with that id");
+        return await Thumbnail(() => thumbnails.OpenOrMakeAsync(Thumbnails.OfOutput(name), token => store.OpenReadAsync(name, token), ct), $"output {id}", http);
+    }
+
+    private static async Task<IResult> InputThumbnailAsync(long id, int index, ItemDetails details, Thumbnails thumbnails, IHttpClientFactory clients,
+        Microsoft.Extensions.Options.IOptions<Downloads.DownloadOptions> downloads, HttpContext http, CancellationToken ct)
+    {
+        if (await details.InputUrlAsync(id, index, ct) is not { } url) return TypedResults.NotFound($"item {id} has no input {index}");
+        return await Thumbnail(() => thumbnails.OpenOrMakeAsync(Thumbnails.OfInput(id, index), async token =>
+        {
+            var download = await Downloads.BoundedDownload.GetAsync(clients.CreateClient(OutputCopier.HttpClientName), url, downloads.Value, $"input {index + 1} of item {id}", token);
+            http.Response.RegisterForDispose(download);
+            return download.Response.IsSuccessStatusCode ? await download.ReadBodyAsync(token) : null;
+        }, ct), $"input {index + 1} of item {id}", http);
+    }
+
+    /// <summary>A thumbnail, or why there is none (the source is gone or is not an image).</summary>
+    private static async Task<IResult> Thumbnail(Func<Task<Stream?>> open, string what, HttpContext http)
+    {
+        try
+        {
+            if (await open() is not { } jpeg) return TypedResults.NotFound($"{what} is not there to make a thumbnail of");
+            http.Response.Headers.CacheControl = "private, max-age=3600";
+            return TypedResults.Stream(jpeg, "image/jpeg");
+        }
+        catch (Exception e) when (e is InvalidDataException or HttpRequestException or IOException or Downloads.DownloadTimeoutException)
+        {
+            return TypedResults.Problem($"no thumbnail of {what}: {e.Message}", statusCode: StatusCodes.Status502BadGateway);
+        }
     }
 
     private static async Task<IResult> OutputAsync(long id, ItemDetails details, IBlobStore store, CancellationToken ct)

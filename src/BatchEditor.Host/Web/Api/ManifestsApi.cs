@@ -39,7 +39,31 @@ public static class ManifestsApi
                 await q.FindAsync(manifest, ct) is { } info ? TypedResults.Ok(await groups.ForManifestAsync(info.Id, info.Name, ct)) : NotFound(manifest))
             .WithSummary("The manifest's failed, expired, cancelled and review items grouped by cause, as `batch-editor failures` groups them.");
 
+        manifests.MapGet("/{manifest}/sample", async Task<Results<Ok<SampleSheet>, NotFound<string>>> (string manifest, ManifestQueries q, SampleSheets sheets,
+                CancellationToken ct) =>
+                await q.FindAsync(manifest, ct) is not { } info ? NotFound(manifest)
+                : await sheets.ForManifestAsync(info.Id, ct) is { } sheet ? TypedResults.Ok(sheet)
+                : TypedResults.NotFound($"{info.Name} was not submitted with a sample"))
+            .WithSummary("The manifest's sample (submit --sample) as a contact sheet: each item's inputs and outputs (thumbnails at …/thumbnail), and whether the rest awaits approval.");
+
         var actions = manifests.MapGroup("/{manifest}").RequireAuthorization(WebRegistration.OperatePolicy).DisableAntiforgery();
+        actions.MapPost("/approve", async Task<Results<Ok<SampleActions.Approved>, Conflict<SampleActions.Approved>, NotFound<string>>> (string manifest,
+                ManifestQueries q, SampleActions samples, HttpContext http, CancellationToken ct) =>
+            {
+                if (await q.FindAsync(manifest, ct) is not { } info) return NotFound(manifest);
+                var approved = await samples.ApproveAsync(info.Id, info.Name, Actor.Of(http.User), ct);
+                return approved.Done ? TypedResults.Ok(approved) : TypedResults.Conflict(approved);
+            })
+            .WithSummary("Approve the manifest's sample: the rest of its items, held until now, are submitted.");
+        actions.MapPost("/reject", async Task<Results<Ok<SampleActions.Rejected>, Conflict<SampleActions.Rejected>, NotFound<string>, BadRequest<string>>> (string manifest,
+                [FromQuery] string? prompt, [FromQuery] long[]? item, ManifestQueries q, SampleActions samples, HttpContext http, CancellationToken ct) =>
+            {
+                if (string.IsNullOrWhiteSpace(prompt)) return TypedResults.BadRequest("a rejected sample runs again with a new prompt: give prompt=");
+                if (await q.FindAsync(manifest, ct) is not { } info) return NotFound(manifest);
+                var rejected = await samples.RejectAsync(info.Id, info.Name, prompt, item is { Length: > 0 } ? item : null, Actor.Of(http.User), ct);
+                return rejected.Done ? TypedResults.Ok(rejected) : TypedResults.Conflict(rejected);
+            })
+            .WithSummary("Reject the sample (or ?item= of it): it runs again with the new prompt (paid again), and the held rest takes the prompt too.");
         actions.MapPost("/retry", (string manifest, [FromQuery] ItemState[]? state, [FromQuery] string? cause, ManifestQueries q, ManifestActions a, HttpContext http,
                 CancellationToken ct) => RetryAsync(manifest, state, cause, q, a, http, ct))
             .WithSummary("Run the manifest's Failed (or ?state=) items again — all of one failure group with ?cause= —: paid outputs still there are copied " +
