@@ -77,10 +77,14 @@ if [ "$provider" = openai ]; then
 fi
 echo "==> batch-editor quote $manifest --provider $provider   (what it will cost and take; nothing is queued)"
 cli quote "$manifest" --provider "$provider"
-echo "==> batch-editor submit $manifest --provider $provider --name $name"
-submitted=$(cli submit "$manifest" --provider "$provider" --name "$name" --force)
+echo "==> batch-editor submit $manifest --provider $provider --name $name --sample 4 --sample-by category   (4 first, each of another category)"
+submitted=$(cli submit "$manifest" --provider "$provider" --name "$name" --force --sample 4 --sample-by category)
 echo "$submitted"
 manifest_id=$(echo "$submitted" | sed -n "s/.*manifest '[^']*' (\([0-9a-f-]*\)).*/\1/p" | tr -d -)
+echo "==> batch-editor worker --until-idle   (the sample; the rest waits: exit 6)"
+cli worker --until-idle || [ $? -eq 6 ]
+echo "==> batch-editor approve $name   (after looking at the sample: batch-editor web, then /dashboard/manifests/$name/sample)"
+cli approve "$name"
 echo "==> batch-editor worker --until-idle"
 cli worker --until-idle
 echo "==> batch-editor status $name"

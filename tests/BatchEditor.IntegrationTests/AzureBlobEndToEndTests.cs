@@ -59,7 +59,12 @@ public class AzureBlobEndToEndTests
         // Read back by a second, independent client (Microsoft's JavaScript one): the same type, stored MD5, metadata and
         // bytes, and the stored MD5 is the bytes' own.
         var stored = await bed.ScalarAsync<string[]>("select array_agg(blob_name || ' ' || md5 || ' ' || size_bytes order by blob_name collate \"C\") from outputs where state = 'Stored'");
-        var read = await azurite.ReadWithJavaScriptClientAsync("catalogue");
+        var all = await azurite.ReadWithJavaScriptClientAsync("catalogue");
+        // The contact sheets' thumbnails are kept beside the outputs, under .thumbnails/ (outside every manifest's folder): one per output.
+        var thumbnails = all.Where(b => b.Name.StartsWith(".thumbnails/", StringComparison.Ordinal)).ToList();
+        Assert.Equal(stored.Select(s => $".thumbnails/{s.Split(' ')[0]}.jpg").Order(StringComparer.Ordinal), thumbnails.Select(b => b.Name).Order(StringComparer.Ordinal));
+        Assert.All(thumbnails, b => Assert.Equal("image/jpeg", b.ContentType));
+        var read = all.Except(thumbnails).ToList();
         Assert.Equal(stored, read.Select(b => $"{b.Name} {b.ContentMd5} {b.Length}").Order(StringComparer.Ordinal).ToArray());
         Assert.All(read, b =>
         {

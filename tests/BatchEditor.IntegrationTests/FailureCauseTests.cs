@@ -65,6 +65,11 @@ public sealed class FailureCauseTests : IDisposable
         Assert.Contains("data-cause=\"input-unreachable\"", page);
         Assert.Contains("Retry all 1 Failed item(s) of", page);
         Assert.DoesNotContain("data-cause=\"empty-output\"", page);
+
+        // A group retried with a new prompt: a new run with that prompt, never a recopy.
+        var reprompt = JsonDocument.Parse((await Cli.RunAsync(env, Timeout, "retry", "causes", "--cause", "input-unreachable", "--prompt", "Fixed prompt", "--json")).Stdout).RootElement;
+        Assert.Equal((1, 0), (reprompt.GetProperty("resubmitted").GetInt32(), reprompt.GetProperty("recopied").GetInt32()));
+        Assert.Equal("Fixed prompt", await bed.ScalarAsync<string>("select prompt from items where row_id = 'SKU-0003' and run = 2 and state = 'Pending'"));
     }
 
     [Fact]

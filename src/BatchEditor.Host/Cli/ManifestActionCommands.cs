@@ -45,9 +45,10 @@ public static class ManifestActionCommands
             if (result.GetValueOrDefault<string?>() is { } code && code != FailureCauses.Other && FailureCauses.Find(code) is null)
                 result.AddError($"--cause {code}: not a cause; one of {FailureCauses.Codes}");
         });
+        var prompt = new Option<string?>("--prompt") { Description = "Run them with this new prompt ({column} filled from each row): a new run each, paid again." };
         var command = new Command("retry",
             "Run the manifest's failed items again: outputs already paid for and still there are copied again (no new charge); " +
-            "the rest are submitted again as a new run (new provider job, new output names), which is paid again.") { manifest, states, cause, json };
+            "the rest are submitted again as a new run (new provider job, new output names), which is paid again.") { manifest, states, cause, prompt, json };
         command.SetAction((parse, ct) => CommandHost.RunAsync(async () =>
         {
             using var host = CommandHost.Build(CommandHost.Work);
@@ -58,7 +59,7 @@ public static class ManifestActionCommands
                 : FailureCauses.Find(code)?.State is { } state ? [state] : OperatorTransitions.Retryable;
             if (retryStates.Except(OperatorTransitions.Retryable).Any())
                 return CommandHost.Fail(ExitCodes.Usage, $"--cause {code}: these items wait for a decision, not a retry; {FailureCauses.Find(code!)!.Action.Replace("{manifest}", info.Name)}");
-            var report = await host.Services.GetRequiredService<OperatorActions>().RetryAsync(info.Id, retryStates, Operator.Name, ct, code);
+            var report = await host.Services.GetRequiredService<OperatorActions>().RetryAsync(info.Id, retryStates, Operator.Name, ct, code, parse.GetValue(prompt));
             var next = report.Recopied + report.Resubmitted > 0 ? await WorkerHint.NextAsync(host, ct) : null;
             if (parse.GetValue(json)) JsonOutput.Write(new { manifest = info.Name, report.Recopied, report.Resubmitted, report.ChargedBefore,
                 report.PaidAgainCredits, report.PaidAgainUsd, report.Unsettled, message = report.Describe(info.Name, sayWorker: false), next });

@@ -14,7 +14,7 @@ public static class ItemsRegistration
         services.AddSingleton<ItemClaims>();
         services.AddSingleton<OutputRows>();
         services.AddSingleton<LedgerQueries>();
-        services.AddSingleton<SampleItems>();
+        services.AddSingleton<PromptRows>();
         services.AddSingleton<ActiveItems>();
         services.AddSingleton<ManifestItemPages>();
         services.AddSingleton<OperatorTransitions>();

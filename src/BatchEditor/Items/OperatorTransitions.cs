@@ -127,17 +127,18 @@ public sealed class OperatorTransitions(TransitionApplier applier)
         }, ct));
 
     /// <summary>
-    /// A rejected sample's items run again, each with its new prompt, as a new run (paid again: a new prompt is a new
-    /// edit), unless a submit of it is unsettled.
+    /// Items run again, each with its new prompt, as a new run (paid again: a new prompt is a new edit), unless a submit
+    /// of it is unsettled: a rejected sample (from Succeeded too), or a failure group retried with a new prompt.
     /// </summary>
-    public async Task<List<long>> RerunWithPrompts(long[] ids, string[] prompts, string actor, CancellationToken ct) =>
-        Ids(await applier.ApplyAsync(new(ids, [ItemState.Succeeded, .. Retryable], ItemState.Pending, $"sample rejected by {actor}: runs again with a new prompt", actor)
+    /// <returns>Each moved item with the run it left (what that run cost is what the new one pays again).</returns>
+    public async Task<List<(long Id, int FromRun)>> RerunWithPrompts(long[] ids, ItemState[] from, string[] prompts, string reason, string actor, CancellationToken ct) =>
+        (await applier.ApplyAsync(new(ids, from, ItemState.Pending, reason, actor)
         {
             Changes = new() { NewRun = true, Prompts = prompts },
             Guard = new() { UnsettledAttempt = false },
             LockFirst = true,
             WakesWorkers = true,
-        }, ct));
+        }, ct)).Select(m => (m.Id, m.FromRun)).ToList();
 
     /// <summary>Items not yet submitted (<paramref name="state"/>: Pending or Held) take a new prompt each, and <paramref name="reason"/>.</summary>
     public async Task<List<long>> Reprompt(long[] ids, string[] prompts, ItemState state, string reason, string actor, CancellationToken ct) =>

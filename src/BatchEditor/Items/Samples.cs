@@ -61,13 +61,23 @@ public static class Samples
 /// <summary>A manifest's items with what a new prompt template is filled from: their own columns (<c>row_data</c>).</summary>
 public sealed record PromptRow(long Id, ItemState State, IReadOnlyDictionary<string, string> Columns);
 
-/// <summary>Reads the items a rejected sample's new prompt is applied to.</summary>
-public sealed class SampleItems(NpgsqlDataSource dataSource)
+/// <summary>Reads the items a new prompt template is applied to (a rejected sample, a failure group retried with a new prompt).</summary>
+public sealed class PromptRows(NpgsqlDataSource dataSource)
 {
+    private const string ByIds = "select id, state, row_data from items where id = any(@ids) order by id";
+
     private const string InSample = "select id, state, row_data from items where manifest_id = @manifest and in_sample order by line";
 
     private const string HeldOutsideSample =
         $"select id, state, row_data from items where manifest_id = @manifest and not in_sample and state = {StateSql.Held} and id > @after order by id limit @limit";
+
+    /// <summary>These items.</summary>
+    public async Task<List<PromptRow>> ForAsync(long[] ids, CancellationToken ct)
+    {
+        await using var cmd = dataSource.CreateCommand(ByIds);
+        cmd.Parameters.Add(new NpgsqlParameter<long[]>("ids", ids));
+        return await ReadAsync(cmd, ct);
+    }
 
     /// <summary>The sample's items, in file order.</summary>
     public Task<List<PromptRow>> SampleAsync(Guid manifestId, CancellationToken ct) => ReadAsync(InSample, manifestId, 0, 0, ct);
@@ -84,6 +94,11 @@ public sealed class SampleItems(NpgsqlDataSource dataSource)
             cmd.Parameters.Add(new NpgsqlParameter<long>("after", afterId));
             cmd.Parameters.Add(new NpgsqlParameter<int>("limit", limit));
         }
+        return await ReadAsync(cmd, ct);
+    }
+
+    private static async Task<List<PromptRow>> ReadAsync(NpgsqlCommand cmd, CancellationToken ct)
+    {
         var rows = new List<PromptRow>();
         await using var reader = await cmd.ExecuteReaderAsync(ct);
         while (await reader.ReadAsync(ct))

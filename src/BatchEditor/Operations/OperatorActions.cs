@@ -10,7 +10,7 @@ namespace BatchEditor.Operations;
 /// state it expects; an item that moved meanwhile is reported, not forced.
 /// </summary>
 public sealed class OperatorActions(ReviewQueries queries, OperatorTransitions transitions, ManifestItemPages pages, LedgerQueries ledger,
-    ProviderRegistry providers, Manifests.ManifestFinisher finisher)
+    ProviderRegistry providers, Manifests.ManifestFinisher finisher, PromptRows promptRows)
 {
 
     /// <summary>The result of acting on one item: whether it moved, and what to tell the operator.</summary>
@@ -132,14 +132,16 @@ public sealed class OperatorActions(ReviewQueries queries, OperatorTransitions t
     /// copied again (no new charge); the others are submitted again as a new run; items with an unsettled submit are refused.
     /// </summary>
     /// <param name="cause">Only the items of this failure cause (<see cref="FailureCauses"/>), all of them, page by page.</param>
-    public async Task<RetryReport> RetryAsync(Guid manifestId, ItemState[] states, string actor, CancellationToken ct, string? cause = null)
+    /// <param name="promptTemplate">Run them with this new prompt (<c>{column}</c> filled from each row): always a new run, never a recopy.</param>
+    public async Task<RetryReport> RetryAsync(Guid manifestId, ItemState[] states, string actor, CancellationToken ct, string? cause = null,
+        string? promptTemplate = null)
     {
         var report = new RetryReport(0, 0, 0, 0, null, 0);
         for (long after = 0; ;)
         {
             var ids = await pages.IdsAsync(manifestId, states, after, ManifestItemPages.Page, ct, cause);
             if (ids.Length == 0) break;
-            report = Add(report, await RetryPageAsync(ids, states, actor, ct));
+            report = Add(report, promptTemplate is null ? await RetryPageAsync(ids, states, actor, ct) : await RetryPageWithPromptAsync(ids, states, promptTemplate, actor, ct));
             after = ids[^1];
         }
         if (report.Moved > 0) await finisher.ReopenAsync(manifestId, ct); // it will finish (and be reported) again
@@ -157,6 +159,17 @@ public sealed class OperatorActions(ReviewQueries queries, OperatorTransitions t
         var (credits, usd, chargedBefore) = await ledger.ChargedForRunsAsync(resubmitted, ct);
         var unsettled = await queries.CountUnsettledAsync(rest.Except(resubmitted.Select(r => r.Id)).ToArray(), states, ct);
         return new(recopied.Count, resubmitted.Count, chargedBefore, credits, usd, unsettled);
+    }
+
+    private async Task<RetryReport> RetryPageWithPromptAsync(long[] ids, ItemState[] states, string promptTemplate, string actor, CancellationToken ct)
+    {
+        var template = new Manifests.PromptTemplate(promptTemplate);
+        var rows = await promptRows.ForAsync(ids, ct);
+        var resubmitted = await transitions.RerunWithPrompts([.. rows.Select(r => r.Id)], states,
+            [.. rows.Select(r => template.Fill(column => r.Columns.GetValueOrDefault(column)))], $"retried by {actor} with a new prompt", actor, ct);
+        var (credits, usd, chargedBefore) = await ledger.ChargedForRunsAsync(resubmitted, ct);
+        var unsettled = await queries.CountUnsettledAsync(ids.Except(resubmitted.Select(r => r.Id)).ToArray(), states, ct);
+        return new(0, resubmitted.Count, chargedBefore, credits, usd, unsettled);
     }
 
     private static RetryReport Add(RetryReport a, RetryReport b) => new(a.Recopied + b.Recopied, a.Resubmitted + b.Resubmitted,

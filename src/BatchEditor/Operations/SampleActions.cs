@@ -8,7 +8,7 @@ namespace BatchEditor.Operations;
 /// Approve releases the rest; reject gives the sample (or chosen items of it) a new prompt and runs it again as a new
 /// run, its cost on the ledger, and gives the held rest the same new prompt, so what is approved later is what was seen.
 /// </summary>
-public sealed class SampleActions(ManifestApprovals approvals, SampleItems items, OperatorTransitions transitions, ManifestItemPages pages,
+public sealed class SampleActions(ManifestApprovals approvals, PromptRows items, OperatorTransitions transitions, ManifestItemPages pages,
     ManifestFinisher finisher)
 {
     /// <param name="Released">Items of the rest let go to be submitted.</param>
@@ -44,7 +44,9 @@ public sealed class SampleActions(ManifestApprovals approvals, SampleItems items
             return new(false, 0, 0, 0, $"only items of {manifestName}'s sample can be rejected; {string.Join(", ", only.Except(sample.Select(r => r.Id)))} are not in it");
         var final = sample.Where(r => r.State.IsFinal()).ToList();
         var waiting = sample.Where(r => r.State == ItemState.Pending).ToList();
-        var rerun = final.Count == 0 ? [] : await transitions.RerunWithPrompts([.. final.Select(r => r.Id)], [.. final.Select(Fill)], actor, ct);
+        var rerun = final.Count == 0 ? []
+            : await transitions.RerunWithPrompts([.. final.Select(r => r.Id)], ItemStates.Final, [.. final.Select(Fill)],
+                $"sample rejected by {actor}: runs again with a new prompt", actor, ct);
         var reprompted = waiting.Count == 0 ? 0
             : (await transitions.Reprompt([.. waiting.Select(r => r.Id)], [.. waiting.Select(Fill)], ItemState.Pending, $"new prompt from {actor}", actor, ct)).Count;
         if (only is null)

@@ -35,6 +35,10 @@ public sealed class ReadmeWalkTests : IDisposable
             var demo = await BashAsync(root, env, "bash scripts/demo.sh");
             Assert.True(demo.ExitCode == 0, demo.Output);
             Assert.Contains("source " + Path.Combine(_data.FullName, "demo.env"), demo.Output);
+            Assert.Contains("Quote for catalogue.csv: 24 item(s); nothing was queued.", demo.Output); // a quote first
+            Assert.Contains("A sample of 4 item(s) across its category values runs first; the other 20 are held", demo.Output);
+            Assert.Contains("sample approved by", demo.Output);
+            Assert.Contains("20 held item(s) released", demo.Output);
 
             var walk = await BashAsync(root, env, "set -euo pipefail\n" + commands.Replace(".data/", _data.FullName + "/", StringComparison.Ordinal));
             Assert.True(walk.ExitCode == 0, walk.Output);
