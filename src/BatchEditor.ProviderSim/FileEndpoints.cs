@@ -44,6 +44,7 @@ public static class FileEndpoints
             }
             var png = file.Blank ? PngRenderer.RenderFlat(file.Width, file.Height)
                 : file.Input ? PngRenderer.RenderInput(file.Width, file.Height, file.Seed)
+                : file.InputSeed is { } inputSeed ? PngRenderer.RenderMaskedEdit(file.Width, file.Height, inputSeed, file.Seed)
                 : PngRenderer.Render(file.Width, file.Height, file.Seed);
             context.Response.ContentType = "image/png";
             context.Response.ContentLength = png.Length;

@@ -21,6 +21,19 @@ public static class PngRenderer
     /// </summary>
     public static byte[] RenderInput(int width, int height, int seed) => Cache.GetOrAdd((width, height, seed, true), key => Encode(key.W, key.H, key.Seed, key.Mirrored));
 
+    /// <summary>
+    /// An input edited inside the transparent centre of <see cref="RenderMask"/> only: outside it, the input's pixels
+    /// exactly; inside, an edit's.
+    /// </summary>
+    public static byte[] RenderMaskedEdit(int width, int height, int inputSeed, int editSeed)
+    {
+        using var input = SKBitmap.Decode(RenderInput(width, height, inputSeed));
+        using var edit = SKBitmap.Decode(Render(width, height, editSeed));
+        for (var y = height / 4; y < height * 3 / 4; y++)
+            for (var x = width / 4; x < width * 3 / 4; x++) input.SetPixel(x, y, edit.GetPixel(x, y));
+        return Encode(input);
+    }
+
     /// <summary>One flat colour: the blank output a provider sometimes returns.</summary>
     public static byte[] RenderFlat(int width, int height)
     {

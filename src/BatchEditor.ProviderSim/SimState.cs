@@ -35,6 +35,9 @@ public sealed record SimJob(string Id, string Provider, string Model, string Pro
     /// <summary>The name of the first input when it is one the simulator serves (<c>/inputs/{name}.png</c>).</summary>
     public string? InputName { get; init; }
 
+    /// <summary>A mask the simulator serves was given: the edit changes only inside it (unless scripted otherwise).</summary>
+    public bool Masked { get; init; }
+
     public DateTimeOffset ExpiresAt(TimeSpan ttl) => Script.Expired ? ReadyAt.AddMinutes(-1) : ReadyAt + ttl;
 }
 
@@ -42,6 +45,9 @@ public sealed record SimFile(int Width, int Height, int Seed, DateTimeOffset Exp
 {
     /// <summary>The file is an input image itself (<c>[sim:unchanged]</c>), rendered as <c>/inputs/</c> renders it.</summary>
     public bool Input { get; init; }
+
+    /// <summary>The input (seed <see cref="InputSeed"/>) edited only inside the simulator's masks' transparent centre.</summary>
+    public int? InputSeed { get; init; }
 }
 
 /// <summary>Everything the simulator remembers, and the counters tests read through <c>GET /_sim/stats</c>.</summary>
@@ -156,7 +162,17 @@ public sealed class SimState(SimulatorOptions options, TimeProvider clock)
         // The input itself, as /inputs/ serves it.
         var input = job.Script.Unchanged ? job.InputName : null;
         if (input is not null) (w, h, seed) = (InputSide, InputSide, Seed(input));
-        Files[token] = new SimFile(w, h, seed, job.ExpiresAt(Options.OutputTtl), job.Script.Truncate, job.Script.StallBody, job.Script.Blank) { Input = input is not null };
+        // A masked edit of an input served here: the input, changed inside the mask only (or everywhere, when scripted so).
+        int? masked = null;
+        if (job.Masked && job.InputName is { } source && input is null)
+        {
+            (w, h) = (InputSide, InputSide);
+            if (!job.Script.OutsideMask) masked = Seed(source);
+        }
+        Files[token] = new SimFile(w, h, seed, job.ExpiresAt(Options.OutputTtl), job.Script.Truncate, job.Script.StallBody, job.Script.Blank)
+        {
+            Input = input is not null, InputSeed = masked,
+        };
         return token;
     }
 }

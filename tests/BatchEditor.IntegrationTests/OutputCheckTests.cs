@@ -58,4 +58,23 @@ public sealed class OutputCheckTests : IDisposable
         Assert.Equal(3, retry.GetProperty("resubmitted").GetInt32());
         Assert.Equal(0, retry.GetProperty("recopied").GetInt32());
     }
+
+    [Fact]
+    public async Task An_edit_that_changes_the_image_outside_its_mask_fails_and_one_inside_it_passes()
+    {
+        await using var bed = await TestBed.StartAsync();
+        var env = bed.EnvironmentVariables();
+        string Row(string id, string tag) =>
+            $"{id},{bed.Sim.BaseUrl}/inputs/{id.ToLowerInvariant()}.png,{bed.Sim.BaseUrl}/inputs/{id.ToLowerInvariant()}-mask.png,Recolour {id} {tag},1:1";
+        var csv = Path.Combine(_csvs.FullName, "masks.csv");
+        await File.WriteAllTextAsync(csv, string.Join("\n", "id,image_url,mask_url,prompt,size", Row("INSIDE", ""), Row("OUTSIDE", "[sim:outsidemask]")) + "\n");
+
+        Assert.Equal(0, (await Cli.RunAsync(env, Timeout, "submit", csv, "--name", "masks")).ExitCode);
+        Assert.Equal(6, (await Cli.RunAsync(env, Timeout, "worker", "--until-idle")).ExitCode);
+
+        Assert.Equal("Succeeded", await bed.ScalarAsync<string>("select state from items where row_id = 'INSIDE'"));
+        Assert.Equal("Failed", await bed.ScalarAsync<string>("select state from items where row_id = 'OUTSIDE'"));
+        Assert.StartsWith("output check failed: output 1 changed the image outside its mask (mean difference",
+            await bed.ScalarAsync<string>("select reason from items where row_id = 'OUTSIDE'"));
+    }
 }

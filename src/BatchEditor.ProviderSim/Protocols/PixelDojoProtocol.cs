@@ -58,7 +58,11 @@ public static class PixelDojoProtocol
         var credits = perImage * count;
         var now = sim.Now;
         var job = new SimJob($"job_{Guid.NewGuid():N}", "pixeldojo", apiId, prompt, size.W, size.H, count, credits, now,
-            now + (script.Latency ?? sim.Options.JobLatency), script) { InputName = SimState.InputNameOf(images[0]?.GetValue<string>()) };
+            now + (script.Latency ?? sim.Options.JobLatency), script)
+        {
+            InputName = SimState.InputNameOf(images[0]?.GetValue<string>()),
+            Masked = SimState.InputNameOf(body?["mask_url"]?.GetValue<string>()) is not null,
+        };
         sim.Jobs[job.Id] = job;
         var remaining = sim.Charge(key, credits, prompt);
         if (script.CreateThen500 || chaos == ChaosFault.ServerErrorAfterCreate) return Results.Json(new { error = "Internal server error" }, statusCode: 500);

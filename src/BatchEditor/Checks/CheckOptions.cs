@@ -17,6 +17,9 @@ public sealed class CheckOptions
     /// <summary>Below this mean difference from the input (0–255, over the grid) an output is the input returned unchanged.</summary>
     [Range(0, 255)] public double UnchangedDifference { get; set; } = 1.0;
 
+    /// <summary>Above this mean difference from the input (0–255) where the mask protects the image, an edit changed what it must not.</summary>
+    [Range(0, 255)] public double MaskedChangeLimit { get; set; } = 4.0;
+
     /// <summary>Fetch the first input image (through the outbound guard) to tell whether an output is that input unchanged.</summary>
     public bool CompareWithInput { get; set; } = true;
 

@@ -9,10 +9,10 @@ using Microsoft.Extensions.Options;
 namespace BatchEditor.Checks;
 
 /// <summary>
-/// Checks a stored output before its item counts as done: read back from storage and fingerprinted one row at a time
+/// Checks a stored output before its item counts as done: read back from storage and fingerprinted
 /// (<see cref="ImageFingerprint"/>), it must decode, be the format asked for, have the shape of the size asked for,
-/// not be blank or near-uniform, and not be the input returned unchanged. One decoded row (or, for WebP, one image) at
-/// a time, whatever the output's size.
+/// not be blank or near-uniform, not be the input returned unchanged, and — with a mask — not change the image where
+/// the mask protects it.
 /// </summary>
 public sealed partial class OutputChecks(IBlobStore store, Thumbnails thumbnails, IHttpClientFactory httpClients, IOptions<DownloadOptions> downloads, IOptions<CheckOptions> options,
     ILogger<OutputChecks> logger)
@@ -24,6 +24,8 @@ public sealed partial class OutputChecks(IBlobStore store, Thumbnails thumbnails
     {
         internal bool Tried { get; set; }
         internal ImageFingerprint? Fingerprint { get; set; }
+        internal bool MaskTried { get; set; }
+        internal ImageFingerprint? Mask { get; set; }
     }
 
     /// <summary>Null when the output passes; otherwise what is wrong with it, in words that follow "output 1 …".</summary>
@@ -50,7 +52,19 @@ public sealed partial class OutputChecks(IBlobStore store, Thumbnails thumbnails
         if (o.CompareWithInput && await InputAsync(request, input, ct) is { } source
             && output.DifferenceFrom(source) < o.UnchangedDifference && Math.Abs(output.Aspect - source.Aspect) < 0.01)
             return $"is the input image returned unchanged (mean difference {output.DifferenceFrom(source).ToString("0.0", CultureInfo.InvariantCulture)} of 255)";
+        if (o.CompareWithInput && request.MaskUrl is { } maskUrl && await InputAsync(request, input, ct) is { } original
+            && Math.Abs(output.Aspect - original.Aspect) < 0.01 && await MaskAsync(request.RowId, maskUrl, input, ct) is { } mask
+            && output.DifferenceOutside(original, mask) is { } outside && outside > o.MaskedChangeLimit)
+            return $"changed the image outside its mask (mean difference {outside.ToString("0.0", CultureInfo.InvariantCulture)} of 255 where the mask protects it)";
         return null;
+    }
+
+    private async Task<ImageFingerprint?> MaskAsync(string rowId, string url, InputMemo memo, CancellationToken ct)
+    {
+        if (memo.MaskTried) return memo.Mask;
+        memo.MaskTried = true;
+        memo.Mask = await FetchAsync(rowId, url, "the mask", ct);
+        return memo.Mask;
     }
 
     private async Task<ImageFingerprint?> InputAsync(EditRequest request, InputMemo memo, CancellationToken ct)
@@ -58,32 +72,41 @@ public sealed partial class OutputChecks(IBlobStore store, Thumbnails thumbnails
         if (memo.Tried) return memo.Fingerprint;
         memo.Tried = true;
         if (request.ImageUrls.Count == 0) return null;
+        memo.Fingerprint = await FetchAsync(request.RowId, request.ImageUrls[0], "the input image", ct);
+        return memo.Fingerprint;
+    }
+
+    /// <summary>An image fetched through the outbound guard within <see cref="CheckOptions.InputTimeout"/>; null (logged) when it cannot be.</summary>
+    private async Task<ImageFingerprint?> FetchAsync(string rowId, string url, string what, CancellationToken ct)
+    {
         using var deadline = CancellationTokenSource.CreateLinkedTokenSource(ct);
         deadline.CancelAfter(options.Value.InputTimeout);
         try
         {
-            using var download = await BoundedDownload.GetAsync(httpClients.CreateClient(OutputCopier.HttpClientName), request.ImageUrls[0], downloads.Value,
-                "the input image", deadline.Token);
+            using var download = await BoundedDownload.GetAsync(httpClients.CreateClient(OutputCopier.HttpClientName), url, downloads.Value, what, deadline.Token);
             if (!download.Response.IsSuccessStatusCode) throw new HttpRequestException($"{(int)download.Response.StatusCode}");
-            memo.Fingerprint = await FingerprintAsync(await download.ReadBodyAsync(deadline.Token), deadline.Token);
+            return await FingerprintAsync(await download.ReadBodyAsync(deadline.Token), deadline.Token);
         }
         catch (Exception e) when (e is HttpRequestException or IOException or InvalidDataException or TimeoutException
                                       || (e is OperationCanceledException && !ct.IsCancellationRequested))
         {
-            LogInputSkipped(request.RowId, e.Message);
+            LogInputSkipped(rowId, what, e.Message);
+            return null;
         }
-        return memo.Fingerprint;
     }
 
-    /// <summary>Fingerprints a stream, through a temporary file when it cannot seek (a download): never whole in memory.</summary>
+    /// <summary>
+    /// Fingerprints a stream through a temporary file — never whole in memory —, a PNG without its ancillary chunks
+    /// (<see cref="PngChunks"/>), read by Skia from the file itself.
+    /// </summary>
     private static async Task<ImageFingerprint> FingerprintAsync(Stream content, CancellationToken ct, int thumbnailSide = 0)
     {
         await using (content)
         {
-            if (content.CanSeek) return ImageFingerprint.Read(content, thumbnailSide);
             await using var temp = new FileStream(Path.Combine(Path.GetTempPath(), $"batch-editor-check-{Guid.NewGuid():N}"), FileMode.CreateNew, FileAccess.ReadWrite,
-                FileShare.None, 81920, FileOptions.DeleteOnClose | FileOptions.Asynchronous);
-            await content.CopyToAsync(temp, ct);
+                FileShare.Read, 81920, FileOptions.DeleteOnClose | FileOptions.Asynchronous);
+            await PngChunks.CopyForDecodingAsync(content, temp, ct);
+            await temp.FlushAsync(ct);
             temp.Position = 0;
             return ImageFingerprint.Read(temp, thumbnailSide);
         }
@@ -119,6 +142,6 @@ public sealed partial class OutputChecks(IBlobStore store, Thumbnails thumbnails
 
     private static string Ratio(double aspect) => aspect.ToString("0.###", CultureInfo.InvariantCulture) + ":1";
 
-    [LoggerMessage(EventId = 400, Level = LogLevel.Debug, Message = "Row {RowId}: the input was not fetched for the unchanged-input check ({Reason}); that check is skipped")]
-    private partial void LogInputSkipped(string rowId, string reason);
+    [LoggerMessage(EventId = 400, Level = LogLevel.Debug, Message = "Row {RowId}: {What} was not fetched for the output checks ({Reason}); the checks that need it are skipped")]
+    private partial void LogInputSkipped(string rowId, string what, string reason);
 }

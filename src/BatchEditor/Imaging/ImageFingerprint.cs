@@ -5,11 +5,14 @@ namespace BatchEditor.Imaging;
 /// <summary>
 /// What the output checks need of an image, read without holding it decoded: its kind, its size and a coarse grid of
 /// mean luminance (<see cref="GridSide"/> × <see cref="GridSide"/> cells). Rows are decoded one at a time where the
-/// codec allows it (PNG, JPEG), so memory stays at one row however large the image; other images (WebP, interlaced
-/// PNG) are decoded whole, one at a time, within <see cref="MaxSide"/>.
+/// codec offers it (JPEG), so memory stays at one row however large the image; others (PNG, WebP) are decoded whole,
+/// within <see cref="MaxSide"/>, at most two at a time in the process.
 /// </summary>
 public sealed record ImageFingerprint(ImageKind? Kind, int Width, int Height, double[] Grid)
 {
+    /// <summary>The mean alpha (0–255) of each cell: for a mask, 255 where it protects the image (transparent means edit).</summary>
+    public double[] Alpha { get; init; } = [];
+
     /// <summary>A JPEG of the image at most <c>thumbnailSide</c> pixels a side, made in the same pass, when asked for.</summary>
     public byte[]? Thumbnail { get; init; }
 
@@ -34,6 +37,13 @@ public sealed record ImageFingerprint(ImageKind? Kind, int Width, int Height, do
     /// <summary>The mean absolute difference of two images' cells (0–255): near 0 for the same picture at any size.</summary>
     public double DifferenceFrom(ImageFingerprint other) => Grid.Zip(other.Grid, (a, b) => Math.Abs(a - b)).Average();
 
+    /// <summary>The mean difference over the cells <paramref name="mask"/> protects entirely (null when it protects none).</summary>
+    public double? DifferenceOutside(ImageFingerprint other, ImageFingerprint mask)
+    {
+        var protectedCells = Enumerable.Range(0, Grid.Length).Where(i => mask.Alpha.Length == Grid.Length && mask.Alpha[i] >= 254.5).ToList();
+        return protectedCells.Count == 0 ? null : protectedCells.Average(i => Math.Abs(Grid[i] - other.Grid[i]));
+    }
+
     /// <summary>Reads <paramref name="content"/> (seekable); throws <see cref="InvalidDataException"/> for what is not a decodable image.</summary>
     /// <param name="thumbnailSide">Also make a thumbnail this many pixels on its longer side (0: none), averaged from the same rows.</param>
     public static ImageFingerprint Read(Stream content, int thumbnailSide = 0)
@@ -42,7 +52,8 @@ public sealed record ImageFingerprint(ImageKind? Kind, int Width, int Height, do
         var read = content.ReadAtLeast(head, head.Length, throwOnEndOfStream: false);
         var kind = ImageKind.Sniff(head.AsSpan(0, read));
         content.Position = 0;
-        using var stream = new SKManagedStream(content, disposeManagedStream: false);
+        // A file is read by Skia itself (native reads); other streams through a managed wrapper.
+        using var stream = content is FileStream file ? (SKStream)new SKFileStream(file.Name) : new SKManagedStream(content, disposeManagedStream: false);
         using var codec = SKCodec.Create(stream) ?? throw new InvalidDataException("not an image that can be decoded");
         var (width, height) = (codec.Info.Width, codec.Info.Height);
         if (width <= 0 || height <= 0 || width > MaxSide || height > MaxSide)
@@ -71,18 +82,36 @@ public sealed record ImageFingerprint(ImageKind? Kind, int Width, int Height, do
         }
         else
         {
+            // Decoded whole: at most two such decodes at once in the process, so concurrent steps never hold more.
+            WholeDecodes.Wait();
+            try
+            {
+                DecodeWhole(codec, info, cells, thumbnail);
+            }
+            finally
+            {
+                WholeDecodes.Release();
+            }
+        }
+        return new(kind, width, height, cells.Means()) { Alpha = cells.AlphaMeans(), Thumbnail = thumbnail?.Encode() };
+    }
+
+    private static readonly SemaphoreSlim WholeDecodes = new(2);
+
+    private static void DecodeWhole(SKCodec codec, SKImageInfo info, Cells cells, ThumbnailCells? thumbnail)
+    {
+        {
             using var bitmap = new SKBitmap(info);
             var result = codec.GetPixels(info, bitmap.GetPixels());
             if (result is not (SKCodecResult.Success or SKCodecResult.IncompleteInput)) throw new InvalidDataException($"the image cannot be decoded ({result})");
             if (result == SKCodecResult.IncompleteInput) throw new InvalidDataException("the image's data is cut short");
             var pixels = bitmap.GetPixelSpan();
-            for (var y = 0; y < height; y++)
+            for (var y = 0; y < info.Height; y++)
             {
                 cells.AddRow(y, pixels.Slice(y * info.RowBytes, info.RowBytes));
                 thumbnail?.AddRow(y, pixels.Slice(y * info.RowBytes, info.RowBytes));
             }
         }
-        return new(kind, width, height, cells.Means()) { Thumbnail = thumbnail?.Encode() };
     }
 
     /// <summary>Sums of colour per thumbnail pixel: a box filter over the rows as they pass.</summary>
@@ -134,6 +163,7 @@ public sealed record ImageFingerprint(ImageKind? Kind, int Width, int Height, do
     private sealed class Cells(int width, int height)
     {
         private readonly double[] _sum = new double[GridSide * GridSide];
+        private readonly double[] _alpha = new double[GridSide * GridSide];
         private readonly long[] _count = new long[GridSide * GridSide];
 
         public void AddRow(int y, ReadOnlySpan<byte> rgba)
@@ -144,15 +174,20 @@ public sealed record ImageFingerprint(ImageKind? Kind, int Width, int Height, do
                 var cell = cy * GridSide + (int)((long)x * GridSide / width);
                 var p = x * 4;
                 _sum[cell] += 0.299 * rgba[p] + 0.587 * rgba[p + 1] + 0.114 * rgba[p + 2];
+                _alpha[cell] += rgba[p + 3];
                 _count[cell]++;
             }
         }
 
+        public double[] AlphaMeans() => Fill(_alpha);
+
         /// <summary>Each cell's mean; an image smaller than the grid leaves cells empty, which take their row's value.</summary>
-        public double[] Means()
+        public double[] Means() => Fill(_sum);
+
+        private double[] Fill(double[] sums)
         {
-            var means = new double[_sum.Length];
-            for (var i = 0; i < means.Length; i++) means[i] = _count[i] > 0 ? _sum[i] / _count[i] : double.NaN;
+            var means = new double[sums.Length];
+            for (var i = 0; i < means.Length; i++) means[i] = _count[i] > 0 ? sums[i] / _count[i] : double.NaN;
             for (var i = 0; i < means.Length; i++)
                 if (double.IsNaN(means[i])) means[i] = Nearest(means, i);
             return means;

@@ -15,7 +15,7 @@ public sealed record SampleSheet(string Manifest, int SampleSize, string? Sample
     public bool Done => Tiles.All(t => t.State.IsFinal());
 }
 
-/// <summary>The contact sheet of a manifest submitted sample first, for the dashboard and the API.</summary>
+/// <summary>Contact sheets: a manifest's sample (submitted sample first), or any page of its items, for the dashboard and the API.</summary>
 public sealed class SampleSheets(BatchEditorDb db)
 {
     /// <summary>Null for a manifest without a sample.</summary>
@@ -25,12 +25,27 @@ public sealed class SampleSheets(BatchEditorDb db)
         if (manifest is null) return null;
         var items = await db.Items.Where(i => i.ManifestId == manifestId && i.InSample).OrderBy(i => i.Line)
             .Select(i => new { i.Id, i.RowId, i.State, i.Reason, i.Prompt, Inputs = i.ImageUrls.Length, i.Run }).ToListAsync(ct);
+        var held = await db.Items.LongCountAsync(i => i.ManifestId == manifestId && !i.InSample && i.State == ItemState.Held, ct);
+        var tiles = await TilesAsync(items.Select(i => (i.Id, i.RowId, i.State, i.Reason, i.Prompt, i.Inputs, i.Run)).ToList(), ct);
+        return new(manifest.Name, manifest.SampleSize ?? tiles.Count, manifest.SampleBy, manifest.Approval!, held, tiles);
+    }
+
+    /// <summary>Any page of a manifest's items as a contact sheet (keyset on id), optionally of one state.</summary>
+    public async Task<List<SampleTile>> PageAsync(Guid manifestId, ItemState? state, long afterId, int limit, CancellationToken ct)
+    {
+        var query = db.Items.Where(i => i.ManifestId == manifestId && i.Id > afterId);
+        if (state is { } s) query = query.Where(i => i.State == s);
+        var items = await query.OrderBy(i => i.Id).Take(Math.Clamp(limit, 1, 200))
+            .Select(i => new { i.Id, i.RowId, i.State, i.Reason, i.Prompt, Inputs = i.ImageUrls.Length, i.Run }).ToListAsync(ct);
+        return await TilesAsync(items.Select(i => (i.Id, i.RowId, i.State, i.Reason, i.Prompt, i.Inputs, i.Run)).ToList(), ct);
+    }
+
+    private async Task<List<SampleTile>> TilesAsync(List<(long Id, string RowId, ItemState State, string Reason, string Prompt, int Inputs, int Run)> items, CancellationToken ct)
+    {
         var ids = items.Select(i => i.Id).ToList();
         var outputs = await db.Outputs.Where(o => ids.Contains(o.ItemId) && o.State == OutputState.Stored)
             .Select(o => new { o.Id, o.ItemId, o.Run, o.Ordinal }).ToListAsync(ct);
-        var held = await db.Items.LongCountAsync(i => i.ManifestId == manifestId && !i.InSample && i.State == ItemState.Held, ct);
-        var tiles = items.Select(i => new SampleTile(i.Id, i.RowId, i.State, i.Reason, i.Prompt, i.Inputs,
-            [.. outputs.Where(o => o.ItemId == i.Id && o.Run == i.Run).OrderBy(o => o.Ordinal).Select(o => o.Id)])).ToList();
-        return new(manifest.Name, manifest.SampleSize ?? tiles.Count, manifest.SampleBy, manifest.Approval!, held, tiles);
+        return [.. items.Select(i => new SampleTile(i.Id, i.RowId, i.State, i.Reason, i.Prompt, i.Inputs,
+            [.. outputs.Where(o => o.ItemId == i.Id && o.Run == i.Run).OrderBy(o => o.Ordinal).Select(o => o.Id)]))];
     }
 }

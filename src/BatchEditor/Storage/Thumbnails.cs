@@ -4,8 +4,8 @@ namespace BatchEditor.Storage;
 
 /// <summary>
 /// Small JPEGs of outputs and inputs for contact sheets, kept in the store beside the outputs (under
-/// <c>.thumbnails/</c>, outside every manifest's folder): made once, from a row-at-a-time pass over the image
-/// (<see cref="ImageFingerprint"/>), never from the image decoded whole.
+/// <c>.thumbnails/</c>, outside every manifest's folder): made once, averaged from the image's rows in one pass
+/// (<see cref="ImageFingerprint"/>, which bounds how many images are decoded at once).
 /// </summary>
 public sealed class Thumbnails(IBlobStore store)
 {
@@ -34,10 +34,10 @@ public sealed class Thumbnails(IBlobStore store)
 
     private static async Task<byte[]> ReadThumbnailAsync(Stream content, CancellationToken ct)
     {
-        if (content.CanSeek) return ImageFingerprint.Read(content, Side).Thumbnail!;
         await using var temp = new FileStream(Path.Combine(Path.GetTempPath(), $"batch-editor-thumb-{Guid.NewGuid():N}"), FileMode.CreateNew, FileAccess.ReadWrite,
-            FileShare.None, 81920, FileOptions.DeleteOnClose | FileOptions.Asynchronous);
-        await content.CopyToAsync(temp, ct);
+            FileShare.Read, 81920, FileOptions.DeleteOnClose | FileOptions.Asynchronous);
+        await PngChunks.CopyForDecodingAsync(content, temp, ct);
+        await temp.FlushAsync(ct);
         temp.Position = 0;
         return ImageFingerprint.Read(temp, Side).Thumbnail!;
     }
