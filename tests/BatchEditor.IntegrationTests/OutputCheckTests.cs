@@ -53,6 +53,18 @@ public sealed class OutputCheckTests : IDisposable
             .ToDictionary(g => g.GetProperty("cause").GetString()!, g => g.GetProperty("items").GetInt64());
         Assert.Equal(new Dictionary<string, long> { ["output-check"] = 3 }, groups);
 
+        // Any filter of the manifest as a contact sheet: the failed ones, each input beside its kept output.
+        await using (var web = await bed.StartWebAsync())
+        {
+            var (status, sheet) = await web.GetAsync("/dashboard/manifests/checks/sheet?state=Failed");
+            Assert.Equal(System.Net.HttpStatusCode.OK, status);
+            Assert.Equal(3, System.Text.RegularExpressions.Regex.Matches(sheet, "<figure class=\"tile\"").Count);
+            Assert.Equal(3, System.Text.RegularExpressions.Regex.Matches(sheet, "/thumbnail\" alt=\"output of").Count);
+            var (thumb, jpeg) = await web.GetAsync($"/api/outputs/{await bed.ScalarAsync<long>("select o.id from outputs o join items i on i.id = o.item_id where i.row_id = 'BLANK'")}/thumbnail");
+            Assert.Equal(System.Net.HttpStatusCode.OK, thumb);
+            Assert.False(string.IsNullOrEmpty(jpeg));
+        }
+
         // Run again, as new runs (a check failure is never copied on as if the run were good).
         var retry = JsonDocument.Parse((await Cli.RunAsync(env, Timeout, "retry", "checks", "--cause", "output-check", "--json")).Stdout).RootElement;
         Assert.Equal(3, retry.GetProperty("resubmitted").GetInt32());

@@ -76,9 +76,16 @@ public sealed partial class OutputChecks(IBlobStore store, Thumbnails thumbnails
         return memo.Fingerprint;
     }
 
+    /// <summary>Hosts that could not be reached lately, by when: not asked again for a minute (one dead image host costs one timeout, not one per item).</summary>
+    private readonly System.Collections.Concurrent.ConcurrentDictionary<string, long> _unreachable = new(StringComparer.OrdinalIgnoreCase);
+
+    private static readonly TimeSpan UnreachableFor = TimeSpan.FromMinutes(1);
+
     /// <summary>An image fetched through the outbound guard within <see cref="CheckOptions.InputTimeout"/>; null (logged) when it cannot be.</summary>
     private async Task<ImageFingerprint?> FetchAsync(string rowId, string url, string what, CancellationToken ct)
     {
+        var host = Uri.TryCreate(url, UriKind.Absolute, out var uri) ? uri.Host : url;
+        if (_unreachable.TryGetValue(host, out var since) && System.Diagnostics.Stopwatch.GetElapsedTime(since) < UnreachableFor) return null;
         using var deadline = CancellationTokenSource.CreateLinkedTokenSource(ct);
         deadline.CancelAfter(options.Value.InputTimeout);
         try
@@ -90,6 +97,9 @@ public sealed partial class OutputChecks(IBlobStore store, Thumbnails thumbnails
         catch (Exception e) when (e is HttpRequestException or IOException or InvalidDataException or TimeoutException
                                       || (e is OperationCanceledException && !ct.IsCancellationRequested))
         {
+            if (e is HttpRequestException { HttpRequestError: HttpRequestError.NameResolutionError or HttpRequestError.ConnectionError }
+                or TimeoutException or OperationCanceledException)
+                _unreachable[host] = System.Diagnostics.Stopwatch.GetTimestamp();
             LogInputSkipped(rowId, what, e.Message);
             return null;
         }
