@@ -89,4 +89,25 @@ public sealed class OutputCheckTests : IDisposable
         Assert.StartsWith("output check failed: output 1 changed the image outside its mask (mean difference",
             await bed.ScalarAsync<string>("select reason from items where row_id = 'OUTSIDE'"));
     }
+
+    [Fact]
+    public async Task A_channel_preset_fails_outputs_that_break_its_limits_and_passes_those_that_meet_them()
+    {
+        // The simulator here renders a quarter of the asked size: 256 px for a 1:1 edit.
+        await using var bed = await TestBed.StartAsync();
+        var env = bed.EnvironmentVariables();
+        string Csv(string tag) => Path.Combine(_csvs.FullName, $"{tag}.csv") is var path && Write(path, $"id,image_url,prompt,size\n{tag}-1,https://img.example.com/1.jpg,Grey {tag},1:1\n") ? path : "";
+        static bool Write(string path, string text) { File.WriteAllText(path, text); return true; }
+
+        Assert.Equal(0, (await Cli.RunAsync(env, Timeout, "submit", Csv("amazon"), "--name", "for-amazon", "--check", "amazon")).ExitCode);
+        Assert.Equal(0, (await Cli.RunAsync(env, Timeout, "submit", Csv("shopify"), "--name", "for-shopify", "--check", "shopify")).ExitCode);
+        Assert.Equal(6, (await Cli.RunAsync(env, Timeout, "worker", "--until-idle")).ExitCode);
+
+        Assert.StartsWith("output check failed: output 1 is 256 px on its longer side; amazon asks at least 1000",
+            await bed.ScalarAsync<string>("select reason from items where row_id = 'amazon-1'"));
+        Assert.Equal("Succeeded", await bed.ScalarAsync<string>("select state from items where row_id = 'shopify-1'"));
+        var wrong = await Cli.RunAsync(env, Timeout, "submit", Csv("ebay"), "--check", "ebay");
+        Assert.Equal(2, wrong.ExitCode);
+        Assert.Contains("--check ebay: not a channel; one of shopify, amazon, etsy", wrong.Stderr + wrong.Stdout);
+    }
 }

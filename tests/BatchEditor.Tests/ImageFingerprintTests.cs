@@ -48,3 +48,17 @@ public sealed class ImageFingerprintTests
         Assert.Contains("cut short", Assert.Throws<InvalidDataException>(() => ImageFingerprint.Read(new MemoryStream(png[..(png.Length / 3)]))).Message);
     }
 }
+
+/// <summary>The channels' limits, as docs/checks.md states them.</summary>
+public sealed class ChannelPresetTests
+{
+    [Theory]
+    [InlineData("shopify", 4472, 4472, "png", 5_000_000, null)]
+    [InlineData("shopify", 5000, 3000, "png", 5_000_000, "is 5000 px on its longer side; shopify takes at most 4472")]
+    [InlineData("shopify", 2048, 2048, "png", 25_000_000, "is 23 MB; shopify takes at most 20 MB")]
+    [InlineData("amazon", 800, 800, "jpg", 1_000_000, "is 800 px on its longer side; amazon asks at least 1000")]
+    [InlineData("amazon", 2000, 1500, "webp", 1_000_000, "is webp; amazon takes jpg, png")]
+    [InlineData("etsy", 3000, 2000, "jpg", 3_000_000, null)]
+    public void Limits(string channel, int width, int height, string format, long bytes, string? breaks) =>
+        Assert.Equal(breaks, BatchEditor.Checks.ChannelPreset.Find(channel)!.Breaks(width, height, format, bytes));
+}

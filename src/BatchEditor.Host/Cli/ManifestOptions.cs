@@ -33,6 +33,7 @@ public sealed class ManifestOptions
         Description = "Run this many items first (20, or 5%) and hold the rest until `batch-editor approve` (or `reject` with a new prompt).",
     };
     private readonly Option<string?> _sampleBy = new("--sample-by") { Description = "Spread the sample across the values of this column (e.g. category or vendor) instead of across the file." };
+    private readonly Option<string?> _check = new("--check") { Description = $"Check every output against a sales channel's image limits: {Checks.ChannelPreset.Names}." };
     private readonly Option<string> _timeZone = new("--time-zone")
     {
         Description = "Time zone of --window, --at and a schedule's cron (IANA, e.g. Europe/Berlin; default: this machine's).",
@@ -45,7 +46,7 @@ public sealed class ManifestOptions
 
     public void AddTo(Command command)
     {
-        foreach (var option in new Option[] { _provider, _model, _quality, _size, _prompt, _format, _priority, _budgetCredits, _budgetUsd, _window, _timeZone, _webhook, _sample, _sampleBy })
+        foreach (var option in new Option[] { _provider, _model, _quality, _size, _prompt, _format, _priority, _budgetCredits, _budgetUsd, _window, _timeZone, _webhook, _sample, _sampleBy, _check })
             command.Options.Add(option);
         command.Validators.Add(result =>
         {
@@ -53,6 +54,7 @@ public sealed class ManifestOptions
                 result.AddError($"--window: {error}");
             if (result.GetValue(_sample) is { } sample && SampleFirst.Parse(sample, null, out var sampleError) is null) result.AddError($"--sample: {sampleError}");
             if (result.GetValue(_sampleBy) is not null && result.GetValue(_sample) is null) result.AddError("--sample-by goes with --sample");
+            if (result.GetValue(_check) is { } check && Checks.ChannelPreset.Find(check) is null) result.AddError($"--check {check}: not a channel; one of {Checks.ChannelPreset.Names}");
         });
     }
 
@@ -63,7 +65,7 @@ public sealed class ManifestOptions
     public ManifestSettings Settings(ParseResult parse, DateTimeOffset? notBefore = null) =>
         new(parse.GetValue(_priority), parse.GetValue(_budgetCredits), parse.GetValue(_budgetUsd), notBefore,
             parse.GetValue(_window) is { } window ? SubmitWindow.Parse(window, TimeZone(parse), out _) : null, parse.GetValue(_webhook),
-            parse.GetValue(_sample) is { } sample ? SampleFirst.Parse(sample, parse.GetValue(_sampleBy), out _) : null);
+            parse.GetValue(_sample) is { } sample ? SampleFirst.Parse(sample, parse.GetValue(_sampleBy), out _) : null, parse.GetValue(_check));
 
     /// <summary>
     /// <c>--at</c>: an ISO date and time (with an offset, or in <paramref name="timeZone"/>), a time of day (its next

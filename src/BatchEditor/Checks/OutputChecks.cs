@@ -29,7 +29,8 @@ public sealed partial class OutputChecks(IBlobStore store, Thumbnails thumbnails
     }
 
     /// <summary>Null when the output passes; otherwise what is wrong with it, in words that follow "output 1 …".</summary>
-    public async Task<string?> FailureAsync(EditRequest request, string blobName, InputMemo input, CancellationToken ct)
+    /// <param name="channel">The sales channel whose limits the output must meet (<see cref="ChannelPreset"/>), if the manifest names one.</param>
+    public async Task<string?> FailureAsync(EditRequest request, string blobName, long bytes, string? channel, InputMemo input, CancellationToken ct)
     {
         ImageFingerprint output;
         try
@@ -47,6 +48,7 @@ public sealed partial class OutputChecks(IBlobStore store, Thumbnails thumbnails
             return $"is {output.Kind?.Extension ?? "an unknown format"}, not the {asked.Extension} asked for";
         if (AskedAspect(request.Size) is { } aspect && Math.Abs(output.Aspect - aspect.Ratio) > aspect.Ratio * o.AspectTolerance)
             return $"is {output.Width}x{output.Height} ({Ratio(output.Aspect)}), not the shape asked for ({aspect.Text})";
+        if (ChannelPreset.Find(channel)?.Breaks(output.Width, output.Height, output.Kind?.Extension, bytes) is { } breaks) return breaks;
         if (output.Spread < o.BlankSpread)
             return $"is blank or near-uniform (luminance spread {output.Spread.ToString("0.0", CultureInfo.InvariantCulture)} of 255)";
         if (o.CompareWithInput && await InputAsync(request, input, ct) is { } source

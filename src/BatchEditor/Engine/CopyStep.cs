@@ -12,7 +12,7 @@ namespace BatchEditor.Engine;
 /// guard, the store) leaves the outputs where they are, so `retry` copies them again instead of paying for new ones, and
 /// repeated across items it pauses the provider's submissions (<see cref="ProviderBreaker.CopyFailedAsync"/>).
 /// </summary>
-public sealed class CopyStep(OutputCopier copier, Checks.OutputChecks checks, ItemTransitions transitions, OutputRows outputs, ProviderBreaker breaker,
+public sealed class CopyStep(OutputCopier copier, Checks.OutputChecks checks, Manifests.ManifestCheckPresets channels, ItemTransitions transitions, OutputRows outputs, ProviderBreaker breaker,
     IOptions<WorkerOptions> options, EngineLog log, Telemetry.BatchEditorMetrics metrics)
 {
     public async Task RunAsync(ClaimedItem item, string owner, CancellationToken ct)
@@ -33,7 +33,7 @@ public sealed class CopyStep(OutputCopier copier, Checks.OutputChecks checks, It
                 var blob = await copier.CopyAsync(ToCopy(item, output), ct);
                 if (!blob.AlreadyExisted) metrics.Copied(blob.Size, copier.StoreKind);
                 var stored = new StoredOutput(blob.Name, blob.Location, blob.ContentType, blob.Size, blob.Md5Base64);
-                if (checks.Enabled && await checks.FailureAsync(item.Request, blob.Name, input, ct) is { } failure)
+                if (checks.Enabled && await checks.FailureAsync(item.Request, blob.Name, blob.Size, await channels.ForAsync(item.ManifestId, ct), input, ct) is { } failure)
                 {
                     metrics.CheckFailed(item.Provider);
                     await transitions.OutputCheckFailed(item, owner, output.Ordinal, stored, failure, ct);

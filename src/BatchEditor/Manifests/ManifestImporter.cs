@@ -50,8 +50,8 @@ public sealed partial class ManifestImporter(NpgsqlDataSource dataSource)
         await using (var insert = new NpgsqlCommand(
             """
             insert into manifests (id, name, content_hash, source_file, default_provider, item_count, priority, budget_credits, budget_usd,
-                                   not_before, window_start, window_end, window_time_zone, upload_id)
-            values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14)
+                                   not_before, window_start, window_end, window_time_zone, upload_id, check_preset)
+            values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15)
             """, conn, tx))
         {
             insert.Parameters.AddWithValue(id);
@@ -69,6 +69,7 @@ public sealed partial class ManifestImporter(NpgsqlDataSource dataSource)
             insert.Parameters.Add(new NpgsqlParameter { Value = (object?)settings.Window?.End ?? DBNull.Value, NpgsqlDbType = NpgsqlDbType.Time });
             insert.Parameters.Add(new NpgsqlParameter { Value = (object?)settings.Window?.TimeZone ?? DBNull.Value, NpgsqlDbType = NpgsqlDbType.Text });
             insert.Parameters.Add(new NpgsqlParameter { Value = (object?)uploadId ?? DBNull.Value, NpgsqlDbType = NpgsqlDbType.Uuid });
+            insert.Parameters.Add(new NpgsqlParameter { Value = (object?)settings.CheckPreset?.ToLowerInvariant() ?? DBNull.Value, NpgsqlDbType = NpgsqlDbType.Text });
             await insert.ExecuteNonQueryAsync(ct);
         }
         var count = await CopyItemsAsync(conn, id, rows, report, skipInvalid, WaitingReason(settings), ct);

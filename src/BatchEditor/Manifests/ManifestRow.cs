@@ -30,7 +30,7 @@ public sealed record ManifestDefaults(string? Provider = null, string? Model = n
 /// <param name="Window">A daily window outside which no new submission starts.</param>
 /// <param name="WebhookUrl">Where the manifest's summary is POSTed, signed, when every item is final.</param>
 public sealed record ManifestSettings(int Priority = 0, decimal? BudgetCredits = null, decimal? BudgetUsd = null, DateTimeOffset? NotBefore = null,
-    SubmitWindow? Window = null, string? WebhookUrl = null, SampleFirst? Sample = null)
+    SubmitWindow? Window = null, string? WebhookUrl = null, SampleFirst? Sample = null, string? CheckPreset = null)
 {
     public static readonly ManifestSettings Default = new();
 }

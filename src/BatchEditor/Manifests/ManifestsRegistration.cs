@@ -15,6 +15,7 @@ public static class ManifestsRegistration
         services.AddSingleton<ManifestFinisher>();
         services.AddSingleton<ManifestUploads>();
         services.AddSingleton<ManifestApprovals>();
+        services.AddSingleton<ManifestCheckPresets>();
         return services;
     }
 
