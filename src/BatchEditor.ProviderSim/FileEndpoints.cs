@@ -46,7 +46,8 @@ public static class FileEndpoints
                 : file.Input ? PngRenderer.RenderInput(file.Width, file.Height, file.Seed)
                 : file.InputSeed is { } inputSeed ? PngRenderer.RenderMaskedEdit(file.Width, file.Height, inputSeed, file.Seed)
                 : PngRenderer.Render(file.Width, file.Height, file.Seed);
-            context.Response.ContentType = "image/png";
+            if (file.Format is { } format) png = PngRenderer.Reencode(png, format);
+            context.Response.ContentType = file.Format is { } f ? $"image/{f}" : "image/png";
             context.Response.ContentLength = png.Length;
             if (file.StallBody)
             {

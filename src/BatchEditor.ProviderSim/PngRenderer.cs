@@ -34,6 +34,14 @@ public static class PngRenderer
         return Encode(input);
     }
 
+    /// <summary>The same picture as <c>jpeg</c> or <c>webp</c> (what an edit asked with <c>output_format</c> returns).</summary>
+    public static byte[] Reencode(byte[] png, string format)
+    {
+        using var bitmap = SKBitmap.Decode(png);
+        using var data = bitmap.Encode(format == "webp" ? SKEncodedImageFormat.Webp : SKEncodedImageFormat.Jpeg, 90);
+        return data.ToArray();
+    }
+
     /// <summary>One flat colour: the blank output a provider sometimes returns.</summary>
     public static byte[] RenderFlat(int width, int height)
     {

@@ -15,7 +15,8 @@ namespace BatchEditor.ProviderSim;
 /// answers with the older <c>output.image</c> shape; <c>[sim:badinput]</c> PixelDojo refuses the submit with 400, saying it
 /// could not download the input image; <c>[sim:blank]</c> outputs are one flat colour; <c>[sim:wrongsize]</c> outputs are half
 /// as tall as asked; <c>[sim:unchanged]</c> the output is the input image itself (for inputs the simulator serves);
-/// <c>[sim:outsidemask]</c> an edit with a mask changes the image outside the mask too (otherwise it edits only inside it).
+/// <c>[sim:outsidemask]</c> an edit with a mask changes the image outside the mask too (otherwise it edits only inside it);
+/// <c>[sim:wrongformat]</c> PixelDojo answers PNG whatever <c>output_format</c> asked for (otherwise it honours it).
 /// </summary>
 public sealed partial record SimScript(bool Fail, int? RefuseFirstWith, bool CreateThen500, bool Stall, TimeSpan? Latency,
     bool Expired, bool Truncate, bool Legacy)
@@ -32,6 +33,7 @@ public sealed partial record SimScript(bool Fail, int? RefuseFirstWith, bool Cre
     public bool WrongSize { get; init; }
     public bool Unchanged { get; init; }
     public bool OutsideMask { get; init; }
+    public bool WrongFormat { get; init; }
 
     public static readonly SimScript None = new(false, null, false, false, null, false, false, false);
 
@@ -62,6 +64,7 @@ public sealed partial record SimScript(bool Fail, int? RefuseFirstWith, bool Cre
                 "wrongsize" => script with { WrongSize = true },
                 "unchanged" => script with { Unchanged = true },
                 "outsidemask" => script with { OutsideMask = true },
+                "wrongformat" => script with { WrongFormat = true },
                 "latency" when m.Groups[2].Success => script with { Latency = Duration(m) },
                 "slowanswer" when m.Groups[2].Success => script with { AnswerDelay = Duration(m) },
                 _ => script,

@@ -38,6 +38,9 @@ public sealed record SimJob(string Id, string Provider, string Model, string Pro
     /// <summary>A mask the simulator serves was given: the edit changes only inside it (unless scripted otherwise).</summary>
     public bool Masked { get; init; }
 
+    /// <summary>The format asked for (<c>jpeg</c>, <c>webp</c>; null: PNG).</summary>
+    public string? Format { get; init; }
+
     public DateTimeOffset ExpiresAt(TimeSpan ttl) => Script.Expired ? ReadyAt.AddMinutes(-1) : ReadyAt + ttl;
 }
 
@@ -48,6 +51,9 @@ public sealed record SimFile(int Width, int Height, int Seed, DateTimeOffset Exp
 
     /// <summary>The input (seed <see cref="InputSeed"/>) edited only inside the simulator's masks' transparent centre.</summary>
     public int? InputSeed { get; init; }
+
+    /// <summary>Served as <c>jpeg</c> or <c>webp</c> instead of PNG.</summary>
+    public string? Format { get; init; }
 }
 
 /// <summary>Everything the simulator remembers, and the counters tests read through <c>GET /_sim/stats</c>.</summary>
@@ -171,7 +177,7 @@ public sealed class SimState(SimulatorOptions options, TimeProvider clock)
         }
         Files[token] = new SimFile(w, h, seed, job.ExpiresAt(Options.OutputTtl), job.Script.Truncate, job.Script.StallBody, job.Script.Blank)
         {
-            Input = input is not null, InputSeed = masked,
+            Input = input is not null, InputSeed = masked, Format = job.Script.WrongFormat ? null : job.Format,
         };
         return token;
     }

@@ -38,6 +38,9 @@ public sealed class FailureCauseTests : IDisposable
         Assert.Equal(new Dictionary<string, long> { ["moderation"] = 2, ["input-unreachable"] = 1, ["empty-output"] = 1 }, groups);
         var table = await Cli.RunAsync(env, Timeout, "failures", "causes");
         Assert.Contains("batch-editor retry causes --cause moderation", table.Stdout);
+        // One group's export: its items only.
+        var export = await Cli.RunAsync(env, Timeout, "results", "causes", "--cause", "moderation", "--json");
+        Assert.Equal(["SKU-0001", "SKU-0002"], JsonDocument.Parse(export.Stdout).RootElement.EnumerateArray().Select(r => r.GetProperty("id").GetString()!).Order().ToArray());
 
         var retry = await Cli.RunAsync(env, Timeout, "retry", "causes", "--cause", "moderation");
         Assert.Equal(0, retry.ExitCode);

@@ -110,4 +110,22 @@ public sealed class OutputCheckTests : IDisposable
         Assert.Equal(2, wrong.ExitCode);
         Assert.Contains("--check ebay: not a channel; one of shopify, amazon, etsy", wrong.Stderr + wrong.Stdout);
     }
+
+    [Fact]
+    public async Task An_output_in_another_format_than_asked_fails_and_one_in_the_asked_format_passes()
+    {
+        await using var bed = await TestBed.StartAsync();
+        var env = bed.EnvironmentVariables();
+        var csv = Path.Combine(_csvs.FullName, "formats.csv");
+        await File.WriteAllTextAsync(csv, "id,image_url,prompt,size,output_format\n" +
+            "ASKED,https://img.example.com/1.jpg,Grey,1:1,jpeg\nOTHER,https://img.example.com/2.jpg,Grey [sim:wrongformat],1:1,webp\n");
+
+        Assert.Equal(0, (await Cli.RunAsync(env, Timeout, "submit", csv, "--name", "formats")).ExitCode);
+        Assert.Equal(6, (await Cli.RunAsync(env, Timeout, "worker", "--until-idle")).ExitCode);
+
+        Assert.Equal(("Succeeded", "image/jpeg"), (await bed.ScalarAsync<string>("select state from items where row_id = 'ASKED'"),
+            await bed.ScalarAsync<string>("select o.content_type from outputs o join items i on i.id = o.item_id where i.row_id = 'ASKED'")));
+        Assert.StartsWith("output check failed: output 1 is png, not the webp asked for",
+            await bed.ScalarAsync<string>("select reason from items where row_id = 'OTHER'"));
+    }
 }

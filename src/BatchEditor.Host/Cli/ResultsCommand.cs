@@ -1,4 +1,5 @@
 using System.CommandLine;
+using BatchEditor.Items;
 using System.Globalization;
 using BatchEditor.Storage;
 using BatchEditor.ReadModel;
@@ -21,9 +22,10 @@ public static class ResultsCommand
         var format = new Option<string>("--format") { Description = "csv (default) or json.", DefaultValueFactory = _ => "csv" };
         format.AcceptOnlyFromAmong("csv", "json");
         var json = JsonOutput.Option("CSV (the same as --format json)");
+        var cause = new Option<string?>("--cause") { Description = $"Only the items of this failure cause (`batch-editor failures` lists them): {FailureCauses.Codes}." };
         var command = new Command("results", "Export one row per item (CSV or JSON): id, state, reason, output locations, credits, cost.")
         {
-            manifest, output, signed, format, json,
+            manifest, output, signed, format, json, cause,
         };
         command.SetAction((parse, ct) => CommandHost.RunAsync(async () =>
         {
@@ -47,8 +49,8 @@ public static class ResultsCommand
             await using var stream = file is null ? Console.OpenStandardOutput() : file.Create();
             var export = host.Services.GetRequiredService<ResultsExport>();
             var count = parse.GetValue(json) || parse.GetValue(format) == "json"
-                ? await export.WriteJsonAsync(stream, info.Id, sign, ct)
-                : await export.WriteCsvAsync(stream, info.Id, sign, expiresAt, ct);
+                ? await export.WriteJsonAsync(stream, info.Id, sign, ct, parse.GetValue(cause))
+                : await export.WriteCsvAsync(stream, info.Id, sign, expiresAt, ct, parse.GetValue(cause));
             if (file is not null) Console.WriteLine($"Wrote {count} row(s) to {file.FullName}");
             return ExitCodes.Ok;
         }));

@@ -62,6 +62,7 @@ public static class PixelDojoProtocol
         {
             InputName = SimState.InputNameOf(images[0]?.GetValue<string>()),
             Masked = SimState.InputNameOf(body?["mask_url"]?.GetValue<string>()) is not null,
+            Format = body?["output_format"]?.GetValue<string>() is "jpeg" or "webp" ? body["output_format"]!.GetValue<string>() : null,
         };
         sim.Jobs[job.Id] = job;
         var remaining = sim.Charge(key, credits, prompt);

@@ -62,8 +62,10 @@ public sealed class ManifestQueries(NpgsqlDataSource dataSource)
         return (long)(await cmd.ExecuteScalarAsync(ct))!;
     }
 
-    public async IAsyncEnumerable<ResultRow> ResultsAsync(Guid manifestId, [System.Runtime.CompilerServices.EnumeratorCancellation] CancellationToken ct)
+    /// <param name="cause">Only the items of this failure cause (<see cref="FailureCauses"/>): a failure group's export.</param>
+    public async IAsyncEnumerable<ResultRow> ResultsAsync(Guid manifestId, string? cause, [System.Runtime.CompilerServices.EnumeratorCancellation] CancellationToken ct)
     {
+        var ofCause = cause is null ? "" : $" and i.state = any(@failed) and {FailureCauses.CauseOf("i")} = @cause";
         await using var cmd = dataSource.CreateCommand(
             $"""
             select i.row_id, i.state, i.reason, i.provider, i.provider_job_id,
@@ -72,10 +74,16 @@ public sealed class ManifestQueries(NpgsqlDataSource dataSource)
             from items i
             left join lateral (select sum(credits) credits, sum(cost_usd) usd, bool_or(estimated) estimated
                                from usage_ledger where item_id = i.id) l on true
-            where i.manifest_id = $1
+            where i.manifest_id = @manifest{ofCause}
             order by i.line
             """);
-        cmd.Parameters.AddWithValue(manifestId);
+        cmd.Parameters.Add(new NpgsqlParameter<Guid>("manifest", manifestId));
+        if (cause is not null)
+        {
+            cmd.Parameters.Add(new NpgsqlParameter<string>("cause", cause));
+            cmd.Parameters.Add(new NpgsqlParameter<string[]>("failed", ItemStates.Names(FailureCauses.States)));
+            foreach (var p in FailureCauses.Parameters()) cmd.Parameters.Add(p);
+        }
         await using var r = await cmd.ExecuteReaderAsync(ct);
         while (await r.ReadAsync(ct))
             yield return new ResultRow(r.GetString(0), r.GetString(1), r.GetString(2), r.GetString(3), r.IsDBNull(4) ? null : r.GetString(4),

@@ -16,12 +16,12 @@ public sealed class ResultsExport(ManifestQueries queries)
 
     /// <param name="signedUntil">With <paramref name="sign"/>: adds a column of read-only links valid until then.</param>
     /// <returns>The number of rows written.</returns>
-    public async Task<int> WriteCsvAsync(Stream stream, Guid manifestId, Func<string, string>? sign, DateTimeOffset signedUntil, CancellationToken ct)
+    public async Task<int> WriteCsvAsync(Stream stream, Guid manifestId, Func<string, string>? sign, DateTimeOffset signedUntil, CancellationToken ct, string? cause = null)
     {
         await using var csv = CsvWriter.Create(stream, Csv, leaveOpen: true);
         csv.WriteHeader(sign is null ? Columns : [.. Columns, $"signed_urls (until {signedUntil:u})"]);
         var count = 0;
-        await foreach (var row in queries.ResultsAsync(manifestId, ct))
+        await foreach (var row in queries.ResultsAsync(manifestId, cause, ct))
         {
             csv.WriteField(row.RowId);
             csv.WriteField(row.State);
@@ -42,12 +42,12 @@ public sealed class ResultsExport(ManifestQueries queries)
     }
 
     /// <summary>The same rows as a JSON array (the outputs as an array, links included when <paramref name="sign"/> is given).</summary>
-    public async Task<int> WriteJsonAsync(Stream stream, Guid manifestId, Func<string, string>? sign, CancellationToken ct)
+    public async Task<int> WriteJsonAsync(Stream stream, Guid manifestId, Func<string, string>? sign, CancellationToken ct, string? cause = null)
     {
         await using var json = new Utf8JsonWriter(stream, new JsonWriterOptions { Indented = true });
         json.WriteStartArray();
         var count = 0;
-        await foreach (var row in queries.ResultsAsync(manifestId, ct))
+        await foreach (var row in queries.ResultsAsync(manifestId, cause, ct))
         {
             JsonSerializer.Serialize(json, new
             {

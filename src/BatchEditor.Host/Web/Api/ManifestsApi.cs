@@ -33,7 +33,7 @@ public static class ManifestsApi
         manifests.MapGet("/{manifest}", async Task<Results<Ok<ManifestSummary>, NotFound<string>>> (string manifest, ManifestSummaries summaries, CancellationToken ct) =>
             await summaries.FindAsync(manifest, ct) is { } s ? TypedResults.Ok(s) : NotFound(manifest));
         manifests.MapGet("/{manifest}/items", ListItemsAsync).WithSummary("A page of the manifest's items (keyset: pass the previous page's 'next' as 'after').");
-        manifests.MapGet("/{manifest}/results", ResultsAsync).WithSummary("The results CSV, as `batch-editor results` writes it.");
+        manifests.MapGet("/{manifest}/results", ResultsAsync).WithSummary("The results CSV, as `batch-editor results` writes it (?cause=: one failure group's).");
         manifests.MapGet("/{manifest}/failures", async Task<Results<Ok<List<FailureGroup>>, NotFound<string>>> (string manifest, ManifestQueries q, FailureGroups groups,
                 CancellationToken ct) =>
                 await q.FindAsync(manifest, ct) is { } info ? TypedResults.Ok(await groups.ForManifestAsync(info.Id, info.Name, ct)) : NotFound(manifest))
@@ -84,9 +84,11 @@ public static class ManifestsApi
     }
 
     private static async Task<IResult> ResultsAsync(string manifest, ManifestQueries manifests, ResultsExport export, IBlobStore store,
-        IOptions<StorageOptions> storage, HttpResponse response, TimeSpan? signedFor, string? format, CancellationToken ct)
+        IOptions<StorageOptions> storage, HttpResponse response, TimeSpan? signedFor, string? format, string? cause, CancellationToken ct)
     {
         if (await manifests.FindAsync(manifest, ct) is not { } info) return NotFound(manifest);
+        if (cause is not null && cause != FailureCauses.Other && FailureCauses.Find(cause) is null)
+            return TypedResults.BadRequest($"cause '{cause}' is not one of {FailureCauses.Codes}");
         var until = DateTimeOffset.UtcNow + (signedFor ?? TimeSpan.Zero);
         Func<string, string>? sign = null;
         if (signedFor is { } asked)
@@ -98,8 +100,8 @@ public static class ManifestsApi
         var json = string.Equals(format, "json", StringComparison.OrdinalIgnoreCase);
         response.ContentType = json ? "application/json; charset=utf-8" : "text/csv; charset=utf-8";
         response.Headers.ContentDisposition = $"attachment; filename=\"{info.Name}-results.{(json ? "json" : "csv")}\"";
-        if (json) await export.WriteJsonAsync(response.Body, info.Id, sign, ct);
-        else await export.WriteCsvAsync(response.Body, info.Id, sign, until, ct);
+        if (json) await export.WriteJsonAsync(response.Body, info.Id, sign, ct, cause);
+        else await export.WriteCsvAsync(response.Body, info.Id, sign, until, ct, cause);
         return TypedResults.Empty;
     }
 
