@@ -2,7 +2,7 @@
 # Every speed scenario in one command, each figure beside a reference measured in the same run. Prints a table and
 # writes the figures to bench/results/latest.json (latest-small.json for SIZE=small; docs/performance.md records the latest
 # full run and the machine).
-#   bash bench/run.sh                  # B1–B8 at full size (about 17 minutes on 2 cores)
+#   bash bench/run.sh                  # B1–B9 at full size (about 17 minutes on 2 cores)
 #   bash bench/run.sh B1 B6            # some of them (figures in bench/results/latest-partial.json)
 #   SIZE=small bash bench/run.sh       # small sizes: proves every scenario runs (CI); the figures mean little
 #   KEEP=1 bash bench/run.sh B2        # keep the cluster and logs in /var/tmp/batch-editor-bench-run afterwards
@@ -15,6 +15,7 @@
 #   B6  B1 with three workers ÷ B1 with one; connections at peak
 #   B7  Hangfire.PostgreSql no-op jobs/s enqueued and processed, transactions per job, beside B2's items/s (bench/HangfireBench)
 #   B8  a quote's cost and finish time beside what running the same manifest books and takes
+#   B9  B1 with spread: lognormal job latencies; makespan beside a zero-overhead FIFO schedule of the same jobs, polls per job
 set -euo pipefail
 cd "$(dirname "$0")/.."
 source scripts/lib.sh
@@ -22,17 +23,17 @@ source bench/lib.sh
 for f in bench/scenarios/B*.sh; do source "$f"; done
 
 if [ "${SIZE:-full}" = small ]; then
-  b1_items=40 b1_cap=10 b1_latency=2 b2_items=300 b2_pgbench_seconds=3 b3_items=5000 b3_upload_items=5000 b4_outputs=10 b5_items=5000 b5_runs=2 b7_jobs=300 b8_warmup=20 b8_items=40 b8_cap=10 b8_latency=2
+  b1_items=40 b1_cap=10 b1_latency=2 b2_items=300 b2_pgbench_seconds=3 b3_items=5000 b3_upload_items=5000 b4_outputs=10 b5_items=5000 b5_runs=2 b7_jobs=300 b8_warmup=20 b8_items=40 b8_cap=10 b8_latency=2 b9_items=40 b9_cap=10 b9_median=2 b9_p95=5
 else
-  b1_items=400 b1_cap=50 b1_latency=8 b2_items=5000 b2_pgbench_seconds=20 b3_items=100000 b3_upload_items=1000000 b4_outputs=200 b5_items=1000000 b5_runs=20 b7_jobs=5000 b8_warmup=100 b8_items=300 b8_cap=25 b8_latency=4
+  b1_items=400 b1_cap=50 b1_latency=8 b2_items=5000 b2_pgbench_seconds=20 b3_items=100000 b3_upload_items=1000000 b4_outputs=200 b5_items=1000000 b5_runs=20 b7_jobs=5000 b8_warmup=100 b8_items=300 b8_cap=25 b8_latency=4 b9_items=400 b9_cap=50 b9_median=8.3 b9_p95=20
 fi
 scenarios=("$@")
-[ ${#scenarios[@]} -gt 0 ] || scenarios=(B1 B2 B3 B4 B5 B6 B7 B8)
+[ ${#scenarios[@]} -gt 0 ] || scenarios=(B1 B2 B3 B4 B5 B6 B7 B8 B9)
 
 trap bench_stop EXIT
 bench_start
 for s in "${scenarios[@]}"; do
-  declare -F "run_$s" >/dev/null || { echo "no scenario $s (B1–B8)" >&2; exit 2; }
+  declare -F "run_$s" >/dev/null || { echo "no scenario $s (B1–B9)" >&2; exit 2; }
   echo "==> $s"
   "run_$s"
 done
