@@ -115,8 +115,7 @@ public sealed partial class OutputChecks(IBlobStore store, Thumbnails thumbnails
     {
         await using (content)
         {
-            await using var temp = new FileStream(Path.Combine(Path.GetTempPath(), $"batch-editor-check-{Guid.NewGuid():N}"), FileMode.CreateNew, FileAccess.ReadWrite,
-                FileShare.Read, 81920, FileOptions.DeleteOnClose | FileOptions.Asynchronous);
+            await using var temp = ScratchFile.Create("batch-editor-check");
             await PngChunks.CopyForDecodingAsync(content, temp, ct);
             await temp.FlushAsync(ct);
             temp.Position = 0;

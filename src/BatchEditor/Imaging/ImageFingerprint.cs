@@ -52,8 +52,7 @@ public sealed record ImageFingerprint(ImageKind? Kind, int Width, int Height, do
         var read = content.ReadAtLeast(head, head.Length, throwOnEndOfStream: false);
         var kind = ImageKind.Sniff(head.AsSpan(0, read));
         content.Position = 0;
-        // A file is read by Skia itself (native reads); other streams through a managed wrapper.
-        using var stream = content is FileStream file ? (SKStream)new SKFileStream(file.Name) : new SKManagedStream(content, disposeManagedStream: false);
+        using var stream = new SKManagedStream(content, disposeManagedStream: false);
         using var codec = SKCodec.Create(stream) ?? throw new InvalidDataException("not an image that can be decoded");
         var (width, height) = (codec.Info.Width, codec.Info.Height);
         if (width <= 0 || height <= 0 || width > MaxSide || height > MaxSide)

@@ -34,8 +34,7 @@ public sealed class Thumbnails(IBlobStore store)
 
     private static async Task<byte[]> ReadThumbnailAsync(Stream content, CancellationToken ct)
     {
-        await using var temp = new FileStream(Path.Combine(Path.GetTempPath(), $"batch-editor-thumb-{Guid.NewGuid():N}"), FileMode.CreateNew, FileAccess.ReadWrite,
-            FileShare.Read, 81920, FileOptions.DeleteOnClose | FileOptions.Asynchronous);
+        await using var temp = Downloads.ScratchFile.Create("batch-editor-thumb");
         await PngChunks.CopyForDecodingAsync(content, temp, ct);
         await temp.FlushAsync(ct);
         temp.Position = 0;

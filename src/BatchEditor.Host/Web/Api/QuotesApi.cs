@@ -23,8 +23,7 @@ public static class QuotesApi
         if (request.ContentType?.StartsWith("text/csv", StringComparison.OrdinalIgnoreCase) != true)
             return TypedResults.BadRequest("send the CSV as a text/csv body");
         // The reader reads synchronously, which Kestrel allows only from a buffer: the body goes to a temporary file first.
-        await using var body = new FileStream(Path.Combine(Path.GetTempPath(), $"batch-editor-quote-{Guid.NewGuid():N}.csv"), FileMode.CreateNew, FileAccess.ReadWrite,
-            FileShare.None, 81920, FileOptions.DeleteOnClose | FileOptions.Asynchronous);
+        await using var body = Downloads.ScratchFile.Create("batch-editor-quote");
         await request.Body.CopyToAsync(body, ct);
         body.Position = 0;
         var quote = await quoter.QuoteAsync(body, "upload.csv", new ManifestDefaults(provider ?? "pixeldojo", model, quality?.ToLowerInvariant(), size, prompt, format),

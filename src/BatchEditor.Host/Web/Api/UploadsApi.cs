@@ -81,8 +81,7 @@ public static class UploadsApi
             return file is null ? null : new Upload(file.OpenReadStream(), file.FileName);
         }
         if (request.ContentType?.StartsWith("text/csv", StringComparison.OrdinalIgnoreCase) != true) return null;
-        var temp = new FileStream(Path.Combine(Path.GetTempPath(), $"batch-editor-upload-{Guid.NewGuid():N}.csv"), FileMode.CreateNew, FileAccess.ReadWrite,
-            FileShare.None, 81920, FileOptions.DeleteOnClose | FileOptions.Asynchronous);
+        var temp = Downloads.ScratchFile.Create("batch-editor-upload");
         await request.Body.CopyToAsync(temp, ct);
         temp.Position = 0;
         return new Upload(temp, "upload.csv");
