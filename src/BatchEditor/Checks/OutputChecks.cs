@@ -35,7 +35,7 @@ public sealed partial class OutputChecks(IBlobStore store, Thumbnails thumbnails
         ImageFingerprint output;
         try
         {
-            output = await FingerprintAsync(await store.OpenReadAsync(blobName, ct) ?? throw new InvalidDataException("it is not in storage"), ct, Thumbnails.Side);
+            output = await ImageFingerprint.ReadAsync(await store.OpenReadAsync(blobName, ct) ?? throw new InvalidDataException("it is not in storage"), Thumbnails.Side, ct);
         }
         catch (InvalidDataException e)
         {
@@ -94,7 +94,7 @@ public sealed partial class OutputChecks(IBlobStore store, Thumbnails thumbnails
         {
             using var download = await BoundedDownload.GetAsync(httpClients.CreateClient(OutputCopier.HttpClientName), url, downloads.Value, what, deadline.Token);
             if (!download.Response.IsSuccessStatusCode) throw new HttpRequestException($"{(int)download.Response.StatusCode}");
-            return await FingerprintAsync(await download.ReadBodyAsync(deadline.Token), deadline.Token);
+            return await ImageFingerprint.ReadAsync(await download.ReadBodyAsync(deadline.Token), 0, deadline.Token);
         }
         catch (Exception e) when (e is HttpRequestException or IOException or InvalidDataException or TimeoutException
                                       || (e is OperationCanceledException && !ct.IsCancellationRequested))
@@ -104,22 +104,6 @@ public sealed partial class OutputChecks(IBlobStore store, Thumbnails thumbnails
                 _unreachable[host] = System.Diagnostics.Stopwatch.GetTimestamp();
             LogInputSkipped(rowId, what, e.Message);
             return null;
-        }
-    }
-
-    /// <summary>
-    /// Fingerprints a stream through a temporary file — never whole in memory —, a PNG without its ancillary chunks
-    /// (<see cref="PngChunks"/>), read by Skia from the file itself.
-    /// </summary>
-    private static async Task<ImageFingerprint> FingerprintAsync(Stream content, CancellationToken ct, int thumbnailSide = 0)
-    {
-        await using (content)
-        {
-            await using var temp = ScratchFile.Create("batch-editor-check");
-            await PngChunks.CopyForDecodingAsync(content, temp, ct);
-            await temp.FlushAsync(ct);
-            temp.Position = 0;
-            return ImageFingerprint.Read(temp, thumbnailSide);
         }
     }
 

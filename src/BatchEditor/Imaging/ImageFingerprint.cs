@@ -44,6 +44,22 @@ public sealed record ImageFingerprint(ImageKind? Kind, int Width, int Height, do
         return protectedCells.Count == 0 ? null : protectedCells.Average(i => Math.Abs(Grid[i] - other.Grid[i]));
     }
 
+    /// <summary>
+    /// Reads <paramref name="content"/> of any kind (a download, a stored blob) through a scratch file — never whole in
+    /// memory —, a PNG without its ancillary chunks (<see cref="PngChunks"/>); disposes <paramref name="content"/>.
+    /// </summary>
+    public static async Task<ImageFingerprint> ReadAsync(Stream content, int thumbnailSide, CancellationToken ct)
+    {
+        await using (content)
+        {
+            await using var scratch = Downloads.ScratchFile.Create("batch-editor-image");
+            await PngChunks.CopyForDecodingAsync(content, scratch, ct);
+            await scratch.FlushAsync(ct);
+            scratch.Position = 0;
+            return Read(scratch, thumbnailSide);
+        }
+    }
+
     /// <summary>Reads <paramref name="content"/> (seekable); throws <see cref="InvalidDataException"/> for what is not a decodable image.</summary>
     /// <param name="thumbnailSide">Also make a thumbnail this many pixels on its longer side (0: none), averaged from the same rows.</param>
     public static ImageFingerprint Read(Stream content, int thumbnailSide = 0)

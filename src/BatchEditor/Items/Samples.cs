@@ -80,20 +80,20 @@ public sealed class PromptRows(NpgsqlDataSource dataSource)
     }
 
     /// <summary>The sample's items, in file order.</summary>
-    public Task<List<PromptRow>> SampleAsync(Guid manifestId, CancellationToken ct) => ReadAsync(InSample, manifestId, 0, 0, ct);
+    public async Task<List<PromptRow>> SampleAsync(Guid manifestId, CancellationToken ct)
+    {
+        await using var cmd = dataSource.CreateCommand(InSample);
+        cmd.Parameters.Add(new NpgsqlParameter<Guid>("manifest", manifestId));
+        return await ReadAsync(cmd, ct);
+    }
 
     /// <summary>A page of the held items outside the sample (keyset on id).</summary>
-    public Task<List<PromptRow>> HeldPageAsync(Guid manifestId, long afterId, int limit, CancellationToken ct) => ReadAsync(HeldOutsideSample, manifestId, afterId, limit, ct);
-
-    private async Task<List<PromptRow>> ReadAsync(string sql, Guid manifestId, long afterId, int limit, CancellationToken ct)
+    public async Task<List<PromptRow>> HeldPageAsync(Guid manifestId, long afterId, int limit, CancellationToken ct)
     {
-        await using var cmd = dataSource.CreateCommand(sql);
+        await using var cmd = dataSource.CreateCommand(HeldOutsideSample);
         cmd.Parameters.Add(new NpgsqlParameter<Guid>("manifest", manifestId));
-        if (sql == HeldOutsideSample)
-        {
-            cmd.Parameters.Add(new NpgsqlParameter<long>("after", afterId));
-            cmd.Parameters.Add(new NpgsqlParameter<int>("limit", limit));
-        }
+        cmd.Parameters.Add(new NpgsqlParameter<long>("after", afterId));
+        cmd.Parameters.Add(new NpgsqlParameter<int>("limit", limit));
         return await ReadAsync(cmd, ct);
     }
 

@@ -25,19 +25,9 @@ public sealed class Thumbnails(IBlobStore store)
     public async Task<Stream?> OpenOrMakeAsync(string name, Func<CancellationToken, Task<Stream?>> source, CancellationToken ct)
     {
         if (await store.OpenReadAsync(name, ct) is { } kept) return kept;
-        await using var content = await source(ct);
-        if (content is null) return null;
-        var jpeg = await ReadThumbnailAsync(content, ct);
+        if (await source(ct) is not { } content) return null;
+        var jpeg = (await ImageFingerprint.ReadAsync(content, Side, ct)).Thumbnail!;
         await KeepAsync(name, jpeg, ct);
         return new MemoryStream(jpeg, writable: false);
-    }
-
-    private static async Task<byte[]> ReadThumbnailAsync(Stream content, CancellationToken ct)
-    {
-        await using var temp = Downloads.ScratchFile.Create("batch-editor-thumb");
-        await PngChunks.CopyForDecodingAsync(content, temp, ct);
-        await temp.FlushAsync(ct);
-        temp.Position = 0;
-        return ImageFingerprint.Read(temp, Side).Thumbnail!;
     }
 }

@@ -58,21 +58,15 @@ public class AttentionBrowserTests
         // Inputs beside outputs, fetched through the server: in the list and on the item's page.
         await page.GotoAsync("/dashboard/manifests/catalogue");
         await Assertions.Expect(page.Locator("img[data-input-thumb]")).ToHaveCountAsync(4);
-        await WaitForImages(page, "img[data-input-thumb]", 4);
+        await Chromium.WaitForImagesAsync(page, "img[data-input-thumb]", 4);
         Assert.Equal(3, await page.Locator("td.thumb img[alt^='output of']").CountAsync()); // the failed item has no output
         await page.ScreenshotAsync(new() { Path = Path.Combine(Screenshots, "items-input-output.png"), FullPage = true });
         var mug = await bed.ScalarAsync<long>("select id from items where row_id = 'MUG-1'");
         await page.GotoAsync($"/dashboard/items/{mug}");
-        await WaitForImages(page, "figure[data-input] img", 1);
+        await Chromium.WaitForImagesAsync(page, "figure[data-input] img", 1);
         Assert.Equal(1, await page.Locator(".outputs img[alt^='output']").CountAsync());
         await Assertions.Expect(page.Locator("dl.facts")).Not.ToContainTextAsync("copy attempt");
         await Assertions.Expect(page.Locator("dl.facts")).Not.ToContainTextAsync("Outputs expire");
         await page.ScreenshotAsync(new() { Path = Path.Combine(Screenshots, "item-input-output.png"), FullPage = true });
     }
-
-    /// <summary>Waits until <paramref name="count"/> images of <paramref name="selector"/> have loaded with pixels.</summary>
-    private static Task WaitForImages(IPage page, string selector, int count) =>
-        page.WaitForFunctionAsync(
-            "([s, n]) => [...document.querySelectorAll(s)].filter(i => i.complete && i.naturalWidth > 0).length >= n",
-            new object[] { selector, count }, new() { Timeout = 30_000 });
 }

@@ -37,7 +37,7 @@ public class SampleBrowserTests
         var viewer = await browser.NewPageAsync(new() { BaseURL = remote, HttpCredentials = new() { Username = "viewer", Password = "viewer-secret-12" } });
         Assert.Equal(200, (await viewer.GotoAsync("/dashboard/manifests/mugs/sample"))!.Status);
         await Assertions.Expect(viewer.Locator("figure.tile")).ToHaveCountAsync(2);
-        await WaitForImages(viewer, "figure.tile img", 4); // two inputs, two outputs, as thumbnails
+        await Chromium.WaitForImagesAsync(viewer, "figure.tile img", 4); // two inputs, two outputs, as thumbnails
         await Assertions.Expect(viewer.Locator("[data-approval]")).ToContainTextAsync("3 item(s) wait for approval");
         await Assertions.Expect(viewer.Locator("button")).ToHaveCountAsync(0);
         await viewer.ScreenshotAsync(new() { Path = Path.Combine(Screenshots, "sample-viewer.png"), FullPage = true });
@@ -63,16 +63,11 @@ public class SampleBrowserTests
         // The sheet shows the new run; Approve releases the rest, which runs.
         await ops.ReloadAsync();
         await Assertions.Expect(ops.Locator("figure.tile .muted").First).ToContainTextAsync("Studio shot of Mug");
-        await WaitForImages(ops, "figure.tile img", 4);
+        await Chromium.WaitForImagesAsync(ops, "figure.tile img", 4);
         await ops.ScreenshotAsync(new() { Path = Path.Combine(Screenshots, "sample-operator.png"), FullPage = true });
         await ops.ClickAsync("button:text('Approve: submit the other 3')");
         await Assertions.Expect(ops.Locator(".flash")).ToContainTextAsync("sample approved by web:ops; 3 held item(s) released");
         await bed.WaitForAsync(async () => await bed.ScalarAsync<long>("select count(*) from items where state = 'Succeeded'") == 5, what: "the rest");
         await Assertions.Expect(ops.Locator("[data-approval]")).ToContainTextAsync("Approved");
     }
-
-    private static Task WaitForImages(IPage page, string selector, int count) =>
-        page.WaitForFunctionAsync(
-            "([s, n]) => [...document.querySelectorAll(s)].filter(i => i.complete && i.naturalWidth > 0).length >= n",
-            new object[] { selector, count }, new() { Timeout = 30_000 });
 }

@@ -11,4 +11,10 @@ public static class Chromium
         Headless = true,
         Args = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update", "--disable-sync"],
     });
+
+    /// <summary>Waits until <paramref name="count"/> images of <paramref name="selector"/> have loaded with pixels.</summary>
+    public static Task WaitForImagesAsync(IPage page, string selector, int count) =>
+        page.WaitForFunctionAsync(
+            "([s, n]) => [...document.querySelectorAll(s)].filter(i => i.complete && i.naturalWidth > 0).length >= n",
+            new object[] { selector, count }, new() { Timeout = 30_000 });
 }
