@@ -30,7 +30,7 @@ public sealed class PollStep(ProviderRegistry providers, ItemTransitions transit
         switch (outcome)
         {
             case PollOutcome.InProgress progress:
-                var next = Polling.PollTiming.NextWait(latencies.For(kind), elapsed, settings);
+                var next = Polling.PollTiming.NextWait(latencies.For(kind), elapsed, polled: item.PollCount + 1, settings);
                 var wait = progress.NextPollAfter is { } hint && hint > next ? hint : next;
                 await transitions.PollLater(item, owner, $"{progress.ProviderStatus} at {item.Provider}; poll {item.PollCount + 2} in {wait.TotalSeconds:0.#} s", now, now + wait, ct);
                 break;

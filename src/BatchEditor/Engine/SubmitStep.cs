@@ -130,7 +130,7 @@ public sealed class SubmitStep(ProviderRegistry providers, Leases leases, ItemTr
                 return true; // nothing left this machine and the item is someone else's: nothing to write
             case SubmitOutcome.Accepted accepted:
                 var learned = latencies.For(Polling.JobLatencies.KindOf(item));
-                var firstPoll = now + Max(accepted.FirstPollAfter, Polling.PollTiming.NextWait(learned, TimeSpan.Zero, settings));
+                var firstPoll = now + Max(accepted.FirstPollAfter, Polling.PollTiming.NextWait(learned, TimeSpan.Zero, polled: 0, settings));
                 return await transitions.SubmitAccepted(item, owner, accepted, firstPoll, accepted.Cost ?? provider.Estimate(item.Request), ct);
             case SubmitOutcome.Completed { Outputs.Count: 0 } empty:
                 return await transitions.SubmitCompletedEmpty(item, owner,

@@ -5,12 +5,16 @@ namespace BatchEditor.Engine.Polling;
 /// <summary>
 /// How long each provider's jobs take, learned per provider, model and quality from the last jobs this process saw
 /// complete. A job's latency is only known to lie between the last poll that found it unfinished and the poll that
-/// found it done; <see cref="PollTiming"/> polls closely around the expected completion, so that interval is short.
+/// found it done; <see cref="PollTiming"/> polls closely where jobs usually complete, so that interval is short.
 /// In memory: a restarted worker relearns from its first jobs, polling at the provider's settings meanwhile.
 /// </summary>
-public sealed class JobLatencies
+public sealed class JobLatencies(TimeProvider clock)
 {
-    private const int Window = 64;
+    private const int Window = 128;
+
+    /// <summary>A new completion changes the estimate (and its poll plan) at most this often.</summary>
+    private static readonly TimeSpan RefreshEvery = TimeSpan.FromSeconds(1);
+
     private readonly ConcurrentDictionary<string, Samples> _byKind = new();
 
     /// <summary>What latency depends on: the provider, its model and the quality asked for.</summary>
@@ -30,13 +34,16 @@ public sealed class JobLatencies
         _byKind.GetOrAdd(kind, _ => new Samples()).Add(latency < TimeSpan.Zero ? TimeSpan.Zero : latency);
     }
 
-    /// <summary>The learned spread (10th and 90th percentile), or null while nothing is learned for this kind of job.</summary>
-    public LatencyEstimate? For(string kind) => _byKind.TryGetValue(kind, out var samples) ? samples.Estimate() : null;
+    /// <summary>The learned latencies, or null while nothing is learned for this kind of job.</summary>
+    public LatencyEstimate? For(string kind) => _byKind.TryGetValue(kind, out var samples) ? samples.Estimate(clock.GetUtcNow()) : null;
 
     private sealed class Samples
     {
         private readonly TimeSpan[] _ring = new TimeSpan[Window];
         private int _count, _next;
+        private bool _changed;
+        private LatencyEstimate? _estimate;
+        private DateTimeOffset _builtAt;
 
         public void Add(TimeSpan latency)
         {
@@ -45,21 +52,36 @@ public sealed class JobLatencies
                 _ring[_next] = latency;
                 _next = (_next + 1) % Window;
                 _count = Math.Min(_count + 1, Window);
+                _changed = true;
             }
         }
 
-        public LatencyEstimate? Estimate()
+        public LatencyEstimate? Estimate(DateTimeOffset now)
         {
-            TimeSpan[] sorted;
-            lock (_ring) sorted = _ring[.._count];
-            if (sorted.Length == 0) return null;
-            Array.Sort(sorted);
-            return new(Percentile(sorted, 0.1), Percentile(sorted, 0.9), sorted.Length);
+            lock (_ring)
+            {
+                if (_count == 0) return null;
+                if (_estimate is null || (_changed && now - _builtAt >= RefreshEvery))
+                {
+                    var sorted = _ring[.._count];
+                    Array.Sort(sorted);
+                    (_estimate, _builtAt, _changed) = (new LatencyEstimate(sorted), now, false);
+                }
+                return _estimate;
+            }
         }
-
-        private static TimeSpan Percentile(TimeSpan[] sorted, double p) => sorted[(int)Math.Floor(p * (sorted.Length - 1))];
     }
 }
 
-/// <summary>Most jobs of this kind complete between <paramref name="Early"/> and <paramref name="Late"/> after their submit.</summary>
-public sealed record LatencyEstimate(TimeSpan Early, TimeSpan Late, int Samples);
+/// <summary>The latencies of the last jobs of one kind, ascending, and the poll plans made from them.</summary>
+public sealed class LatencyEstimate(TimeSpan[] sorted)
+{
+    private readonly ConcurrentDictionary<TimeSpan, TimeSpan[]> _plans = new();
+
+    public IReadOnlyList<TimeSpan> Sorted => sorted;
+
+    /// <summary>The poll times that find these jobs done soonest within the request bound of <paramref name="minPollInterval"/>.</summary>
+    public TimeSpan[] PlanFor(TimeSpan minPollInterval) => _plans.GetOrAdd(minPollInterval, interval => PollPlan.Optimal(sorted, interval));
+
+    public static LatencyEstimate Of(params double[] seconds) => new([.. seconds.Select(TimeSpan.FromSeconds).Order()]);
+}
