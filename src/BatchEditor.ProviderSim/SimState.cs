@@ -92,6 +92,12 @@ public sealed class SimState(SimulatorOptions options, TimeProvider clock)
     /// <summary>True for the first <paramref name="times"/> submits of a prompt that asks to be refused, false afterwards.</summary>
     public bool ShouldRefuse(string prompt, int times) => Next($"refuse:{prompt}") <= times;
 
+    /// <summary>
+    /// Providers that are down (<c>POST /_sim/outage/{provider}</c>, <c>DELETE</c> to end it): every submit is refused with
+    /// 503 before anything is created, polls and downloads of jobs already created go on.
+    /// </summary>
+    public ConcurrentDictionary<string, bool> Outages { get; } = new();
+
     /// <summary>True only the first time this is asked about <paramref name="what"/>.</summary>
     public bool FirstTime(string what) => Next($"first:{what}") == 1;
 
@@ -99,9 +105,10 @@ public sealed class SimState(SimulatorOptions options, TimeProvider clock)
     /// What every protocol does first with a submit: counts it, refuses it when the prompt asks (429/503), stalls it when
     /// the prompt asks. Returns the refusal to answer, or null to go on.
     /// </summary>
-    public async Task<IResult?> GateSubmitAsync(string prompt, SimScript script, CancellationToken ct)
+    public async Task<IResult?> GateSubmitAsync(string provider, string prompt, SimScript script, CancellationToken ct)
     {
         CountSubmit(prompt);
+        if (Outages.ContainsKey(provider)) return SimAuth.Refuse(503, Options.RetryAfterSeconds); // down: nothing is created
         if (script.RefuseFirstWith is { } status && ShouldRefuse(prompt, script.RefuseCount)) return SimAuth.Refuse(status, Options.RetryAfterSeconds);
         if (script.Stall || script.StallOnce && FirstTime($"stall:{prompt}")) await Task.Delay(Timeout.InfiniteTimeSpan, ct);
         return null;

@@ -52,6 +52,7 @@ public sealed class SimulatorServer : IAsyncDisposable
               export Downloads__AllowPrivateNetworks=true   # its outputs are served from this machine
 
             Stand-in input photos: {root}/inputs/<name>.png; counters: {root}/_sim/stats
+            A provider down (every submit answers 503): POST {root}/_sim/outage/<provider>, DELETE to end it
             """;
     }
 
@@ -72,6 +73,8 @@ public sealed class SimulatorServer : IAsyncDisposable
         OpenAiProtocol.Map(app);
         FileEndpoints.Map(app);
         app.MapGet("/_sim/stats", (SimState sim) => Results.Json(sim.Stats()));
+        app.MapPost("/_sim/outage/{provider}", (string provider, SimState sim) => { sim.Outages[provider] = true; return Results.NoContent(); });
+        app.MapDelete("/_sim/outage/{provider}", (string provider, SimState sim) => { sim.Outages.TryRemove(provider, out _); return Results.NoContent(); });
         app.MapGet("/", (HttpRequest request) => Welcome(request));
         return app;
     }

@@ -12,6 +12,10 @@ namespace BatchEditor.Host.Cli;
 public sealed class ManifestOptions
 {
     private readonly Option<string> _provider = new("--provider") { Description = "Provider for rows that name none (pixeldojo).", DefaultValueFactory = _ => "pixeldojo" };
+    private readonly Option<string?> _route = new("--route")
+    {
+        Description = "Providers to try in order for rows that name none, e.g. pixeldojo,fal,openai (fal:model names a model): waiting items move to the next when one cannot take work.",
+    };
     private readonly Option<string?> _model = new("--model") { Description = "Model for rows that name none (default: the provider's)." };
     private readonly Option<string?> _quality = new("--quality") { Description = "low, medium, high or auto, for rows that name none." };
     private readonly Option<string?> _size = new("--size") { Description = "Output size for rows that name none: 1024x1536, 2:3, auto or a provider preset." };
@@ -46,7 +50,7 @@ public sealed class ManifestOptions
 
     public void AddTo(Command command)
     {
-        foreach (var option in new Option[] { _provider, _model, _quality, _size, _prompt, _format, _priority, _budgetCredits, _budgetUsd, _window, _timeZone, _webhook, _sample, _sampleBy, _check })
+        foreach (var option in new Option[] { _provider, _route, _model, _quality, _size, _prompt, _format, _priority, _budgetCredits, _budgetUsd, _window, _timeZone, _webhook, _sample, _sampleBy, _check })
             command.Options.Add(option);
         command.Validators.Add(result =>
         {
@@ -54,13 +58,15 @@ public sealed class ManifestOptions
                 result.AddError($"--window: {error}");
             if (result.GetValue(_sample) is { } sample && SampleFirst.Parse(sample, null, out var sampleError) is null) result.AddError($"--sample: {sampleError}");
             if (result.GetValue(_sampleBy) is not null && result.GetValue(_sample) is null) result.AddError("--sample-by goes with --sample");
+            if (result.GetValue(_route) is not null && result.GetValue(_model) is not null)
+                result.AddError("--model goes with --provider; with --route name each choice's model in it (e.g. fal:openai/gpt-image-2/edit)");
             if (result.GetValue(_check) is { } check && Checks.ChannelPreset.Find(check) is null) result.AddError($"--check {check}: not a channel; one of {Checks.ChannelPreset.Names}");
         });
     }
 
     public ManifestDefaults Defaults(ParseResult parse) =>
         new(parse.GetValue(_provider), parse.GetValue(_model), parse.GetValue(_quality)?.ToLowerInvariant(), parse.GetValue(_size), parse.GetValue(_prompt),
-            parse.GetValue(_format));
+            parse.GetValue(_format), parse.GetValue(_route));
 
     public ManifestSettings Settings(ParseResult parse, DateTimeOffset? notBefore = null) =>
         new(parse.GetValue(_priority), parse.GetValue(_budgetCredits), parse.GetValue(_budgetUsd), notBefore,

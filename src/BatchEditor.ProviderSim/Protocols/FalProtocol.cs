@@ -19,7 +19,7 @@ public static class FalProtocol
             if (prompt is null || prompt.Length < 2)
                 return Results.Json(new { detail = new[] { new { loc = new[] { "body", "prompt" }, msg = "String should have at least 2 characters", type = "string_too_short" } } }, statusCode: 422);
             var script = SimScript.Parse(prompt);
-            if (await sim.GateSubmitAsync(prompt, script, ct) is { } refused) return refused;
+            if (await sim.GateSubmitAsync("fal", prompt, script, ct) is { } refused) return refused;
             var (width, height) = SimSizes.Fal(body?["image_size"]);
             var job = sim.NewJob("fal", $"{owner}/{model}/edit", prompt, width, height, body?["num_images"]?.GetValue<int>() ?? 1, 0, script);
             if (script.CreateThen500) return Results.Json(new { detail = "Internal error" }, statusCode: 500);

@@ -19,7 +19,7 @@ public static class GmiCloudProtocol
                 return Results.Json(new { error = "payload.mask must be a base64 black-and-white PNG (white = edit)" }, statusCode: 400);
             var (w, h) = (payload["size"]?.GetValue<string>() ?? "1024x1024") switch { "1024x1536" => (1024, 1536), "1536x1024" => (1536, 1024), _ => (1024, 1024) };
             var script = SimScript.Parse(prompt);
-            if (await sim.GateSubmitAsync(prompt, script, ct) is { } refused) return refused;
+            if (await sim.GateSubmitAsync("gmicloud", prompt, script, ct) is { } refused) return refused;
             var job = sim.NewJob("gmicloud", "gpt-image-2-edit", prompt, w, h, payload["n"]?.GetValue<int>() ?? 1, 0,
                 prompt.Contains("[sim:sync]", StringComparison.Ordinal) ? script with { Latency = TimeSpan.Zero } : script);
             if (script.CreateThen500) return Results.Json(new { error = "internal error" }, statusCode: 500);

@@ -19,7 +19,7 @@ public static class GptImageApiProtocol
         var sizeName = body["size"]?.GetValue<string>() ?? "1:1";
         if (!Sizes.TryGetValue(sizeName, out var size)) return Results.Json(new { code = 1002, message = $"unsupported size {sizeName}" });
         var script = SimScript.Parse(prompt);
-        if (await sim.GateSubmitAsync(prompt, script, ct) is { } refused) return refused;
+        if (await sim.GateSubmitAsync("gptimageapi", prompt, script, ct) is { } refused) return refused;
         // A refusal answered with HTTP 200 and a non-zero code: the quirk adapters must read.
         if (script.Fail) return Results.Json(new { code = 2001, message = "Image generation failed: content policy", data = (object?)null });
         // A synchronous edit runs (and is billed) whether or not the caller is still listening: not cancelled with the request.

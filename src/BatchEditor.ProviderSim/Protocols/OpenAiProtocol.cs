@@ -24,7 +24,7 @@ public static class OpenAiProtocol
         var n = int.TryParse(form["n"], CultureInfo.InvariantCulture, out var count) ? count : 1;
 
         var script = SimScript.Parse(prompt);
-        if (await sim.GateSubmitAsync(prompt, script, ct) is { } refused) return refused;
+        if (await sim.GateSubmitAsync("openai", prompt, script, ct) is { } refused) return refused;
         if (script.Fail) return Error(400, "Your request was rejected by the safety system.", "image_generation_user_error", "moderation_blocked");
         if (script.Latency is { } latency) await Task.Delay(latency, ct);
         var job = sim.NewJob("openai", form["model"].ToString(), prompt, w, h, n, 0, script with { Latency = TimeSpan.Zero });

@@ -47,7 +47,7 @@ public static class PixelDojoProtocol
         if (chaos == ChaosFault.TooManyRequests) { sim.CountSubmit(prompt); return SimAuth.Refuse(429, sim.Options.RetryAfterSeconds); }
         if (chaos == ChaosFault.ServerErrorBeforeCreate) { sim.CountSubmit(prompt); return SimAuth.Refuse(500); }
         if (chaos == ChaosFault.Stall) script = script with { Stall = true };
-        if (await sim.GateSubmitAsync(prompt, script, ct) is { } refused) return refused;
+        if (await sim.GateSubmitAsync("pixeldojo", prompt, script, ct) is { } refused) return refused;
         if (sim.Chaos is { } jobChaos)
         {
             var (withFate, fate) = jobChaos.ForJob(prompt, script);

@@ -16,7 +16,7 @@ public static class WaveSpeedProtocol
             if (string.IsNullOrWhiteSpace(prompt) || body?["images"] is null)
                 return Results.Json(new { code = 400, message = "images and prompt are required", data = (object?)null }, statusCode: 400);
             var script = SimScript.Parse(prompt);
-            if (await sim.GateSubmitAsync(prompt, script, ct) is { } refused) return refused;
+            if (await sim.GateSubmitAsync("wavespeed", prompt, script, ct) is { } refused) return refused;
             var (width, height) = SimSizes.WaveSpeed(body);
             var job = sim.NewJob("wavespeed", $"openai/{model}/edit", prompt, width, height, 1, 0, script);
             if (script.CreateThen500) return Results.Json(new { code = 500, message = "internal error", data = (object?)null }, statusCode: 500);

@@ -38,6 +38,7 @@ public static class EngineRegistration
         services.AddSingleton<LeaseRescuer>();
         services.AddSingleton<WorkerShutdown>();
         services.AddSingleton<AnswerSpill>();
+        services.AddSingleton<RouteMover>();
         // The host gives its services as long to stop as the worker's grace allows, and not much more (WorkerShutdown).
         services.AddOptions<HostOptions>().Configure<WorkerShutdown>((host, shutdown) => host.ShutdownTimeout = shutdown.HostTimeout);
         services.AddHostedService<Dispatcher>();
@@ -48,6 +49,7 @@ public static class EngineRegistration
         services.AddHostedService<ScheduleSync>();
         // Beside the dispatcher, a Hangfire server runs schedules, imports, finishing, webhooks and this maintenance.
         services.AddSingleton<IBackgroundProcess, LeaseRescueProcess>();
+        services.AddSingleton<IBackgroundProcess, RouteMoveProcess>();
         services.AddSingleton<IBackgroundProcess, TotalsFoldProcess>();
         services.AddSingleton<IBackgroundProcess, ManifestFinishProcess>();
         services.AddSingleton<IBackgroundProcess, UploadRetentionProcess>();

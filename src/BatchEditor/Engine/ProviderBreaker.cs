@@ -52,6 +52,18 @@ public sealed class ProviderBreaker(NpgsqlDataSource dataSource, Providers.Provi
         return limits;
     }
 
+    private const string Open = "select provider from provider_breakers where open_until > now()";
+
+    /// <summary>The providers whose circuit breaker is open now.</summary>
+    public async Task<List<string>> OpenAsync(CancellationToken ct)
+    {
+        await using var cmd = dataSource.CreateCommand(Open);
+        var open = new List<string>();
+        await using var reader = await cmd.ExecuteReaderAsync(ct);
+        while (await reader.ReadAsync(ct)) open.Add(reader.GetString(0));
+        return open;
+    }
+
     /// <summary>Counts a submit's outcome: a failure that says the provider is down, or an answer that says it is up.</summary>
     public async Task RecordAsync(string provider, ProviderSettings settings, SubmitOutcome outcome, CancellationToken ct)
     {

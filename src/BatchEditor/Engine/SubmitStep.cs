@@ -146,6 +146,9 @@ public sealed class SubmitStep(ProviderRegistry providers, Leases leases, ItemTr
                 return await transitions.SubmitRetryLater(item, owner,
                     $"{rejected.Reason}; nothing was created, attempt {item.SubmitAttempts + 1} in {delay.TotalSeconds:0.#} s{waiting}",
                     now + delay, rejected.HttpStatus, ct);
+            case SubmitOutcome.Rejected rejected when NextOnRoute(item) is { } next:
+                // Refused, and nothing was created: the route's next choice takes it instead of failing it.
+                return await transitions.SubmitRerouted(item, owner, next, rejected.Reason, rejected.HttpStatus, ct);
             case SubmitOutcome.Rejected rejected:
                 var suffix = rejected.Retryable ? $" (still refused after {opts.SubmitRetryWindow} and {item.SubmitAttempts} attempts; nothing was created)" : "";
                 return await transitions.SubmitRejected(item, owner, rejected.Reason + suffix, rejected.HttpStatus, ct);
@@ -194,6 +197,14 @@ public sealed class SubmitStep(ProviderRegistry providers, Leases leases, ItemTr
         {
             log.StepFailed(e, "hand back", item.Id, item.RowId); // no send mark: the rescuer requeues it once the lease lapses
         }
+    }
+
+    /// <summary>The first choice after the item's current one on its route that this worker can send to; null without one.</summary>
+    private RouteChoice? NextOnRoute(ClaimedItem item)
+    {
+        if (item.Route is not { } route) return null;
+        var current = Array.IndexOf(route, new RouteChoice(item.Provider, item.Request.Model).ToString());
+        return route.Skip(current + 1).Select(RouteChoice.Parse).FirstOrDefault(c => providers.TryGet(c.Provider, out _, out _));
     }
 
     private static TimeSpan Max(TimeSpan a, TimeSpan b) => a > b ? a : b;

@@ -20,6 +20,9 @@ public sealed class WorkerOptions
     /// <summary>How often a progress line is logged for each manifest the worker is working on.</summary>
     public TimeSpan ProgressInterval { get; set; } = TimeSpan.FromSeconds(30);
 
+    /// <summary>How often Pending items of a route are moved off providers that cannot take work (breaker open, paused).</summary>
+    public TimeSpan RouteInterval { get; set; } = TimeSpan.FromSeconds(2);
+
     /// <summary>How often the rescuer (in the workers' Hangfire servers, once cluster-wide) looks for lapsed leases, and the spill is replayed.</summary>
     public TimeSpan RescueInterval { get; set; } = TimeSpan.FromSeconds(15);
 

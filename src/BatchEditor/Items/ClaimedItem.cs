@@ -25,6 +25,9 @@ public sealed record ClaimedItem(
     /// <summary>The database's time now: its time at the claim, advanced by this machine's monotonic clock since.</summary>
     public DateTimeOffset Now() => DatabaseTime + System.Diagnostics.Stopwatch.GetElapsedTime(ReadAt);
 
+    /// <summary>The item's route (<c>provider:model</c> choices in order), or null when it has one provider.</summary>
+    public string[]? Route { get; init; }
+
     public ProviderJob? Job => ProviderJobId is not null && StatusUrl is not null ? new(ProviderJobId, StatusUrl, Request.Model, ResultUrl) : null;
 
     /// <summary>The columns <see cref="Read"/> reads, by name, from <c>items i</c>.</summary>
@@ -32,7 +35,7 @@ public sealed record ClaimedItem(
         "i.id, i.manifest_id, (select m.name from manifests m where m.id = i.manifest_id) as manifest_name, i.row_id, i.state, i.provider, " +
         "i.model, i.prompt, i.image_urls, i.mask_url, i.size, i.quality, i.n, i.output_format, i.provider_job_id, " +
         "i.status_url, i.submit_attempts, i.poll_count, i.copy_attempts, i.submitted_at, i.result_url, i.lease_token, " +
-        "i.run, i.retrying_since, i.outputs_expire_at, i.last_polled_at, clock_timestamp() as database_time";
+        "i.run, i.retrying_since, i.outputs_expire_at, i.last_polled_at, i.route, clock_timestamp() as database_time";
 
     /// <summary>Reads a row of <see cref="Columns"/>, plus <c>attempt_id</c> when the statement returns one.</summary>
     internal static ClaimedItem Read(NpgsqlDataReader reader)
@@ -47,6 +50,7 @@ public sealed record ClaimedItem(
             r.Get<int>("run"), r.Time("retrying_since"), r.Time("outputs_expire_at"), r.Time("last_polled_at"))
         {
             DatabaseTime = r.Get<DateTimeOffset>("database_time"),
+            Route = r.Texts("route"),
         };
     }
 }
@@ -80,6 +84,12 @@ internal readonly struct RowReader(NpgsqlDataReader reader)
     }
 
     public DateTimeOffset? Time(string column) => Nullable<DateTimeOffset>(column);
+
+    public string[]? Texts(string column)
+    {
+        var i = reader.GetOrdinal(column);
+        return reader.IsDBNull(i) ? null : reader.GetFieldValue<string[]>(i);
+    }
 
     public bool Has(string column)
     {

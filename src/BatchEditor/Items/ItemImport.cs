@@ -11,7 +11,7 @@ namespace BatchEditor.Items;
 public sealed class ItemImport : IAsyncDisposable
 {
     private const string CopyItems =
-        "copy items (manifest_id, row_id, line, provider, model, prompt, image_urls, mask_url, size, quality, n, output_format, row_data, reason) from stdin (format binary)";
+        "copy items (manifest_id, row_id, line, provider, model, prompt, image_urls, mask_url, size, quality, n, output_format, row_data, reason, route) from stdin (format binary)";
 
     private readonly NpgsqlBinaryImporter _writer;
 
@@ -21,7 +21,8 @@ public sealed class ItemImport : IAsyncDisposable
     public static async Task<ItemImport> BeginAsync(NpgsqlConnection conn, CancellationToken ct) => new(await conn.BeginBinaryImportAsync(CopyItems, ct));
 
     /// <summary>One item, Pending, with the edit it asks for, its line in the file and the file's other columns as JSON.</summary>
-    public async Task WriteAsync(Guid manifestId, int line, string provider, EditRequest request, string rowDataJson, string reason, CancellationToken ct)
+    /// <param name="route">The route's choices that can take the row (<c>provider:model</c>), or null for one provider.</param>
+    public async Task WriteAsync(Guid manifestId, int line, string provider, EditRequest request, string rowDataJson, string reason, string[]? route, CancellationToken ct)
     {
         await _writer.StartRowAsync(ct);
         await _writer.WriteAsync(manifestId, NpgsqlDbType.Uuid, ct);
@@ -38,6 +39,8 @@ public sealed class ItemImport : IAsyncDisposable
         await WriteNullable(request.OutputFormat, ct);
         await _writer.WriteAsync(rowDataJson, NpgsqlDbType.Jsonb, ct);
         await _writer.WriteAsync(reason, NpgsqlDbType.Text, ct);
+        if (route is null) await _writer.WriteNullAsync(ct);
+        else await _writer.WriteAsync(route, NpgsqlDbType.Array | NpgsqlDbType.Text, ct);
     }
 
     /// <summary>Keeps every row written (they commit with the transaction).</summary>

@@ -65,6 +65,18 @@ public sealed class ItemTransitions(TransitionApplier applier)
             Attempt = (item.AttemptId, "rejected", httpStatus, null, reason),
         }, ct);
 
+    /// <summary>
+    /// A refusal that proves nothing was created, for an item with a route: it goes to the route's next choice, due now,
+    /// instead of failing. The attempt is settled as rejected; nothing is booked.
+    /// </summary>
+    public Task<bool> SubmitRerouted(ClaimedItem item, string owner, RouteChoice to, string reason, int? httpStatus, CancellationToken ct) =>
+        Leased(item, new([item.Id], FromSubmitting, ItemState.Pending, $"moved from {item.Provider} to {to.Provider}: {reason}", owner)
+        {
+            Changes = new() { DueNow = true, RetryingSince = Change.Clear, Reroute = (to, $"from {item.Provider}: {reason}") },
+            Attempt = (item.AttemptId, "rejected", httpStatus, null, reason),
+            WakesWorkers = true,
+        }, ct);
+
     /// <summary>The submit may have reached the provider: park it for a person, and book what it may cost.</summary>
     public Task<bool> SubmitUncertain(ClaimedItem item, string owner, string reason, int? httpStatus, CostReport estimate, CancellationToken ct) =>
         Leased(item, new([item.Id], FromSubmitting, ItemState.NeedsReview, reason, owner)

@@ -12,6 +12,7 @@ public static class ItemsRegistration
         services.AddSingleton<ItemTransitions>();
         services.AddSingleton<Leases>();
         services.AddSingleton<ItemClaims>();
+        services.AddSingleton<RouteMoves>();
         services.AddSingleton<OutputRows>();
         services.AddSingleton<LedgerQueries>();
         services.AddSingleton<PromptRows>();

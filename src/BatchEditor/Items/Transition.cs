@@ -117,6 +117,9 @@ internal sealed record ItemChanges
     /// <summary>A new run: the run number goes up and everything about the last one is forgotten; due now.</summary>
     public bool NewRun { get; init; }
 
+    /// <summary>The next choice of the item's route, and why it moved there (kept in <c>routed</c>).</summary>
+    public (RouteChoice To, string Why)? Reroute { get; init; }
+
     /// <summary>The outputs' earliest expiry, set whether or not there is one.</summary>
     public static ItemChanges ExpiringAt(DateTimeOffset? expires) =>
         new() { OutputsExpireAt = expires, ClearsOutputsExpiry = expires is null };
@@ -129,6 +132,9 @@ internal sealed record TransitionGuard
 
     /// <summary>The item is still in this run.</summary>
     public int? Run { get; init; }
+
+    /// <summary>The item is still on this provider (a route move that lost a race to another matches nothing).</summary>
+    public string? Provider { get; init; }
 
     /// <summary>The lease has lapsed, and the submit was (true) or was not (false) marked as sent.</summary>
     public bool? LapsedAfterSend { get; init; }

@@ -124,6 +124,11 @@ internal static class TransitionSql
             sql.Append(" and run = @g_run");
             p.Add(new NpgsqlParameter<int>("g_run", run));
         }
+        if (g.Provider is { } provider)
+        {
+            sql.Append(" and provider = @g_provider");
+            p.Add(new NpgsqlParameter<string>("g_provider", provider));
+        }
         if (g.LapsedAfterSend is { } sent)
             sql.Append(sent ? " and lease_expires_at < now() and submit_sent_at is not null" : " and lease_expires_at < now() and submit_sent_at is null");
         if (g.UnsettledAttempt is { } unsettled) sql.Append(unsettled ? " and exists (" + UnsettledAttempt + ")" : " and not exists (" + UnsettledAttempt + ")");
@@ -144,6 +149,13 @@ internal static class TransitionSql
             sql.Append(", run = run + 1, next_run_at = now(), retrying_since = null, submit_sent_at = null, provider_job_id = null, status_url = null, " +
                        "result_url = null, submitted_at = null, outputs_expire_at = null, poll_count = 0, copy_attempts = 0, finished_at = null");
         if (c.DueNow) sql.Append(", next_run_at = now()");
+        if (c.Reroute is { } reroute)
+        {
+            sql.Append(", provider = @c_provider, model = @c_model, routed = @c_routed");
+            p.Add(new NpgsqlParameter<string>("c_provider", reroute.To.Provider));
+            p.Add(new NpgsqlParameter<string>("c_model", reroute.To.Model ?? throw new ArgumentException("a route's choice is stored with its model")));
+            p.Add(new NpgsqlParameter<string>("c_routed", reroute.Why));
+        }
         if (c.NextRunAt is { } next)
         {
             sql.Append(", next_run_at = @c_next");

@@ -8,13 +8,14 @@ public static class ManifestColumns
     public const string Prompt = "prompt";
     public const string MaskUrl = "mask_url";
     public const string Provider = "provider";
+    public const string Route = "route";
     public const string Model = "model";
     public const string Size = "size";
     public const string Quality = "quality";
     public const string N = "n";
     public const string OutputFormat = "output_format";
 
-    public static readonly HashSet<string> Known = [Id, ImageUrl, Prompt, MaskUrl, Provider, Model, Size, Quality, N, OutputFormat];
+    public static readonly HashSet<string> Known = [Id, ImageUrl, Prompt, MaskUrl, Provider, Route, Model, Size, Quality, N, OutputFormat];
 
     /// <summary>Several input images in one cell are separated by this.</summary>
     public const char UrlSeparator = '|';

@@ -127,7 +127,7 @@ public sealed partial class ManifestImporter(NpgsqlDataSource dataSource)
             while (each.MoveNext() && !Abandoned())
             {
                 var row = each.Current;
-                await import.WriteAsync(manifestId, row.Line, row.Provider, row.Request, JsonSerializer.Serialize(row.Extra), reason, ct);
+                await import.WriteAsync(manifestId, row.Line, row.Provider, row.Request, JsonSerializer.Serialize(row.Extra), reason, row.Route, ct);
                 count++;
             }
             if (!Abandoned())

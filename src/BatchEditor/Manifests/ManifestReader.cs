@@ -73,7 +73,7 @@ public sealed class ManifestReader(ProviderRegistry providers)
         var missing = CheckHeader(headers, format, template, report);
         var headerBroken = report.Count > problemsBefore; // a column missing, twice, or a placeholder without one: no row imports
         if (headerBroken && format != CatalogueFormats.Generic) yield break; // a store export without its columns cannot be grouped into items
-        if (!headers.Contains(Provider) && DefaultProviderProblem(defaults.Provider) is { } problem)
+        if (!headers.Contains(Provider) && !headers.Contains(Route) && defaults.Route is null && DefaultProviderProblem(defaults.Provider) is { } problem)
         {
             report.Add(new ManifestError(0, null, problem)); // every row would say it: said once, about the command line
             yield break;
@@ -162,9 +162,18 @@ public sealed class ManifestReader(ProviderRegistry providers)
         var mask = Cell(MaskUrl);
         if (mask is not null && !IsHttpUrl(mask)) Error(MaskUrl, $"'{mask}' is not an http(s) URL");
 
-        var providerName = (Cell(Provider) ?? defaults.Provider)?.ToLowerInvariant();
+        // A route (the row's, else the command's unless the row names a provider) instead of one provider.
+        var route = Cell(Route) ?? (Cell(Provider) is null ? defaults.Route : null);
+        var providerName = route is null ? (Cell(Provider) ?? defaults.Provider)?.ToLowerInvariant() : null;
         IImageEditProvider? provider = null;
-        if (providerName is null) Error(Provider, "is empty and no --provider was given");
+        if (route is not null)
+        {
+            if (RouteChoice.ParseRoute(route) is { Count: 0 }) Error(Route, "is empty; give providers in order, e.g. pixeldojo,fal");
+            foreach (var unknown in RouteChoice.ParseRoute(route).Where(c => !providers.IsKnown(c.Provider)))
+                Error(Route, $"'{unknown.Provider}' is not a provider BatchEditor knows ({string.Join(", ", providers.Names)})");
+            if (Cell(Model) is not null) Error(Model, "names one model for a route of several providers; name each choice's model in the route instead (fal:model)");
+        }
+        else if (providerName is null) Error(Provider, "is empty and no --provider was given");
         else if (!providers.IsKnown(providerName)) Error(Provider, $"'{providerName}' is not a provider BatchEditor knows ({string.Join(", ", providers.Names)})");
         else if (!providers.TryGet(providerName, out provider, out _)) Error(Provider, $"'{providerName}' has no API key configured ({ProviderRegistry.KeyVariable(providerName)})");
 
@@ -177,13 +186,38 @@ public sealed class ManifestReader(ProviderRegistry providers)
 
         var format = (Cell(OutputFormat))?.ToLowerInvariant() is "jpg" ? "jpeg" : Cell(OutputFormat)?.ToLowerInvariant();
         var size = Cell(Size) ?? defaults.Size;
-        if (errors.Count > before || provider is null || missing.Count > 0) return null; // a missing column: the request cannot be built
-
-        var request = new EditRequest(id!, Cell(Model) ?? defaults.Model ?? provider.DefaultModel, prompt!, urls, mask, size, quality, n, format);
-        foreach (var problem in provider.Validate(request)) Error(problem.Column, problem.Message);
-        if (errors.Count > before) return null;
+        if (errors.Count > before || (provider is null && route is null) || missing.Count > 0) return null; // a missing column: the request cannot be built
 
         var extra = cells.Where(c => !Known.Contains(c.Key)).ToDictionary(c => c.Key, c => c.Value);
+        EditRequest Request(string model) => new(id!, model, prompt!, urls, mask, size, quality, n, format);
+        if (route is not null)
+        {
+            // Every choice is checked against the row: the item keeps those that can take it, in order, and starts on the first.
+            var able = new List<(IImageEditProvider Provider, EditRequest Request)>();
+            var refusals = new List<string>();
+            foreach (var choice in RouteChoice.ParseRoute(route))
+            {
+                var why = !providers.TryGet(choice.Provider, out var candidate, out _)
+                    ? $"no API key configured here ({ProviderRegistry.KeyVariable(choice.Provider)})"
+                    : string.Join("; ", candidate.Validate(Request(choice.Model ?? candidate.DefaultModel)).Select(p => $"{p.Column} {p.Message}"));
+                if (why.Length == 0) able.Add((candidate!, Request(choice.Model ?? candidate!.DefaultModel)));
+                else
+                {
+                    refusals.Add($"{choice.Provider}: {why}");
+                    errors.RouteChoiceRefused(choice.Provider, line, why);
+                }
+            }
+            if (able.Count == 0) Error(Route, $"no choice of the route can take this row — {string.Join(" — ", refusals)}");
+            if (errors.Count > before) return null;
+            return new ManifestRow(line, able[0].Provider.Name, able[0].Request, extra)
+            {
+                Route = [.. able.Select(a => new RouteChoice(a.Provider.Name, a.Request.Model).ToString())],
+            };
+        }
+
+        var request = Request(Cell(Model) ?? defaults.Model ?? provider!.DefaultModel);
+        foreach (var problem in provider!.Validate(request)) Error(problem.Column, problem.Message);
+        if (errors.Count > before) return null;
         return new ManifestRow(line, provider.Name, request, extra);
     }
 

@@ -3,7 +3,11 @@ using BatchEditor.Providers;
 namespace BatchEditor.Manifests;
 
 /// <summary>A validated manifest row, with every default applied: what becomes one item.</summary>
-public sealed record ManifestRow(int Line, string Provider, EditRequest Request, IReadOnlyDictionary<string, string> Extra);
+public sealed record ManifestRow(int Line, string Provider, EditRequest Request, IReadOnlyDictionary<string, string> Extra)
+{
+    /// <summary>With a route: the choices that can take the row, in order (<c>provider:model</c>); the first is <see cref="Provider"/>.</summary>
+    public string[]? Route { get; init; }
+}
 
 /// <summary>
 /// A problem with the manifest, named by line and column as a spreadsheet user would find it; line 0 is a problem with
@@ -19,8 +23,9 @@ public sealed record ManifestError(int Line, string? Column, string Message)
 
 /// <summary>Manifest-wide settings from the command line: defaults for rows that leave a column empty.</summary>
 /// <param name="Format">A <see cref="Formats.CatalogueFormat"/> name; null or "auto" detects it from the header.</param>
+/// <param name="Route">Provider choices in order (<c>pixeldojo,fal:model,openai</c>) for rows that name no provider or route.</param>
 public sealed record ManifestDefaults(string? Provider = null, string? Model = null, string? Quality = null, string? Size = null, string? PromptTemplate = null,
-    string? Format = null);
+    string? Format = null, string? Route = null);
 
 /// <summary>How the manifest as a whole is run.</summary>
 /// <param name="Priority">Higher goes first when providers' slots are scarce; equal priorities share them fairly.</param>

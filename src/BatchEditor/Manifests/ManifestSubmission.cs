@@ -28,9 +28,16 @@ public sealed class ManifestSubmission(ManifestReader reader, ManifestImporter i
     public sealed record Result(ManifestImporter.Imported? Imported, IReadOnlyList<ManifestError> Errors, int RowCount, string? DuplicateOf, int ProblemCount = 0,
         int RowsWithProblems = 0, string? NameTaken = null)
     {
+        /// <summary>With a route: which of its providers cannot take which rows (those rows go to the other choices).</summary>
+        public IReadOnlyList<string> RouteNotes { get; init; } = [];
+
         /// <summary>"3 problems on 2 of 24 rows".</summary>
         public string ProblemSummary => ReadReport.Summary(ProblemCount, RowsWithProblems, RowCount);
     }
+
+    /// <summary>The provider a manifest is listed under: its route's first choice, or its --provider.</summary>
+    private static string DefaultProvider(ManifestDefaults defaults) =>
+        (defaults.Route is { } route ? Providers.RouteChoice.ParseRoute(route).FirstOrDefault()?.Provider : null) ?? defaults.Provider!;
 
     public async Task<Result> SubmitAsync(Request request, CancellationToken ct)
     {
@@ -43,8 +50,8 @@ public sealed class ManifestSubmission(ManifestReader reader, ManifestImporter i
         try
         {
             var imported = await importer.ImportAsync(reader.Stream(text, request.Defaults, report), report, request.SkipInvalid, request.Name,
-                request.SourceName, hash, request.Defaults.Provider!, request.Force, ct, request.Settings, request.UploadId);
-            return new(imported, report.Errors, report.RowCount, null, report.Count, report.RowsWithProblems);
+                request.SourceName, hash, DefaultProvider(request.Defaults), request.Force, ct, request.Settings, request.UploadId);
+            return new(imported, report.Errors, report.RowCount, null, report.Count, report.RowsWithProblems) { RouteNotes = [.. report.RouteNotes()] };
         }
         catch (ManifestImporter.DuplicateManifestException e)
         {

@@ -29,6 +29,18 @@ public sealed class ReadReport(int kept = ReadReport.DefaultKept)
 
     private int _lastRow;
 
+    private readonly Dictionary<string, RouteRefusal> _routeRefusals = new(StringComparer.Ordinal);
+
+    /// <summary>Per provider of a route: how many rows it cannot take (they go to the route's other choices), and the first.</summary>
+    public IReadOnlyDictionary<string, RouteRefusal> RouteRefusals => _routeRefusals;
+
+    public void RouteChoiceRefused(string provider, int line, string why) =>
+        _routeRefusals[provider] = _routeRefusals.TryGetValue(provider, out var seen) ? seen with { Rows = seen.Rows + 1 } : new RouteRefusal(1, line, why);
+
+    /// <summary>"fal cannot take 3 rows (line 4: size …); they go to the route's other choices", one per provider.</summary>
+    public IEnumerable<string> RouteNotes() =>
+        _routeRefusals.Select(r => $"{r.Key} cannot take {Plural(r.Value.Rows, "row")} (line {r.Value.FirstLine}: {r.Value.FirstReason}); they go to their route's other choices");
+
     public void Add(ManifestError error)
     {
         Count++;
@@ -46,3 +58,6 @@ public sealed class ReadReport(int kept = ReadReport.DefaultKept)
 
     private static string Plural(int n, string word) => n == 1 ? $"1 {word}" : $"{n:N0} {word}s";
 }
+
+/// <summary>Rows one choice of a route cannot take: how many, and the first with its reason.</summary>
+public sealed record RouteRefusal(int Rows, int FirstLine, string FirstReason);

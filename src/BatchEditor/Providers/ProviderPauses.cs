@@ -25,6 +25,18 @@ public sealed class ProviderPauses(NpgsqlDataSource dataSource)
         return cmd.RecordsAffected == 1;
     }
 
+    private const string Active = "select provider, paused_by, reason from provider_pauses where resume_at is null or resume_at > now()";
+
+    /// <summary>The providers paused now, each with who paused it and why.</summary>
+    public async Task<Dictionary<string, string>> ActiveAsync(CancellationToken ct)
+    {
+        await using var cmd = dataSource.CreateCommand(Active);
+        var paused = new Dictionary<string, string>();
+        await using var reader = await cmd.ExecuteReaderAsync(ct);
+        while (await reader.ReadAsync(ct)) paused[reader.GetString(0)] = $"paused ({reader.GetString(1)}: {reader.GetString(2)})";
+        return paused;
+    }
+
     /// <returns>False when it was not paused.</returns>
     public async Task<bool> ResumeAsync(string provider, CancellationToken ct)
     {

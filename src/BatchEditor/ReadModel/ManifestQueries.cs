@@ -9,7 +9,11 @@ public sealed class ManifestQueries(NpgsqlDataSource dataSource)
     public sealed record ManifestInfo(Guid Id, string Name, string SourceFile, int ItemCount, DateTimeOffset CreatedAt);
 
     public sealed record ResultRow(string RowId, string State, string Reason, string Provider, string? JobId,
-        string[] Locations, decimal Credits, decimal? CostUsd, bool CostEstimated);
+        string[] Locations, decimal Credits, decimal? CostUsd, bool CostEstimated)
+    {
+        /// <summary>With a route: why the item moved to <see cref="Provider"/> ("from pixeldojo: circuit breaker open").</summary>
+        public string? Routed { get; init; }
+    }
 
     public sealed record ReasonCount(ItemState State, string Reason, long Items);
 
@@ -70,7 +74,7 @@ public sealed class ManifestQueries(NpgsqlDataSource dataSource)
             $"""
             select i.row_id, i.state, i.reason, i.provider, i.provider_job_id,
                    coalesce((select array_agg(o.location order by o.ordinal) from outputs o where o.item_id = i.id and o.state = {OutputStateSql.Stored}), array[]::text[]),
-                   coalesce(l.credits, 0), l.usd, coalesce(l.estimated, false)
+                   coalesce(l.credits, 0), l.usd, coalesce(l.estimated, false), i.routed
             from items i
             left join lateral (select sum(credits) credits, sum(cost_usd) usd, bool_or(estimated) estimated
                                from usage_ledger where item_id = i.id) l on true
@@ -87,7 +91,10 @@ public sealed class ManifestQueries(NpgsqlDataSource dataSource)
         await using var r = await cmd.ExecuteReaderAsync(ct);
         while (await r.ReadAsync(ct))
             yield return new ResultRow(r.GetString(0), r.GetString(1), r.GetString(2), r.GetString(3), r.IsDBNull(4) ? null : r.GetString(4),
-                r.GetFieldValue<string[]>(5), r.GetDecimal(6), r.IsDBNull(7) ? null : r.GetDecimal(7), r.GetBoolean(8));
+                r.GetFieldValue<string[]>(5), r.GetDecimal(6), r.IsDBNull(7) ? null : r.GetDecimal(7), r.GetBoolean(8))
+            {
+                Routed = r.IsDBNull(9) ? null : r.GetString(9),
+            };
     }
 
     private static async Task<List<ManifestInfo>> ReadManifests(NpgsqlCommand cmd, CancellationToken ct)

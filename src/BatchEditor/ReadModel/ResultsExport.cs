@@ -11,7 +11,7 @@ namespace BatchEditor.ReadModel;
 /// </summary>
 public sealed class ResultsExport(ManifestQueries queries)
 {
-    private static readonly string[] Columns = ["id", "state", "reason", "provider", "provider_job", "outputs", "credits", "cost_usd", "cost_estimated"];
+    private static readonly string[] Columns = ["id", "state", "reason", "provider", "routed", "provider_job", "outputs", "credits", "cost_usd", "cost_estimated"];
     private static readonly CsvWriterOptions Csv = new() { Injection = CsvInjection.Escape };
 
     /// <param name="signedUntil">With <paramref name="sign"/>: adds a column of read-only links valid until then.</param>
@@ -27,6 +27,7 @@ public sealed class ResultsExport(ManifestQueries queries)
             csv.WriteField(row.State);
             csv.WriteField(row.Reason);
             csv.WriteField(row.Provider);
+            csv.WriteField(row.Routed ?? "");
             csv.WriteField(row.JobId ?? "");
             csv.WriteField(string.Join(" ", row.Locations));
             csv.WriteField(row.Credits, "G", CultureInfo.InvariantCulture);
@@ -51,7 +52,7 @@ public sealed class ResultsExport(ManifestQueries queries)
         {
             JsonSerializer.Serialize(json, new
             {
-                id = row.RowId, state = row.State, reason = row.Reason, provider = row.Provider, providerJob = row.JobId, outputs = row.Locations,
+                id = row.RowId, state = row.State, reason = row.Reason, provider = row.Provider, routed = row.Routed, providerJob = row.JobId, outputs = row.Locations,
                 signedUrls = sign is null ? null : row.Locations.Select(sign).ToArray(), credits = row.Credits, costUsd = row.CostUsd,
                 costEstimated = row.CostEstimated,
             });

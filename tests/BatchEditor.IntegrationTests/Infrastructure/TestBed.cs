@@ -109,7 +109,7 @@ public sealed class TestBed : IAsyncDisposable
         var parsed = host.Services.GetRequiredService<ManifestReader>().Read(new StringReader(csv), defaults);
         if (parsed.Errors.Count > 0) throw new InvalidOperationException(string.Join("\n", parsed.Errors));
         return await host.Services.GetRequiredService<ManifestImporter>().ImportAsync(
-            parsed.Rows, name, "test.csv", Guid.NewGuid().ToString(), defaults.Provider!, force: false, CancellationToken.None, settings ?? new ManifestSettings(priority));
+            parsed.Rows, name, "test.csv", Guid.NewGuid().ToString(), defaults.Provider ?? Providers.RouteChoice.ParseRoute(defaults.Route!)[0].Provider, force: false, CancellationToken.None, settings ?? new ManifestSettings(priority));
     }
 
     /// <summary>Runs an in-process worker with --until-idle semantics and waits for it to exit.</summary>
@@ -187,6 +187,22 @@ public sealed class TestBed : IAsyncDisposable
         await using var cmd = Db.CreateCommand(sql);
         foreach (var a in args) cmd.Parameters.AddWithValue(a);
         return (T)(await cmd.ExecuteScalarAsync())!;
+    }
+
+    /// <summary>Every row of a query, each as its column values (DBNull for null).</summary>
+    public async Task<List<object[]>> RowsAsync(string sql, params object[] args)
+    {
+        await using var cmd = Db.CreateCommand(sql);
+        foreach (var a in args) cmd.Parameters.AddWithValue(a);
+        await using var r = await cmd.ExecuteReaderAsync();
+        var rows = new List<object[]>();
+        while (await r.ReadAsync())
+        {
+            var values = new object[r.FieldCount];
+            r.GetValues(values);
+            rows.Add(values);
+        }
+        return rows;
     }
 
     public async Task<List<(string RowId, string State, string Reason)>> ItemsAsync()
