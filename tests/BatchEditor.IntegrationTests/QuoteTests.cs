@@ -61,6 +61,36 @@ public sealed class QuoteTests : IDisposable
     }
 
     [Fact]
+    public async Task A_routed_quote_prices_each_later_choice_and_a_routed_submit_says_which_choices_cannot_take_which_rows()
+    {
+        await using var bed = await TestBed.StartAsync();
+        var env = bed.EnvironmentVariables();
+        var csv = Write("id,image_url,prompt,mask_url\n" +
+                        "PLAIN-1,https://img.example.com/1.jpg,Brighten,\n" +
+                        "PLAIN-2,https://img.example.com/2.jpg,Brighten,\n" +
+                        "MASKED,https://img.example.com/3.jpg,Brighten,https://img.example.com/3-mask.png\n");
+
+        var quote = await Cli.RunAsync(env, Timeout, "quote", csv, "--route", "wavespeed,fal", "--json");
+        Assert.Equal(0, quote.ExitCode);
+        var json = Json(quote);
+        Assert.Equal([("fal", 1), ("wavespeed", 2)], json.GetProperty("providers").EnumerateArray()
+            .Select(p => (p.GetProperty("provider").GetString()!, p.GetProperty("items").GetInt32())).OrderBy(p => p.Item1));
+        var alternative = Assert.Single(json.GetProperty("alternatives").EnumerateArray());
+        Assert.Equal(("fal", 2), (alternative.GetProperty("provider").GetString(), alternative.GetProperty("items").GetInt32()));
+        var falPerItem = json.GetProperty("providers").EnumerateArray().Single(p => p.GetProperty("provider").GetString() == "fal").GetProperty("cost").GetProperty("usd").GetDecimal();
+        Assert.Equal(2 * falPerItem, alternative.GetProperty("cost").GetProperty("usd").GetDecimal());
+        Assert.Contains("Route: if their first choice cannot take work, 2 item(s) would move to fal at",
+            (await Cli.RunAsync(env, Timeout, "quote", csv, "--route", "wavespeed,fal")).Stdout);
+
+        var submit = await Cli.RunAsync(env, Timeout, "submit", csv, "--route", "wavespeed,fal");
+        Assert.Equal(0, submit.ExitCode);
+        Assert.Contains("Route: wavespeed cannot take 1 row (line 4: mask_url wavespeed's gpt-image edit endpoints take no mask); they go to their route's other choices.", submit.Stdout);
+        var both = await Cli.RunAsync(env, Timeout, "submit", csv, "--route", "wavespeed,fal", "--model", "x", "--force");
+        Assert.Equal(2, both.ExitCode);
+        Assert.Contains("--model goes with --provider; with --route name each choice's model in it", both.Stderr);
+    }
+
+    [Fact]
     public async Task A_file_that_would_not_import_gets_its_problems_and_no_quote()
     {
         await using var bed = await TestBed.StartAsync();

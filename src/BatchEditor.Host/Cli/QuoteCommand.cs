@@ -74,6 +74,8 @@ public static class QuoteCommand
             Console.WriteLine($"Starts at {start:yyyy-MM-dd HH:mm zzz}; done about {(start + quote.Finish).ToLocalTime():yyyy-MM-dd HH:mm zzz}.");
         if (!quote.WorkerRunning) Console.WriteLine("No worker is running: nothing starts until one does (`batch-editor worker`); the times count from then.");
         if (quote.ManifestBudget is { } held) Console.WriteLine($"Budget: {held.Items} item(s) would be held — the budget of {held.Reason}.");
+        foreach (var a in quote.Alternatives)
+            Console.WriteLine($"Route: if their first choice cannot take work, {Count(a.Items)} item(s) would move to {a.Provider} at {a.Cost}.");
         foreach (var p in quote.Providers.Where(p => p.DayBudget is not null))
             Console.WriteLine($"Day budget: {p.DayBudget!.Items} {p.Provider} item(s) would wait — {p.DayBudget.Reason}.");
     }

@@ -20,6 +20,7 @@ public sealed class ManifestQuoter(ManifestReader reader, ProviderRegistry provi
         var perProvider = new Dictionary<string, (int Items, Money Cost, List<decimal> Credits, List<decimal?> Usd)>();
         var basis = new Dictionary<string, string>();
         var budget = new BudgetCounter(settings.BudgetCredits, settings.BudgetUsd);
+        var alternatives = new Dictionary<string, (int Items, Money Cost)>(); // a route's later choices, priced for the rows that may move there
         using (var text = ManifestText.Open(content))
             foreach (var row in reader.Stream(text, defaults, report))
             {
@@ -31,6 +32,12 @@ public sealed class ManifestQuoter(ManifestReader reader, ProviderRegistry provi
                 perProvider[row.Provider] = (p.Items + 1, p.Cost.Plus(entry), p.Credits, p.Usd);
                 budget.Add(estimate.Credits, estimate.CostUsd);
                 basis.TryAdd(row.Provider, estimate.Note);
+                foreach (var choice in (row.Route ?? []).Skip(1).Select(RouteChoice.Parse))
+                {
+                    var there = providers.Estimate(choice.Provider, row.Request with { Model = choice.Model! });
+                    var a = alternatives.TryGetValue(choice.Provider, out var seen) ? seen : (Items: 0, Cost: Money.Zero);
+                    alternatives[choice.Provider] = (a.Items + 1, a.Cost.Plus(Money.Entry(there.Credits, there.CostUsd, estimated: false)));
+                }
             }
         if (report.Count > 0)
             return new(source, report.RowCount, [], Money.Zero, TimeSpan.Zero, null, null, report.Errors, report.Count, report.RowsWithProblems, true);
@@ -52,7 +59,10 @@ public sealed class ManifestQuoter(ManifestReader reader, ProviderRegistry provi
         var total = quotes.Aggregate(Money.Zero, (m, q) => m.Plus(q.Cost));
         var finish = quotes.Count == 0 ? TimeSpan.Zero : quotes.Max(q => q.Finish);
         var workerRunning = await workers.AnyRunningAsync(ct);
-        return new(source, report.RowCount, quotes, total, finish, settings.NotBefore, budget.Hold, [], 0, 0, workerRunning);
+        return new(source, report.RowCount, quotes, total, finish, settings.NotBefore, budget.Hold, [], 0, 0, workerRunning)
+        {
+            Alternatives = [.. alternatives.OrderBy(a => a.Key, StringComparer.Ordinal).Select(a => new RouteAlternative(a.Key, a.Value.Items, a.Value.Cost))],
+        };
     }
 
     /// <summary>Items past what the provider's daily budget has left today, counted in file order.</summary>

@@ -12,6 +12,9 @@ public sealed record Quote(string Source, int Rows, IReadOnlyList<ProviderQuote>
 {
     public int Items => Providers.Sum(p => p.Items);
 
+    /// <summary>With routes: what each later choice would cost for the items that may move to it.</summary>
+    public IReadOnlyList<RouteAlternative> Alternatives { get; init; } = [];
+
     /// <summary>"3 problems on 2 of 24 rows".</summary>
     public string ProblemSummary => ReadReport.Summary(ProblemCount, RowsWithProblems, Rows);
 }
@@ -20,6 +23,9 @@ public sealed record Quote(string Source, int Rows, IReadOnlyList<ProviderQuote>
 /// <param name="DayBudget">What the provider's daily budget would hold back until the next UTC midnight, if anything.</param>
 /// <param name="PriceBasis">How the provider's estimate is made (its note for the first item), e.g. what it leaves out.</param>
 public sealed record ProviderQuote(string Provider, int Items, Money Cost, TimeSpan Finish, ProviderPace Pace, long Ahead, BudgetHold? DayBudget, string PriceBasis);
+
+/// <summary>A later choice of a route: the items whose route has it after their first provider, and what they would cost there.</summary>
+public sealed record RouteAlternative(string Provider, int Items, Money Cost);
 
 /// <summary>How fast a provider takes work, and where the job time came from.</summary>
 /// <param name="JobTime">From claim to the job found done: what one in-flight slot is held for.</param>

@@ -17,13 +17,22 @@ public sealed record QuoteView(string Source, int Rows, int Items, bool Queued, 
 
     public sealed record ProviderView(string Provider, int Items, Cost Cost, string PriceBasis, double FinishSeconds, Pace Pace, long QueuedAhead, Held? DayBudget);
 
+    /// <summary>A route's later choice: the items that may move to it and what they would cost there.</summary>
+    public sealed record Alternative(string Provider, int Items, Cost Cost);
+
+    /// <summary>With routes: each later choice's price for the items that may move to it.</summary>
+    public IReadOnlyList<Alternative> Alternatives { get; init; } = [];
+
     public static QuoteView From(Quote q) => new(
         q.Source, q.Rows, q.Items, Queued: false,
         [.. q.Errors.Select(e => new Problem(e.Line, e.Column, e.Message))], q.ProblemCount,
         [.. q.Providers.Select(p => new ProviderView(p.Provider, p.Items, Of(p.Cost), p.PriceBasis, Seconds(p.Finish),
             new Pace(p.Pace.MaxInFlight, p.Pace.PerMinute, Math.Round(p.Pace.JobTime.TotalSeconds, 2), p.Pace.LearnedFrom), p.Ahead,
             p.DayBudget is { } d ? new Held(d.Items, d.Reason) : null))],
-        Of(q.Total), Seconds(q.Finish), q.StartsAt, q.ManifestBudget is { } b ? new Held(b.Items, b.Reason) : null, q.WorkerRunning);
+        Of(q.Total), Seconds(q.Finish), q.StartsAt, q.ManifestBudget is { } b ? new Held(b.Items, b.Reason) : null, q.WorkerRunning)
+    {
+        Alternatives = [.. q.Alternatives.Select(a => new Alternative(a.Provider, a.Items, Of(a.Cost)))],
+    };
 
     private static Cost Of(Money m) => new(m.Credits, m.Usd, m.UnpricedCredits, Estimated: true);
 

@@ -18,7 +18,8 @@ public static class QuotesApi
 
     private static async Task<Results<Ok<QuoteView>, UnprocessableEntity<QuoteView>, BadRequest<string>>> QuoteAsync(HttpRequest request, ManifestQuoter quoter,
         CancellationToken ct, [FromQuery] string? provider, [FromQuery] string? model, [FromQuery] string? quality, [FromQuery] string? size,
-        [FromQuery] string? prompt, [FromQuery] string? format, [FromQuery] decimal? budgetCredits = null, [FromQuery] decimal? budgetUsd = null)
+        [FromQuery] string? prompt, [FromQuery] string? format, [FromQuery] decimal? budgetCredits = null, [FromQuery] decimal? budgetUsd = null,
+        [FromQuery] string? route = null)
     {
         if (request.ContentType?.StartsWith("text/csv", StringComparison.OrdinalIgnoreCase) != true)
             return TypedResults.BadRequest("send the CSV as a text/csv body");
@@ -26,7 +27,7 @@ public static class QuotesApi
         await using var body = Downloads.ScratchFile.Create("batch-editor-quote");
         await request.Body.CopyToAsync(body, ct);
         body.Position = 0;
-        var quote = await quoter.QuoteAsync(body, "upload.csv", new ManifestDefaults(provider ?? "pixeldojo", model, quality?.ToLowerInvariant(), size, prompt, format),
+        var quote = await quoter.QuoteAsync(body, "upload.csv", new ManifestDefaults(provider ?? "pixeldojo", model, quality?.ToLowerInvariant(), size, prompt, format, route),
             new ManifestSettings(BudgetCredits: budgetCredits, BudgetUsd: budgetUsd), ct);
         if (quote.Errors is [{ AboutTheCommand: true } wrong]) return TypedResults.BadRequest(wrong.Message);
         return quote.Errors.Count > 0 ? TypedResults.UnprocessableEntity(QuoteView.From(quote)) : TypedResults.Ok(QuoteView.From(quote));

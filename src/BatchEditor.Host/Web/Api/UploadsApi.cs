@@ -35,7 +35,7 @@ public static class UploadsApi
         [FromQuery] string? provider, [FromQuery] string? model, [FromQuery] string? quality, [FromQuery] string? size,
         [FromQuery] string? prompt, [FromQuery] string? format, [FromQuery] string? name, [FromQuery] int priority = 0,
         [FromQuery] decimal? budgetCredits = null, [FromQuery] decimal? budgetUsd = null, [FromQuery] string? webhook = null,
-        [FromQuery] bool force = false, [FromQuery] bool skipInvalid = false, [FromQuery] int wait = 0)
+        [FromQuery] bool force = false, [FromQuery] bool skipInvalid = false, [FromQuery] int wait = 0, [FromQuery] string? route = null)
     {
         if (name is not null && !ManifestImporter.IsValidName(name))
             return Results.BadRequest($"name '{name}' may use only letters, digits, '.', '_' and '-'");
@@ -44,7 +44,7 @@ public static class UploadsApi
         await using var upload = await BufferAsync(http.Request, ct);
         if (upload is null) return Results.BadRequest("send the CSV as multipart/form-data (field 'file') or as a text/csv body");
 
-        var request = new UploadRequest(new ManifestDefaults(provider ?? "pixeldojo", model, quality?.ToLowerInvariant(), size, prompt, format), name, force,
+        var request = new UploadRequest(new ManifestDefaults(provider ?? "pixeldojo", model, quality?.ToLowerInvariant(), size, prompt, format, route), name, force,
             skipInvalid, new ManifestSettings(priority, budgetCredits, budgetUsd, WebhookUrl: webhook));
         var id = await uploads.StoreAsync(upload.Content, upload.FileName, request, ct);
         var status = await uploads.WaitAsync(id, TimeSpan.FromSeconds(Math.Clamp(wait, 0, 120)), ct)
