@@ -4,7 +4,8 @@ namespace BatchEditor.ProviderSim;
 /// Serves the temporary output URLs: real PNGs until they expire, then 404 like a purged CDN object. Also serves
 /// <c>/inputs/{name}.png</c>, stand-in product photos for providers that must download the inputs themselves (OpenAI),
 /// for names ending in <c>-mask</c> a transparent-means-edit mask, for names starting with <c>slow-</c> one that takes
-/// 3 s to answer, and for names starting with <c>stall-</c> one that stops sending halfway. Outputs scripted with <c>[sim:stallbody]</c> stall the same way.
+/// 3 s to answer, and for names starting with <c>stall-</c> one that stops sending halfway. A photo re-shot under the same
+/// URL: <c>POST /_sim/inputs/{name}/edit</c> (or <see cref="SimState.InputEdits"/>) changes its bytes. Outputs scripted with <c>[sim:stallbody]</c> stall the same way.
 /// </summary>
 public static class FileEndpoints
 {
@@ -13,7 +14,8 @@ public static class FileEndpoints
         app.MapGet("/inputs/{name}.png", async (string name, HttpContext context, SimState sim) =>
         {
             var png = name.EndsWith("-mask", StringComparison.Ordinal) ? PngRenderer.RenderMask(SimState.InputSide, SimState.InputSide)
-                : PngRenderer.RenderInput(SimState.InputSide, SimState.InputSide, sim.Seed(name));
+                : PngRenderer.RenderInput(SimState.InputSide, SimState.InputSide, sim.InputSeed(name));
+            sim.CountInputFetch(name);
             context.Response.ContentType = "image/png";
             context.Response.ContentLength = png.Length;
             // An input host that is slow to answer (a window in which a test can pause a worker before it sends).

@@ -98,6 +98,17 @@ public sealed class SimState(SimulatorOptions options, TimeProvider clock)
     /// </summary>
     public ConcurrentDictionary<string, bool> Outages { get; } = new();
 
+    /// <summary>Inputs whose bytes changed under the same URL (a re-shot photo): how many times, by name.</summary>
+    public ConcurrentDictionary<string, int> InputEdits { get; } = new();
+
+    /// <summary>How often each input was fetched, by name.</summary>
+    public ConcurrentDictionary<string, int> InputFetches { get; } = new();
+
+    /// <summary>The seed of the stand-in photo /inputs/{name}.png serves now (a re-shot one draws another).</summary>
+    public int InputSeed(string name) => Seed(InputEdits.TryGetValue(name, out var edits) ? $"{name}#{edits}" : name);
+
+    public void CountInputFetch(string name) => InputFetches.AddOrUpdate(name, 1, (_, n) => n + 1);
+
     /// <summary>True only the first time this is asked about <paramref name="what"/>.</summary>
     public bool FirstTime(string what) => Next($"first:{what}") == 1;
 
@@ -174,13 +185,13 @@ public sealed class SimState(SimulatorOptions options, TimeProvider clock)
         if (job.Script.WrongSize) h = Math.Max(8, h / 2);
         // The input itself, as /inputs/ serves it.
         var input = job.Script.Unchanged ? job.InputName : null;
-        if (input is not null) (w, h, seed) = (InputSide, InputSide, Seed(input));
+        if (input is not null) (w, h, seed) = (InputSide, InputSide, InputSeed(input));
         // A masked edit of an input served here: the input, changed inside the mask only (or everywhere, when scripted so).
         int? masked = null;
         if (job.Masked && job.InputName is { } source && input is null)
         {
             (w, h) = (InputSide, InputSide);
-            if (!job.Script.OutsideMask) masked = Seed(source);
+            if (!job.Script.OutsideMask) masked = InputSeed(source);
         }
         Files[token] = new SimFile(w, h, seed, job.ExpiresAt(Options.OutputTtl), job.Script.Truncate, job.Script.StallBody, job.Script.Blank)
         {

@@ -73,6 +73,7 @@ public sealed class SimulatorServer : IAsyncDisposable
         OpenAiProtocol.Map(app);
         FileEndpoints.Map(app);
         app.MapGet("/_sim/stats", (SimState sim) => Results.Json(sim.Stats()));
+        app.MapPost("/_sim/inputs/{name}/edit", (string name, SimState sim) => { sim.InputEdits.AddOrUpdate(name, 1, (_, n) => n + 1); return Results.NoContent(); });
         app.MapPost("/_sim/outage/{provider}", (string provider, SimState sim) => { sim.Outages[provider] = true; return Results.NoContent(); });
         app.MapDelete("/_sim/outage/{provider}", (string provider, SimState sim) => { sim.Outages.TryRemove(provider, out _); return Results.NoContent(); });
         app.MapGet("/", (HttpRequest request) => Welcome(request));

@@ -77,7 +77,7 @@ public class AzureBlobEndToEndTests
         var results = await Cli.RunAsync(env, Timeout, "results", "spring", "-o", resultsFile, "--signed-urls", "24h");
         Assert.True(results.ExitCode == 0, results.ToString());
         var lines = await File.ReadAllLinesAsync(resultsFile);
-        Assert.StartsWith("id,state,reason,provider,routed,provider_job,outputs,credits,cost_usd,cost_estimated,signed_urls (until ", lines[0], StringComparison.Ordinal);
+        Assert.StartsWith("id,state,reason,provider,routed,reused_from,provider_job,outputs,credits,cost_usd,cost_estimated,signed_urls (until ", lines[0], StringComparison.Ordinal);
         foreach (var line in lines.Skip(1))
         {
             // The last field; quoted, as CSV requires, when the link holds a comma (spr=https,http for the local emulator).

@@ -36,7 +36,7 @@ public sealed class CliEndToEndTests : IDisposable
         var results = await Cli.RunAsync(env, Timeout, "results", "e2e", "-o", resultsFile);
         Assert.True(results.ExitCode == 0, results.ToString());
         var lines = await File.ReadAllLinesAsync(resultsFile);
-        Assert.Equal("id,state,reason,provider,routed,provider_job,outputs,credits,cost_usd,cost_estimated", lines[0]);
+        Assert.Equal("id,state,reason,provider,routed,reused_from,provider_job,outputs,credits,cost_usd,cost_estimated", lines[0]);
         Assert.Equal(9, lines.Length);
         Assert.All(lines.Skip(1), l => Assert.Contains(",Succeeded,", l));
         Assert.All(lines.Skip(1), l => Assert.True(File.Exists(l.Split(',')[5]), l));

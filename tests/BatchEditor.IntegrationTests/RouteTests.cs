@@ -62,7 +62,7 @@ public class RouteTests
         Assert.True(await bed.ScalarAsync<bool>(
             "select exists (select 1 from item_history where reason = 'moved from pixeldojo to fal: circuit breaker open')"));
         var results = await Cli.RunAsync(bed.EnvironmentVariables(), TimeSpan.FromSeconds(60), "results", "test");
-        Assert.Contains(",fal,from pixeldojo: circuit breaker open,", results.Stdout);
+        Assert.Contains(",fal,from pixeldojo: circuit breaker open,,", results.Stdout);
     }
 
     [Fact]

@@ -37,6 +37,10 @@ public sealed class ManifestOptions
         Description = "Run this many items first (20, or 5%) and hold the rest until `batch-editor approve` (or `reject` with a new prompt).",
     };
     private readonly Option<string?> _sampleBy = new("--sample-by") { Description = "Spread the sample across the values of this column (e.g. category or vendor) instead of across the file." };
+    private readonly Option<bool> _onlyChanged = new("--only-changed")
+    {
+        Description = "Skip rows whose input bytes, mask, prompt and parameters equal an earlier item of the same id that succeeded; its outputs are reused.",
+    };
     private readonly Option<string?> _check = new("--check") { Description = $"Check every output against a sales channel's image limits: {Checks.ChannelPreset.Names}." };
     private readonly Option<string> _timeZone = new("--time-zone")
     {
@@ -50,7 +54,7 @@ public sealed class ManifestOptions
 
     public void AddTo(Command command)
     {
-        foreach (var option in new Option[] { _provider, _route, _model, _quality, _size, _prompt, _format, _priority, _budgetCredits, _budgetUsd, _window, _timeZone, _webhook, _sample, _sampleBy, _check })
+        foreach (var option in new Option[] { _provider, _route, _model, _quality, _size, _prompt, _format, _priority, _budgetCredits, _budgetUsd, _window, _timeZone, _webhook, _sample, _sampleBy, _check, _onlyChanged })
             command.Options.Add(option);
         command.Validators.Add(result =>
         {
@@ -71,7 +75,8 @@ public sealed class ManifestOptions
     public ManifestSettings Settings(ParseResult parse, DateTimeOffset? notBefore = null) =>
         new(parse.GetValue(_priority), parse.GetValue(_budgetCredits), parse.GetValue(_budgetUsd), notBefore,
             parse.GetValue(_window) is { } window ? SubmitWindow.Parse(window, TimeZone(parse), out _) : null, parse.GetValue(_webhook),
-            parse.GetValue(_sample) is { } sample ? SampleFirst.Parse(sample, parse.GetValue(_sampleBy), out _) : null, parse.GetValue(_check));
+            parse.GetValue(_sample) is { } sample ? SampleFirst.Parse(sample, parse.GetValue(_sampleBy), out _) : null, parse.GetValue(_check),
+            parse.GetValue(_onlyChanged));
 
     /// <summary>
     /// <c>--at</c>: an ISO date and time (with an offset, or in <paramref name="timeZone"/>), a time of day (its next

@@ -63,6 +63,7 @@ public static class SubmitCommand
             var imported = result.Imported!;
             Console.WriteLine($"Imported {imported.Items} item(s) as manifest '{imported.Name}' ({imported.Id}).");
             foreach (var note in result.RouteNotes) Console.WriteLine($"Route: {note}.");
+            if (imported.IncrementalNote is { Length: > 0 } unchanged) Console.WriteLine($"Only changed rows run{unchanged}.");
             if (settings.NotBefore is { } start) Console.WriteLine($"Nothing is submitted before {start:yyyy-MM-dd HH:mm zzz}.");
             if (settings.Window is { } window) Console.WriteLine($"New submissions start only between {window}.");
             if (settings.Sample is { } sample && sample.SizeOf(imported.Items) < imported.Items)

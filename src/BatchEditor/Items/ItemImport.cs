@@ -11,7 +11,7 @@ namespace BatchEditor.Items;
 public sealed class ItemImport : IAsyncDisposable
 {
     private const string CopyItems =
-        "copy items (manifest_id, row_id, line, provider, model, prompt, image_urls, mask_url, size, quality, n, output_format, row_data, reason, route) from stdin (format binary)";
+        "copy items (manifest_id, row_id, line, provider, model, prompt, image_urls, mask_url, size, quality, n, output_format, row_data, reason, route, edit_key) from stdin (format binary)";
 
     private readonly NpgsqlBinaryImporter _writer;
 
@@ -22,7 +22,9 @@ public sealed class ItemImport : IAsyncDisposable
 
     /// <summary>One item, Pending, with the edit it asks for, its line in the file and the file's other columns as JSON.</summary>
     /// <param name="route">The route's choices that can take the row (<c>provider:model</c>), or null for one provider.</param>
-    public async Task WriteAsync(Guid manifestId, int line, string provider, EditRequest request, string rowDataJson, string reason, string[]? route, CancellationToken ct)
+    /// <param name="editKey">The key of the edit the row asks for (an incremental run), or null.</param>
+    public async Task WriteAsync(Guid manifestId, int line, string provider, EditRequest request, string rowDataJson, string reason, string[]? route, string? editKey,
+        CancellationToken ct)
     {
         await _writer.StartRowAsync(ct);
         await _writer.WriteAsync(manifestId, NpgsqlDbType.Uuid, ct);
@@ -41,6 +43,7 @@ public sealed class ItemImport : IAsyncDisposable
         await _writer.WriteAsync(reason, NpgsqlDbType.Text, ct);
         if (route is null) await _writer.WriteNullAsync(ct);
         else await _writer.WriteAsync(route, NpgsqlDbType.Array | NpgsqlDbType.Text, ct);
+        await WriteNullable(editKey, ct);
     }
 
     /// <summary>Keeps every row written (they commit with the transaction).</summary>

@@ -13,6 +13,7 @@ public static class ItemsRegistration
         services.AddSingleton<Leases>();
         services.AddSingleton<ItemClaims>();
         services.AddSingleton<RouteMoves>();
+        services.AddSingleton<UnchangedItems>();
         services.AddSingleton<OutputRows>();
         services.AddSingleton<LedgerQueries>();
         services.AddSingleton<PromptRows>();

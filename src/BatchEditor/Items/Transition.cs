@@ -117,6 +117,12 @@ internal sealed record ItemChanges
     /// <summary>A new run: the run number goes up and everything about the last one is forgotten; due now.</summary>
     public bool NewRun { get; init; }
 
+    /// <summary>
+    /// For each item (aligned with the transition's ids), an item that already succeeded with the same edit: its stored
+    /// outputs become this item's (<c>reused_from</c> names it).
+    /// </summary>
+    public long[]? ReusesOutputsOf { get; init; }
+
     /// <summary>The next choice of the item's route, and why it moved there (kept in <c>routed</c>).</summary>
     public (RouteChoice To, string Why)? Reroute { get; init; }
 

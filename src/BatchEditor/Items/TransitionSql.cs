@@ -92,6 +92,14 @@ internal static class TransitionSql
             p.Add(new NpgsqlParameter<string[]>("c_prompts", prompts));
             joins += PromptsJoin;
         }
+        if (t.Changes.ReusesOutputsOf is { } sources)
+        {
+            if (sources.Length != t.ItemIds.Length) throw new ArgumentException("one source item per item");
+            set.Append(", reused_from = ru.source");
+            p.Add(new NpgsqlParameter<long[]>("c_sources", sources));
+            joins += ReuseJoin;
+            effects.Append(ReusedOutputsSql);
+        }
         var attemptColumn = t.Claim is null ? "null::bigint" : "(select c.id from claimed_attempts c where c.item_id = moved.id)";
 
         cmd.CommandText =
@@ -102,7 +110,7 @@ internal static class TransitionSql
                       where id = any(@ids) and state = any(@from){guard}
                       for update) o{joins}
                 where items.id = o.id
-                returning items.id, o.old_state, o.old_run, o.old_sent, items.manifest_id, items.provider, items.reserved_credits, items.reserved_usd){effects}
+                returning items.id, o.old_state, o.old_run, o.old_sent, items.manifest_id, items.provider, items.reserved_credits, items.reserved_usd, items.reused_from){effects}
             select id, old_state, manifest_id, provider, old_run, {attemptColumn} from moved
             """;
         var moved = new List<Moved>();
@@ -313,6 +321,17 @@ internal static class TransitionSql
     private const string ClaimReserveJoin = " join unnest(@ids, @k_credits::numeric[], @k_usd::numeric[]) as k(id, credits, usd) on k.id = o.id";
 
     private const string PromptsJoin = " join unnest(@ids, @c_prompts::text[]) as pr(id, prompt) on pr.id = o.id";
+
+    private const string ReuseJoin = " join unnest(@ids, @c_sources::bigint[]) as ru(id, source) on ru.id = o.id";
+
+    // The stored outputs of the item an unchanged one stands for, as the unchanged item's own (the same blobs).
+    private const string ReusedOutputsSql =
+        $"""
+        , reused as (
+            insert into outputs (item_id, run, ordinal, source_url, expires_at, state, blob_name, location, content_type, size_bytes, md5, stored_at)
+            select m.id, m.old_run, s.ordinal, s.source_url, s.expires_at, s.state, s.blob_name, s.location, s.content_type, s.size_bytes, s.md5, s.stored_at
+            from moved m join items src on src.id = m.reused_from join outputs s on s.item_id = src.id and s.run = src.run and s.state = {OutputStateSql.Stored})
+        """;
 
     private const string ClaimAttemptSql =
         """

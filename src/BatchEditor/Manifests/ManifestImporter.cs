@@ -10,9 +10,22 @@ namespace BatchEditor.Manifests;
 /// Writes a validated manifest and its items in one transaction (binary COPY for the items): a manifest is
 /// imported whole or not at all. Refuses a file whose exact content was imported before, unless forced.
 /// </summary>
-public sealed partial class ManifestImporter(NpgsqlDataSource dataSource)
+public sealed partial class ManifestImporter(NpgsqlDataSource dataSource, Incremental.EditKeys editKeys, UnchangedItems unchanged)
 {
-    public sealed record Imported(Guid Id, string Name, int Items);
+    /// <param name="Unchanged">Items of an incremental import that ask for an edit already done: Succeeded with its outputs, nothing sent.</param>
+    public sealed record Imported(Guid Id, string Name, int Items, int Unchanged = 0)
+    {
+        /// <summary>Rows of an incremental import that could not be compared (an input not fetched): they are sent.</summary>
+        public NotCompared? NotCompared { get; init; }
+
+        /// <summary>"; 3 unchanged since an earlier run (…); 1 could not be compared (line 4: …) and will be sent", or empty.</summary>
+        public string IncrementalNote =>
+            (Unchanged > 0 ? $"; {Unchanged} unchanged since an earlier run (their outputs reused, nothing sent)" : "")
+            + (NotCompared is { } n ? $"; {n.Rows} could not be compared (line {n.FirstLine}: {n.FirstReason}) and will be sent" : "");
+    }
+
+    /// <summary>How many rows could not be compared, and the first with its reason.</summary>
+    public sealed record NotCompared(int Rows, int FirstLine, string FirstReason);
 
     public sealed class DuplicateManifestException(string existing) : Exception(MessageFor(existing))
     {
@@ -72,23 +85,28 @@ public sealed partial class ManifestImporter(NpgsqlDataSource dataSource)
             insert.Parameters.Add(new NpgsqlParameter { Value = (object?)settings.CheckPreset?.ToLowerInvariant() ?? DBNull.Value, NpgsqlDbType = NpgsqlDbType.Text });
             await insert.ExecuteNonQueryAsync(ct);
         }
-        var count = await CopyItemsAsync(conn, id, rows, report, skipInvalid, WaitingReason(settings), ct);
+        var keys = settings.OnlyChanged ? new EditKeyer(editKeys.Begin(), settings.CheckPreset) : null;
+        var count = await CopyItemsAsync(conn, id, rows, report, skipInvalid, WaitingReason(settings), keys, ct);
         if (count == 0 || (report.Count > 0 && !skipInvalid))
         {
             await tx.RollbackAsync(CancellationToken.None);
             return null;
         }
-        await using (var counted = new NpgsqlCommand("update manifests set item_count = $2 where id = $1", conn, tx))
+        // Rows asking for an edit already done are done before a sample is chosen: the sample comes from what will run.
+        var (skipped, skipsCommitted) = keys is null ? (0, () => { }) : await unchanged.SkipAsync(conn, tx, id, "import", ct);
+        await using (var counted = new NpgsqlCommand("update manifests set item_count = $2, unchanged_items = $3 where id = $1", conn, tx))
         {
             counted.Parameters.AddWithValue(id);
             counted.Parameters.AddWithValue(count);
+            counted.Parameters.AddWithValue(skipped);
             await counted.ExecuteNonQueryAsync(ct);
         }
         if (settings.Sample is { } sample && sample.SizeOf(count) < count) await HoldForSampleAsync(conn, tx, id, name, sample, count, ct);
         if (settings?.WebhookUrl is { } webhook) await Webhooks.WebhookStore.RegisterAsync(conn, tx, id, webhook, ct);
         await Items.NewWork.NotifyAsync(conn, tx, ct); // idle workers claim the new items at once
         await tx.CommitAsync(ct);
-        return new Imported(id, name, count);
+        skipsCommitted();
+        return new Imported(id, name, count, skipped) { NotCompared = keys?.NotCompared };
     }
 
     private const string MarkSampled = "update manifests set sample_size = @size, sample_by = @by, approval = 'awaiting' where id = @id";
@@ -116,20 +134,33 @@ public sealed partial class ManifestImporter(NpgsqlDataSource dataSource)
         }.OfType<string>());
 
     /// <returns>How many rows were copied (the copy is abandoned at the first problem unless <paramref name="skipInvalid"/>).</returns>
+    /// <param name="keys">An incremental import: each row's edit key, computed a batch of rows at a time (their inputs fetched in parallel).</param>
     private static async Task<int> CopyItemsAsync(NpgsqlConnection conn, Guid manifestId, IEnumerable<ManifestRow> rows, ReadReport report,
-        bool skipInvalid, string reason, CancellationToken ct)
+        bool skipInvalid, string reason, EditKeyer? keys, CancellationToken ct)
     {
         bool Abandoned() => report.Count > 0 && !skipInvalid;
         var count = 0;
         using var each = rows.GetEnumerator();
         await using (var import = await ItemImport.BeginAsync(conn, ct))
         {
+            var batch = new List<ManifestRow>(EditKeyer.Batch);
+            async Task WriteBatchAsync()
+            {
+                var keyed = keys is null ? new string?[batch.Count] : await keys.KeysAsync(batch, ct);
+                for (var i = 0; i < batch.Count; i++)
+                {
+                    var row = batch[i];
+                    await import.WriteAsync(manifestId, row.Line, row.Provider, row.Request, JsonSerializer.Serialize(row.Extra), reason, row.Route, keyed[i], ct);
+                }
+                count += batch.Count;
+                batch.Clear();
+            }
             while (each.MoveNext() && !Abandoned())
             {
-                var row = each.Current;
-                await import.WriteAsync(manifestId, row.Line, row.Provider, row.Request, JsonSerializer.Serialize(row.Extra), reason, row.Route, ct);
-                count++;
+                batch.Add(each.Current);
+                if (batch.Count == (keys is null ? 1 : EditKeyer.Batch)) await WriteBatchAsync();
             }
+            if (!Abandoned()) await WriteBatchAsync();
             if (!Abandoned())
             {
                 await import.CompleteAsync(ct);
@@ -176,4 +207,21 @@ public sealed partial class ManifestImporter(NpgsqlDataSource dataSource)
     }
 
     public static bool IsValidName(string name) => name.Length is > 0 and <= 100 && !UnsafeNameChars().IsMatch(name) && name is not ("." or "..");
+
+    /// <summary>An incremental import's edit keys, a batch of rows at a time; remembers the rows that could not be compared.</summary>
+    private sealed class EditKeyer(Incremental.EditKeys.Session session, string? checkPreset)
+    {
+        public const int Batch = 64;
+
+        public NotCompared? NotCompared { get; private set; }
+
+        public async Task<string?[]> KeysAsync(IReadOnlyList<ManifestRow> rows, CancellationToken ct)
+        {
+            var keyed = await Task.WhenAll(rows.Select(r => session.KeyAsync(r.Request, checkPreset, ct)));
+            for (var i = 0; i < rows.Count; i++)
+                if (keyed[i].Problem is { } problem)
+                    NotCompared = NotCompared is { } seen ? seen with { Rows = seen.Rows + 1 } : new NotCompared(1, rows[i].Line, problem);
+            return [.. keyed.Select(k => k.Key)];
+        }
+    }
 }

@@ -1,4 +1,5 @@
 using Microsoft.Extensions.DependencyInjection;
+using BatchEditor.Incremental;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 
 namespace BatchEditor.Manifests;
@@ -10,6 +11,7 @@ public static class ManifestsRegistration
     public static IServiceCollection AddManifests(this IServiceCollection services)
     {
         services.AddManifestReader();
+        services.AddIncremental();
         services.AddSingleton<ManifestImporter>();
         services.AddSingleton<ManifestSubmission>();
         services.AddSingleton<ManifestFinisher>();

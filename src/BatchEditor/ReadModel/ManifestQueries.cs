@@ -13,6 +13,9 @@ public sealed class ManifestQueries(NpgsqlDataSource dataSource)
     {
         /// <summary>With a route: why the item moved to <see cref="Provider"/> ("from pixeldojo: circuit breaker open").</summary>
         public string? Routed { get; init; }
+
+        /// <summary>An unchanged row of an incremental run: the manifest whose item's outputs it reuses.</summary>
+        public string? ReusedFrom { get; init; }
     }
 
     public sealed record ReasonCount(ItemState State, string Reason, long Items);
@@ -74,7 +77,8 @@ public sealed class ManifestQueries(NpgsqlDataSource dataSource)
             $"""
             select i.row_id, i.state, i.reason, i.provider, i.provider_job_id,
                    coalesce((select array_agg(o.location order by o.ordinal) from outputs o where o.item_id = i.id and o.state = {OutputStateSql.Stored}), array[]::text[]),
-                   coalesce(l.credits, 0), l.usd, coalesce(l.estimated, false), i.routed
+                   coalesce(l.credits, 0), l.usd, coalesce(l.estimated, false), i.routed,
+                   (select m.name from items s join manifests m on m.id = s.manifest_id where s.id = i.reused_from) as reused_from
             from items i
             left join lateral (select sum(credits) credits, sum(cost_usd) usd, bool_or(estimated) estimated
                                from usage_ledger where item_id = i.id) l on true
@@ -94,6 +98,7 @@ public sealed class ManifestQueries(NpgsqlDataSource dataSource)
                 r.GetFieldValue<string[]>(5), r.GetDecimal(6), r.IsDBNull(7) ? null : r.GetDecimal(7), r.GetBoolean(8))
             {
                 Routed = r.IsDBNull(9) ? null : r.GetString(9),
+                ReusedFrom = r.IsDBNull(10) ? null : r.GetString(10),
             };
     }
 

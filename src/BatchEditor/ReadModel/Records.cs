@@ -18,6 +18,9 @@ public sealed class ManifestRecord
     public int? SampleSize { get; init; }
     public string? SampleBy { get; init; }
     public string? Approval { get; init; }
+
+    /// <summary>Items of an incremental import that asked for an edit already done: Succeeded at import, their outputs reused.</summary>
+    public int UnchangedItems { get; init; }
 }
 
 public sealed class ItemRecord
@@ -50,6 +53,12 @@ public sealed class ItemRecord
     public DateTimeOffset? FinishedAt { get; init; }
     public DateTimeOffset UpdatedAt { get; init; }
     public int Run { get; init; }
+
+    /// <summary>With a route: why the item moved to <see cref="Provider"/>.</summary>
+    public string? Routed { get; init; }
+
+    /// <summary>An unchanged row of an incremental run: the item whose outputs it reuses.</summary>
+    public long? ReusedFrom { get; init; }
 }
 
 public sealed class HistoryRecord

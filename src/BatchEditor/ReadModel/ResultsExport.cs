@@ -11,7 +11,7 @@ namespace BatchEditor.ReadModel;
 /// </summary>
 public sealed class ResultsExport(ManifestQueries queries)
 {
-    private static readonly string[] Columns = ["id", "state", "reason", "provider", "routed", "provider_job", "outputs", "credits", "cost_usd", "cost_estimated"];
+    private static readonly string[] Columns = ["id", "state", "reason", "provider", "routed", "reused_from", "provider_job", "outputs", "credits", "cost_usd", "cost_estimated"];
     private static readonly CsvWriterOptions Csv = new() { Injection = CsvInjection.Escape };
 
     /// <param name="signedUntil">With <paramref name="sign"/>: adds a column of read-only links valid until then.</param>
@@ -28,6 +28,7 @@ public sealed class ResultsExport(ManifestQueries queries)
             csv.WriteField(row.Reason);
             csv.WriteField(row.Provider);
             csv.WriteField(row.Routed ?? "");
+            csv.WriteField(row.ReusedFrom ?? "");
             csv.WriteField(row.JobId ?? "");
             csv.WriteField(string.Join(" ", row.Locations));
             csv.WriteField(row.Credits, "G", CultureInfo.InvariantCulture);
@@ -52,7 +53,7 @@ public sealed class ResultsExport(ManifestQueries queries)
         {
             JsonSerializer.Serialize(json, new
             {
-                id = row.RowId, state = row.State, reason = row.Reason, provider = row.Provider, routed = row.Routed, providerJob = row.JobId, outputs = row.Locations,
+                id = row.RowId, state = row.State, reason = row.Reason, provider = row.Provider, routed = row.Routed, reusedFrom = row.ReusedFrom, providerJob = row.JobId, outputs = row.Locations,
                 signedUrls = sign is null ? null : row.Locations.Select(sign).ToArray(), credits = row.Credits, costUsd = row.CostUsd,
                 costEstimated = row.CostEstimated,
             });

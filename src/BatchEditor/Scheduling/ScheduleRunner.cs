@@ -65,7 +65,7 @@ public sealed partial class ScheduleRunner(ScheduleStore store, ManifestSubmissi
             if (result.Errors is [{ AboutTheCommand: true } configuration]) throw new InvalidOperationException($"{file} not imported: {configuration.Message}");
             var (outcome, manifest, detail) = result switch
             {
-                { Imported: { } imported } => ("imported", (Guid?)imported.Id, $"manifest {imported.Name}: {imported.Items} item(s)"),
+                { Imported: { } imported } => ("imported", (Guid?)imported.Id, $"manifest {imported.Name}: {imported.Items} item(s)" + imported.IncrementalNote),
                 { DuplicateOf: { } existing } => ("duplicate", null, $"already imported as manifest {existing}"),
                 _ => ("refused", null, $"{result.ProblemSummary}, nothing imported: " + string.Join("; ", result.Errors.Take(5))),
             };
