@@ -1,3 +1,4 @@
+using BatchEditor.Alerting;
 using BatchEditor.Budgets;
 using BatchEditor.Checks;
 using BatchEditor.Engine;
@@ -54,6 +55,7 @@ public static class ServiceRegistration
         services.AddBudgets();
         services.AddBatchEditorJobs(configuration);
         services.AddWebhooks(configuration);
+        services.AddAlerts(configuration);
         services.AddScheduling();
         services.AddQuotes();
         services.AddChecks();

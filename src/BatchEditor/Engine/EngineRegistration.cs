@@ -1,3 +1,4 @@
+using BatchEditor.Alerting;
 using BatchEditor.Jobs;
 using BatchEditor.Manifests;
 using BatchEditor.Scheduling;
@@ -50,6 +51,7 @@ public static class EngineRegistration
         // Beside the dispatcher, a Hangfire server runs schedules, imports, finishing, webhooks and this maintenance.
         services.AddSingleton<IBackgroundProcess, LeaseRescueProcess>();
         services.AddSingleton<IBackgroundProcess, RouteMoveProcess>();
+        services.AddAlertEvaluation();
         services.AddSingleton<IBackgroundProcess, TotalsFoldProcess>();
         services.AddSingleton<IBackgroundProcess, ManifestFinishProcess>();
         services.AddSingleton<IBackgroundProcess, UploadRetentionProcess>();

@@ -9,7 +9,10 @@ namespace BatchEditor.Scheduling;
 public sealed record ScheduleDefinition(string Name, string Cron, string TimeZone, string Source, ManifestDefaults Defaults, ManifestSettings Settings);
 
 /// <summary>A schedule as stored: paused or not, and what its last fire did.</summary>
-public sealed record StoredSchedule(ScheduleDefinition Schedule, DateTimeOffset? PausedAt, DateTimeOffset? LastRunAt, string? LastResult);
+public sealed record StoredSchedule(ScheduleDefinition Schedule, DateTimeOffset? PausedAt, DateTimeOffset? LastRunAt, string? LastResult)
+{
+    public DateTimeOffset CreatedAt { get; init; }
+}
 
 /// <summary>What a schedule did with one file.</summary>
 public sealed record ScheduledFile(string FileName, string Outcome, Guid? ManifestId, string Detail, DateTimeOffset SeenAt);
@@ -112,7 +115,7 @@ public sealed class ScheduleStore(NpgsqlDataSource dataSource)
     {
         await using var cmd = dataSource.CreateCommand(
             """
-            select name, cron, time_zone, source, defaults::text, settings::text, paused_at, last_run_at, last_result
+            select name, cron, time_zone, source, defaults::text, settings::text, paused_at, last_run_at, last_result, created_at
             from schedules where $1::text is null or name = $1 order by name
             """);
         cmd.Parameters.Add(new NpgsqlParameter { Value = (object?)name ?? DBNull.Value, NpgsqlDbType = NpgsqlDbType.Text });
@@ -121,7 +124,7 @@ public sealed class ScheduleStore(NpgsqlDataSource dataSource)
         while (await r.ReadAsync(ct))
             list.Add(new(new ScheduleDefinition(r.GetString(0), r.GetString(1), r.GetString(2), r.GetString(3),
                     JsonSerializer.Deserialize<ManifestDefaults>(r.GetString(4), Json)!, JsonSerializer.Deserialize<ManifestSettings>(r.GetString(5), Json)!),
-                Time(r, 6), Time(r, 7), r.IsDBNull(8) ? null : r.GetString(8)));
+                Time(r, 6), Time(r, 7), r.IsDBNull(8) ? null : r.GetString(8)) { CreatedAt = r.GetFieldValue<DateTimeOffset>(9) });
         return list;
     }
 

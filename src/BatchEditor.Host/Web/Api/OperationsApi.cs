@@ -31,6 +31,10 @@ public static class OperationsApi
             await q.SpendTodayAsync(ct), await q.BalancesAsync(ct), await m.RecentAsync(50, null, ct)))).WithTags("Overview")
             .WithSummary("Spend today per provider, the providers' reported balances, and cost per recent manifest.");
 
+        api.MapGet("/alerts", async (Alerting.AlertStore alerts, CancellationToken ct) =>
+                TypedResults.Ok(new { Alerts = await alerts.RecentAsync(100, ct), Digests = await alerts.DigestsAsync(20, ct) }))
+            .WithTags("Overview").WithSummary("Alerts firing and resolved (latest 100), and the digests sent (latest 20) with how each channel took them.");
+
         var providers = api.MapGroup("/providers").WithTags("Providers");
         providers.MapGet("/", async (ProviderHealthQueries q, CancellationToken ct) => TypedResults.Ok(await q.AllAsync(ct)));
         providers.MapPost("/{name}/pause", async (string name, Pause? body, ProviderPauses pauses, HttpContext http, CancellationToken ct) =>
