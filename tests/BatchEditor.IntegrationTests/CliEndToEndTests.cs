@@ -39,7 +39,8 @@ public sealed class CliEndToEndTests : IDisposable
         Assert.Equal("id,state,reason,provider,routed,reused_from,provider_job,outputs,credits,cost_usd,cost_estimated", lines[0]);
         Assert.Equal(9, lines.Length);
         Assert.All(lines.Skip(1), l => Assert.Contains(",Succeeded,", l));
-        Assert.All(lines.Skip(1), l => Assert.True(File.Exists(l.Split(',')[7]), l));
+        var outputs = Array.IndexOf(lines[0].Split(','), "outputs");
+        Assert.All(lines.Skip(1), l => Assert.True(File.Exists(l.Split(',')[outputs]), l));
 
         var status = await Cli.RunAsync(env, Timeout, "status", "e2e");
         Assert.True(status.ExitCode == 0, status.ToString());

@@ -47,8 +47,9 @@ public sealed class ReadmeWalkTests : IDisposable
             Assert.Contains("Nothing needs attention.", walk.Output);               // status
             var results = await File.ReadAllLinesAsync(Path.Combine(_data.FullName, "my-first-export.csv"));
             Assert.Equal(8, results.Length);
-            Assert.All(results.Skip(1), line => Assert.True(File.Exists(line.Split(',')[5]), line)); // every output where results says
-            Assert.All(results.Skip(1), line => Assert.StartsWith(Path.Combine(_data.FullName, "outputs"), line.Split(',')[5], StringComparison.Ordinal));
+            var outputs = Array.IndexOf(results[0].Split(','), "outputs");
+            Assert.All(results.Skip(1), line => Assert.True(File.Exists(line.Split(',')[outputs]), line)); // every output where results says
+            Assert.All(results.Skip(1), line => Assert.StartsWith(Path.Combine(_data.FullName, "outputs"), line.Split(',')[outputs], StringComparison.Ordinal));
         }
         finally
         {
