@@ -25,6 +25,14 @@ public sealed class SimulatorOptions
 
     /// <summary>Random faults in the PixelDojo protocol and output downloads; null = none.</summary>
     public ChaosOptions? Chaos { get; set; }
+
+    /// <summary>
+    /// How long an OpenAI batch takes to finish past its longest line, and the window after which an unfinished batch
+    /// expires (OpenAI's is 24 h; tests shorten it). A line takes the job latency, or its prompt's <c>[sim:latency=…]</c>.
+    /// </summary>
+    public TimeSpan BatchFinalizing { get; set; } = TimeSpan.FromMilliseconds(200);
+
+    public TimeSpan BatchWindow { get; set; } = TimeSpan.FromHours(24);
 }
 
 public sealed record SimJob(string Id, string Provider, string Model, string Prompt, int Width, int Height, int Count,
@@ -97,6 +105,12 @@ public sealed class SimState(SimulatorOptions options, TimeProvider clock)
     /// 503 before anything is created, polls and downloads of jobs already created go on.
     /// </summary>
     public ConcurrentDictionary<string, bool> Outages { get; } = new();
+
+    /// <summary>OpenAI Files API uploads and batch output files, by file id.</summary>
+    public ConcurrentDictionary<string, byte[]> BatchFiles { get; } = new();
+
+    /// <summary>OpenAI batches, by id.</summary>
+    public ConcurrentDictionary<string, Protocols.OpenAiBatchProtocol.SimBatch> Batches { get; } = new();
 
     /// <summary>Inputs whose bytes changed under the same URL (a re-shot photo): how many times, by name.</summary>
     public ConcurrentDictionary<string, int> InputEdits { get; } = new();

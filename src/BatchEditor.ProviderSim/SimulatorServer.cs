@@ -71,6 +71,7 @@ public sealed class SimulatorServer : IAsyncDisposable
         WaveSpeedProtocol.Map(app);
         FalProtocol.Map(app);
         OpenAiProtocol.Map(app);
+        OpenAiBatchProtocol.Map(app);
         FileEndpoints.Map(app);
         app.MapGet("/_sim/stats", (SimState sim) => Results.Json(sim.Stats()));
         app.MapPost("/_sim/inputs/{name}/edit", (string name, SimState sim) => { sim.InputEdits.AddOrUpdate(name, 1, (_, n) => n + 1); return Results.NoContent(); });

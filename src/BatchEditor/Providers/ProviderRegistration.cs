@@ -53,6 +53,7 @@ public static class ProviderRegistration
         services.AddSingleton<OutboundGuard>();
         services.AddSingleton<ProviderRegistry>();
         services.AddSingleton<ProviderPauses>();
+        services.AddSingleton<OpenAI.OpenAiBatches>();
         return services;
     }
 }
