@@ -16,7 +16,8 @@ namespace BatchEditor.ProviderSim;
 /// could not download the input image; <c>[sim:blank]</c> outputs are one flat colour; <c>[sim:wrongsize]</c> outputs are half
 /// as tall as asked; <c>[sim:unchanged]</c> the output is the input image itself (for inputs the simulator serves);
 /// <c>[sim:outsidemask]</c> an edit with a mask changes the image outside the mask too (otherwise it edits only inside it);
-/// <c>[sim:wrongformat]</c> PixelDojo answers PNG whatever <c>output_format</c> asked for (otherwise it honours it).
+/// <c>[sim:wrongformat]</c> PixelDojo answers PNG whatever <c>output_format</c> asked for (otherwise it honours it);
+/// <c>[sim:batchslow]</c> in an OpenAI batch the line takes an hour (sent on its own, it takes the usual time).
 /// </summary>
 public sealed partial record SimScript(bool Fail, int? RefuseFirstWith, bool CreateThen500, bool Stall, TimeSpan? Latency,
     bool Expired, bool Truncate, bool Legacy)
@@ -34,6 +35,7 @@ public sealed partial record SimScript(bool Fail, int? RefuseFirstWith, bool Cre
     public bool Unchanged { get; init; }
     public bool OutsideMask { get; init; }
     public bool WrongFormat { get; init; }
+    public bool BatchSlow { get; init; }
 
     public static readonly SimScript None = new(false, null, false, false, null, false, false, false);
 
@@ -65,6 +67,7 @@ public sealed partial record SimScript(bool Fail, int? RefuseFirstWith, bool Cre
                 "unchanged" => script with { Unchanged = true },
                 "outsidemask" => script with { OutsideMask = true },
                 "wrongformat" => script with { WrongFormat = true },
+                "batchslow" => script with { BatchSlow = true },
                 "latency" when m.Groups[2].Success => script with { Latency = Duration(m) },
                 "slowanswer" when m.Groups[2].Success => script with { AnswerDelay = Duration(m) },
                 _ => script,

@@ -1,3 +1,4 @@
+using BatchEditor.Batches;
 using BatchEditor.Alerting;
 using BatchEditor.Budgets;
 using BatchEditor.Checks;
@@ -56,6 +57,7 @@ public static class ServiceRegistration
         services.AddBatchEditorJobs(configuration);
         services.AddWebhooks(configuration);
         services.AddAlerts(configuration);
+        services.AddBatches(configuration);
         services.AddScheduling();
         services.AddQuotes();
         services.AddChecks();

@@ -37,6 +37,10 @@ public sealed class ManifestOptions
         Description = "Run this many items first (20, or 5%) and hold the rest until `batch-editor approve` (or `reject` with a new prompt).",
     };
     private readonly Option<string?> _sampleBy = new("--sample-by") { Description = "Spread the sample across the values of this column (e.g. category or vendor) instead of across the file." };
+    private readonly Option<string?> _deadline = new("--deadline")
+    {
+        Description = "Every item done within this (24h, 90m, 2d): OpenAI items go through its Batch API at half price, sent synchronously if a batch would miss it.",
+    };
     private readonly Option<bool> _onlyChanged = new("--only-changed")
     {
         Description = "Skip rows whose input bytes, mask, prompt and parameters equal an earlier item of the same id that succeeded; its outputs are reused.",
@@ -54,7 +58,7 @@ public sealed class ManifestOptions
 
     public void AddTo(Command command)
     {
-        foreach (var option in new Option[] { _provider, _route, _model, _quality, _size, _prompt, _format, _priority, _budgetCredits, _budgetUsd, _window, _timeZone, _webhook, _sample, _sampleBy, _check, _onlyChanged })
+        foreach (var option in new Option[] { _provider, _route, _model, _quality, _size, _prompt, _format, _priority, _budgetCredits, _budgetUsd, _window, _timeZone, _webhook, _sample, _sampleBy, _check, _onlyChanged, _deadline })
             command.Options.Add(option);
         command.Validators.Add(result =>
         {
@@ -62,6 +66,8 @@ public sealed class ManifestOptions
                 result.AddError($"--window: {error}");
             if (result.GetValue(_sample) is { } sample && SampleFirst.Parse(sample, null, out var sampleError) is null) result.AddError($"--sample: {sampleError}");
             if (result.GetValue(_sampleBy) is not null && result.GetValue(_sample) is null) result.AddError("--sample-by goes with --sample");
+            if (result.GetValue(_deadline) is { } deadline && ParseDuration(deadline) is null)
+                result.AddError($"--deadline: '{deadline}' is not a duration such as 24h, 90m or 2d");
             if (result.GetValue(_route) is not null && result.GetValue(_model) is not null)
                 result.AddError("--model goes with --provider; with --route name each choice's model in it (e.g. fal:openai/gpt-image-2/edit)");
             if (result.GetValue(_check) is { } check && Checks.ChannelPreset.Find(check) is null) result.AddError($"--check {check}: not a channel; one of {Checks.ChannelPreset.Names}");
@@ -76,7 +82,22 @@ public sealed class ManifestOptions
         new(parse.GetValue(_priority), parse.GetValue(_budgetCredits), parse.GetValue(_budgetUsd), notBefore,
             parse.GetValue(_window) is { } window ? SubmitWindow.Parse(window, TimeZone(parse), out _) : null, parse.GetValue(_webhook),
             parse.GetValue(_sample) is { } sample ? SampleFirst.Parse(sample, parse.GetValue(_sampleBy), out _) : null, parse.GetValue(_check),
-            parse.GetValue(_onlyChanged));
+            parse.GetValue(_onlyChanged), parse.GetValue(_deadline) is { } deadline ? ParseDuration(deadline) : null);
+
+    /// <summary>"24h", "90m", "2d", "45s" (or a TimeSpan such as 1.00:00:00); null when it is none of them or not positive.</summary>
+    public static TimeSpan? ParseDuration(string text)
+    {
+        var t = text.Trim();
+        if (t.Length > 1 && double.TryParse(t[..^1], NumberStyles.Float, CultureInfo.InvariantCulture, out var n) && n > 0)
+            switch (char.ToLowerInvariant(t[^1]))
+            {
+                case 'd': return TimeSpan.FromDays(n);
+                case 'h': return TimeSpan.FromHours(n);
+                case 'm': return TimeSpan.FromMinutes(n);
+                case 's': return TimeSpan.FromSeconds(n);
+            }
+        return TimeSpan.TryParse(t, CultureInfo.InvariantCulture, out var span) && span > TimeSpan.Zero ? span : null;
+    }
 
     /// <summary>
     /// <c>--at</c>: an ISO date and time (with an offset, or in <paramref name="timeZone"/>), a time of day (its next

@@ -98,7 +98,11 @@ public static class OpenAiBatchProtocol
                 if (customId is null || !seen.Add(customId)) batch._invalid.Add($"line {number}: custom_id missing or repeated");
                 else if (line!["method"]?.GetValue<string>() != "POST" || line["url"]?.GetValue<string>() != "/v1/images/edits" || line["body"] is not JsonObject body)
                     batch._invalid.Add($"line {number}: method POST, url /v1/images/edits and a body are required");
-                else batch._lines.Add((customId, body, SimScript.Parse(body["prompt"]?.GetValue<string>()).Latency ?? sim.Options.JobLatency));
+                else
+                {
+                    var script = SimScript.Parse(body["prompt"]?.GetValue<string>());
+                    batch._lines.Add((customId, body, script.BatchSlow ? TimeSpan.FromHours(1) : script.Latency ?? sim.Options.JobLatency));
+                }
             }
             if (number > MaxLines) batch._invalid.Add($"{number} requests; a batch takes at most {MaxLines}");
             return batch;

@@ -1,3 +1,4 @@
+using BatchEditor.Batches;
 using BatchEditor.Alerting;
 using BatchEditor.Jobs;
 using BatchEditor.Manifests;
@@ -52,6 +53,7 @@ public static class EngineRegistration
         services.AddSingleton<IBackgroundProcess, LeaseRescueProcess>();
         services.AddSingleton<IBackgroundProcess, RouteMoveProcess>();
         services.AddAlertEvaluation();
+        services.AddBatchRounds();
         services.AddSingleton<IBackgroundProcess, TotalsFoldProcess>();
         services.AddSingleton<IBackgroundProcess, ManifestFinishProcess>();
         services.AddSingleton<IBackgroundProcess, UploadRetentionProcess>();

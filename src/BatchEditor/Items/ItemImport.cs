@@ -11,7 +11,7 @@ namespace BatchEditor.Items;
 public sealed class ItemImport : IAsyncDisposable
 {
     private const string CopyItems =
-        "copy items (manifest_id, row_id, line, provider, model, prompt, image_urls, mask_url, size, quality, n, output_format, row_data, reason, route, edit_key) from stdin (format binary)";
+        "copy items (manifest_id, row_id, line, provider, model, prompt, image_urls, mask_url, size, quality, n, output_format, row_data, reason, route, edit_key, deadline_at, batch_until) from stdin (format binary)";
 
     private readonly NpgsqlBinaryImporter _writer;
 
@@ -23,8 +23,9 @@ public sealed class ItemImport : IAsyncDisposable
     /// <summary>One item, Pending, with the edit it asks for, its line in the file and the file's other columns as JSON.</summary>
     /// <param name="route">The route's choices that can take the row (<c>provider:model</c>), or null for one provider.</param>
     /// <param name="editKey">The key of the edit the row asks for (an incremental run), or null.</param>
+    /// <param name="deadline">When the item must be done, and until when it waits for a provider batch (both null without a deadline).</param>
     public async Task WriteAsync(Guid manifestId, int line, string provider, EditRequest request, string rowDataJson, string reason, string[]? route, string? editKey,
-        CancellationToken ct)
+        (DateTimeOffset At, DateTimeOffset? BatchUntil)? deadline, CancellationToken ct)
     {
         await _writer.StartRowAsync(ct);
         await _writer.WriteAsync(manifestId, NpgsqlDbType.Uuid, ct);
@@ -44,7 +45,12 @@ public sealed class ItemImport : IAsyncDisposable
         if (route is null) await _writer.WriteNullAsync(ct);
         else await _writer.WriteAsync(route, NpgsqlDbType.Array | NpgsqlDbType.Text, ct);
         await WriteNullable(editKey, ct);
+        await WriteTime(deadline?.At, ct);
+        await WriteTime(deadline?.BatchUntil, ct);
     }
+
+    private Task WriteTime(DateTimeOffset? value, CancellationToken ct) =>
+        value is { } at ? _writer.WriteAsync(at.UtcDateTime, NpgsqlDbType.TimestampTz, ct) : _writer.WriteNullAsync(ct);
 
     /// <summary>Keeps every row written (they commit with the transaction).</summary>
     public async Task CompleteAsync(CancellationToken ct) => await _writer.CompleteAsync(ct);

@@ -14,6 +14,7 @@ public static class ItemsRegistration
         services.AddSingleton<ItemClaims>();
         services.AddSingleton<RouteMoves>();
         services.AddSingleton<UnchangedItems>();
+        services.AddSingleton<BatchItems>();
         services.AddSingleton<OutputRows>();
         services.AddSingleton<LedgerQueries>();
         services.AddSingleton<PromptRows>();

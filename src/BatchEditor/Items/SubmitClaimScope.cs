@@ -108,6 +108,8 @@ public sealed class SubmitClaimScope : IAsyncDisposable
                     select x.id, row_number() over (order by x.next_run_at, x.id) as turn from (
                         select id, next_run_at from items
                         where state = {StateSql.Pending} and provider = free.provider and manifest_id = a.id and next_run_at <= now()
+                          -- waiting for a provider batch until then (OpenAI's Batch API, Batches/)
+                          and (batch_until is null or batch_until <= now())
                         order by next_run_at, id
                         limit free.slots) x) c
                 order by a.priority desc, busy.n + c.turn, a.id

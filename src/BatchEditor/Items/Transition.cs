@@ -123,6 +123,15 @@ internal sealed record ItemChanges
     /// </summary>
     public long[]? ReusesOutputsOf { get; init; }
 
+    /// <summary>The provider batch the item's request went into (<c>batch_id</c>); it is not polled on its own.</summary>
+    public string? JoinsBatch { get; init; }
+
+    /// <summary>The item leaves its batch and waits for batches no more: the next submit is synchronous.</summary>
+    public bool LeavesBatch { get; init; }
+
+    /// <summary>Forget the provider's job (its request never ran): the next submit makes a new one.</summary>
+    public bool ClearsJob { get; init; }
+
     /// <summary>The next choice of the item's route, and why it moved there (kept in <c>routed</c>).</summary>
     public (RouteChoice To, string Why)? Reroute { get; init; }
 
@@ -141,6 +150,9 @@ internal sealed record TransitionGuard
 
     /// <summary>The item is still on this provider (a route move that lost a race to another matches nothing).</summary>
     public string? Provider { get; init; }
+
+    /// <summary>The item's request is still in this provider batch.</summary>
+    public string? Batch { get; init; }
 
     /// <summary>The lease has lapsed, and the submit was (true) or was not (false) marked as sent.</summary>
     public bool? LapsedAfterSend { get; init; }

@@ -137,6 +137,11 @@ internal static class TransitionSql
             sql.Append(" and provider = @g_provider");
             p.Add(new NpgsqlParameter<string>("g_provider", provider));
         }
+        if (g.Batch is { } batch)
+        {
+            sql.Append(" and batch_id = @g_batch");
+            p.Add(new NpgsqlParameter<string>("g_batch", batch));
+        }
         if (g.LapsedAfterSend is { } sent)
             sql.Append(sent ? " and lease_expires_at < now() and submit_sent_at is not null" : " and lease_expires_at < now() and submit_sent_at is null");
         if (g.UnsettledAttempt is { } unsettled) sql.Append(unsettled ? " and exists (" + UnsettledAttempt + ")" : " and not exists (" + UnsettledAttempt + ")");
@@ -157,9 +162,17 @@ internal static class TransitionSql
             sql.Append(", run = run + 1, next_run_at = now(), retrying_since = null, submit_sent_at = null, provider_job_id = null, status_url = null, " +
                        "result_url = null, submitted_at = null, outputs_expire_at = null, poll_count = 0, copy_attempts = 0, finished_at = null");
         if (c.DueNow) sql.Append(", next_run_at = now()");
+        if (c.JoinsBatch is { } batch)
+        {
+            sql.Append(", batch_id = @c_batch");
+            p.Add(new NpgsqlParameter<string>("c_batch", batch));
+        }
+        if (c.LeavesBatch) sql.Append(", batch_id = null, batch_until = null");
+        if (c.ClearsJob) sql.Append(", provider_job_id = null, status_url = null, result_url = null, submitted_at = null");
         if (c.Reroute is { } reroute)
         {
-            sql.Append(", provider = @c_provider, model = @c_model, routed = @c_routed");
+            // A batch is OpenAI's: an item routed elsewhere is submitted synchronously there.
+            sql.Append(", provider = @c_provider, model = @c_model, routed = @c_routed, batch_until = null");
             p.Add(new NpgsqlParameter<string>("c_provider", reroute.To.Provider));
             p.Add(new NpgsqlParameter<string>("c_model", reroute.To.Model ?? throw new ArgumentException("a route's choice is stored with its model")));
             p.Add(new NpgsqlParameter<string>("c_routed", reroute.Why));

@@ -10,7 +10,8 @@ namespace BatchEditor.Manifests;
 /// Writes a validated manifest and its items in one transaction (binary COPY for the items): a manifest is
 /// imported whole or not at all. Refuses a file whose exact content was imported before, unless forced.
 /// </summary>
-public sealed partial class ManifestImporter(NpgsqlDataSource dataSource, Incremental.EditKeys editKeys, UnchangedItems unchanged)
+public sealed partial class ManifestImporter(NpgsqlDataSource dataSource, Incremental.EditKeys editKeys, UnchangedItems unchanged,
+    Microsoft.Extensions.Options.IOptionsMonitor<Providers.ProviderSettings> providerSettings, TimeProvider clock)
 {
     /// <param name="Unchanged">Items of an incremental import that ask for an edit already done: Succeeded with its outputs, nothing sent.</param>
     public sealed record Imported(Guid Id, string Name, int Items, int Unchanged = 0)
@@ -86,7 +87,8 @@ public sealed partial class ManifestImporter(NpgsqlDataSource dataSource, Increm
             await insert.ExecuteNonQueryAsync(ct);
         }
         var keys = settings.OnlyChanged ? new EditKeyer(editKeys.Begin(), settings.CheckPreset) : null;
-        var count = await CopyItemsAsync(conn, id, rows, report, skipInvalid, WaitingReason(settings), keys, ct);
+        var deadline = settings.Deadline is { } within ? new Deadline(clock.GetUtcNow() + within, providerSettings) : null;
+        var count = await CopyItemsAsync(conn, id, rows, report, skipInvalid, WaitingReason(settings), keys, deadline, ct);
         if (count == 0 || (report.Count > 0 && !skipInvalid))
         {
             await tx.RollbackAsync(CancellationToken.None);
@@ -94,11 +96,12 @@ public sealed partial class ManifestImporter(NpgsqlDataSource dataSource, Increm
         }
         // Rows asking for an edit already done are done before a sample is chosen: the sample comes from what will run.
         var (skipped, skipsCommitted) = keys is null ? (0, () => { }) : await unchanged.SkipAsync(conn, tx, id, "import", ct);
-        await using (var counted = new NpgsqlCommand("update manifests set item_count = $2, unchanged_items = $3 where id = $1", conn, tx))
+        await using (var counted = new NpgsqlCommand("update manifests set item_count = $2, unchanged_items = $3, deadline_at = $4 where id = $1", conn, tx))
         {
             counted.Parameters.AddWithValue(id);
             counted.Parameters.AddWithValue(count);
             counted.Parameters.AddWithValue(skipped);
+            counted.Parameters.Add(new NpgsqlParameter { Value = (object?)deadline?.At ?? DBNull.Value, NpgsqlDbType = NpgsqlDbType.TimestampTz });
             await counted.ExecuteNonQueryAsync(ct);
         }
         if (settings.Sample is { } sample && sample.SizeOf(count) < count) await HoldForSampleAsync(conn, tx, id, name, sample, count, ct);
@@ -136,7 +139,7 @@ public sealed partial class ManifestImporter(NpgsqlDataSource dataSource, Increm
     /// <returns>How many rows were copied (the copy is abandoned at the first problem unless <paramref name="skipInvalid"/>).</returns>
     /// <param name="keys">An incremental import: each row's edit key, computed a batch of rows at a time (their inputs fetched in parallel).</param>
     private static async Task<int> CopyItemsAsync(NpgsqlConnection conn, Guid manifestId, IEnumerable<ManifestRow> rows, ReadReport report,
-        bool skipInvalid, string reason, EditKeyer? keys, CancellationToken ct)
+        bool skipInvalid, string reason, EditKeyer? keys, Deadline? deadline, CancellationToken ct)
     {
         bool Abandoned() => report.Count > 0 && !skipInvalid;
         var count = 0;
@@ -150,7 +153,8 @@ public sealed partial class ManifestImporter(NpgsqlDataSource dataSource, Increm
                 for (var i = 0; i < batch.Count; i++)
                 {
                     var row = batch[i];
-                    await import.WriteAsync(manifestId, row.Line, row.Provider, row.Request, JsonSerializer.Serialize(row.Extra), reason, row.Route, keyed[i], ct);
+                    await import.WriteAsync(manifestId, row.Line, row.Provider, row.Request, JsonSerializer.Serialize(row.Extra), reason, row.Route, keyed[i],
+                        deadline?.For(row.Provider), ct);
                 }
                 count += batch.Count;
                 batch.Clear();
@@ -207,6 +211,18 @@ public sealed partial class ManifestImporter(NpgsqlDataSource dataSource, Increm
     }
 
     public static bool IsValidName(string name) => name.Length is > 0 and <= 100 && !UnsafeNameChars().IsMatch(name) && name is not ("." or "..");
+
+    /// <summary>
+    /// When every item must be done, and for a provider with a batch API, until when its items wait for a batch: the
+    /// deadline less the provider's margin (none when that has passed already: they are sent at once).
+    /// </summary>
+    private sealed class Deadline(DateTimeOffset at, Microsoft.Extensions.Options.IOptionsMonitor<Providers.ProviderSettings> settings)
+    {
+        public DateTimeOffset At => at;
+
+        public (DateTimeOffset At, DateTimeOffset? BatchUntil) For(string provider) =>
+            (at, settings.Get(provider).BatchDeadlineMargin is { } margin && at - margin > DateTimeOffset.UtcNow ? at - margin : null);
+    }
 
     /// <summary>An incremental import's edit keys, a batch of rows at a time; remembers the rows that could not be compared.</summary>
     private sealed class EditKeyer(Incremental.EditKeys.Session session, string? checkPreset)

@@ -34,9 +34,11 @@ public sealed record ManifestDefaults(string? Provider = null, string? Model = n
 /// <param name="NotBefore">Nothing is submitted before then (<c>submit --at</c>).</param>
 /// <param name="Window">A daily window outside which no new submission starts.</param>
 /// <param name="WebhookUrl">Where the manifest's summary is POSTed, signed, when every item is final.</param>
+/// <param name="Deadline">How long after the import every item must be done: OpenAI items go through its Batch API until near it.</param>
 /// <param name="OnlyChanged">Rows asking for an edit already done (same input bytes, mask, prompt, parameters) reuse its outputs.</param>
 public sealed record ManifestSettings(int Priority = 0, decimal? BudgetCredits = null, decimal? BudgetUsd = null, DateTimeOffset? NotBefore = null,
-    SubmitWindow? Window = null, string? WebhookUrl = null, SampleFirst? Sample = null, string? CheckPreset = null, bool OnlyChanged = false)
+    SubmitWindow? Window = null, string? WebhookUrl = null, SampleFirst? Sample = null, string? CheckPreset = null, bool OnlyChanged = false,
+    TimeSpan? Deadline = null)
 {
     public static readonly ManifestSettings Default = new();
 }

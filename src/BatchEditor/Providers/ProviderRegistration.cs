@@ -39,7 +39,8 @@ public static class ProviderRegistration
         foreach (var entry in All)
         {
             services.AddOptions<ProviderSettings>(entry.Name)
-                .Configure(s => (s.BaseUrl, s.RequestTimeout) = (entry.DefaultBaseUrl, entry.DefaultRequestTimeout))
+                .Configure(s => (s.BaseUrl, s.RequestTimeout, s.BatchDeadlineMargin) =
+                    (entry.DefaultBaseUrl, entry.DefaultRequestTimeout, entry.Name == OpenAiProvider.ProviderName ? TimeSpan.FromHours(1) : null))
                 .Bind(configuration.GetSection($"Providers:{entry.Section}"))
                 .ValidateDataAnnotations()
                 .ValidateOnStart();

@@ -50,6 +50,12 @@ public sealed class ProviderSettings
     /// </summary>
     public TimeSpan RequestTimeout { get; set; } = TimeSpan.FromSeconds(60);
 
+    /// <summary>
+    /// A provider with a batch API (OpenAI): items with a deadline wait for a batch until this long before it, then are
+    /// submitted synchronously (null: no batches). Batches are cancelled when their items near it.
+    /// </summary>
+    public TimeSpan? BatchDeadlineMargin { get; set; }
+
     /// <summary>Money per provider credit, so credits can be summed in USD; unset = cost in credits only.</summary>
     [Range(0, 1000)] public decimal? CreditPriceUsd { get; set; }
 

@@ -131,3 +131,29 @@ public sealed class OpenAiBatches(IHttpClientFactory httpClients, IOptionsMonito
 
 /// <summary>OpenAI's Files or Batches API refused or answered something unexpected.</summary>
 public sealed class OpenAiBatchException(string message) : Exception(message);
+
+/// <summary>What batch lines cost: half the synchronous price, from the line's <c>usage</c> or the estimate.</summary>
+public static class OpenAiBatchPrices
+{
+    /// <summary>The synchronous estimate at the batch price.</summary>
+    public static CostReport Estimate(CostReport synchronous) =>
+        synchronous with { Credits = synchronous.Credits * OpenAiBatches.PriceFactor, CostUsd = synchronous.CostUsd * OpenAiBatches.PriceFactor,
+            Note = $"batch price (half of {synchronous.Note})" };
+
+    /// <summary>The charge a line reports through its <c>usage</c> tokens, at the batch price; null without usage.</summary>
+    public static CostReport? Reported(string model, JsonNode? usage)
+    {
+        if (usage?["output_tokens"] is null) return null;
+        var details = usage["input_tokens_details"];
+        var imageIn = (long)(details.Dec("image_tokens") ?? 0);
+        var textIn = (long)(details.Dec("text_tokens") ?? (usage.Dec("input_tokens") ?? 0) - imageIn);
+        var output = (long)(usage.Dec("output_tokens") ?? 0);
+        var pricing = OpenAiPricing.ByModel.GetValueOrDefault(model) ?? OpenAiPricing.ByModel["gpt-image-2"];
+        return new CostReport(0, pricing.Usd(textIn, imageIn, output) * OpenAiBatches.PriceFactor, Estimated: false, null,
+            $"batch usage: {textIn} text + {imageIn} image input tokens, {output} output tokens, at half price");
+    }
+
+    /// <summary>A line's images, kept inline (base64) until the copy step streams them into storage.</summary>
+    public static List<OutputRef> Outputs(JsonNode? body) =>
+        [.. (body?["data"]?.AsArray() ?? []).Select((d, i) => new OutputRef(i, $"inline:openai/batch/{i + 1}", null, d.Str("b64_json")))];
+}
