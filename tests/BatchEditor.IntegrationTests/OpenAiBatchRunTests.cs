@@ -100,4 +100,37 @@ public sealed class OpenAiBatchRunTests : IDisposable
             Assert.Equal(rowId.StartsWith("SLOW", StringComparison.Ordinal), refunded);
         }
     }
+
+    [Fact]
+    public async Task A_line_that_arrives_for_an_item_already_sent_on_its_own_is_booked_and_shown_for_review()
+    {
+        // The batch's cancel takes longer than the deadline allows: its items leave it and are sent on their own; the line
+        // it had already run arrives when it finally ends — billed, so booked on the batch attempt and listed by review.
+        await using var bed = await TestBed.StartAsync(new ProviderSim.SimulatorOptions
+        {
+            JobLatency = TimeSpan.FromMilliseconds(300), ImageScale = 0.25, BatchFinalizing = TimeSpan.FromSeconds(6),
+        });
+        Batches(bed);
+        bed.Settings["Providers:OpenAI:BatchDeadlineMargin"] = "00:00:04";
+        bed.Settings["Batches:CancelWait"] = "00:00:01";
+        var env = bed.EnvironmentVariables();
+        var csv = Write(bed.Sim.BaseUrl, "FAST-1 Crop one", "SLOW-1 Crop two [sim:batchslow]");
+
+        Assert.Equal(0, (await Cli.RunAsync(env, Timeout, "submit", csv, "--provider", "openai", "--deadline", "7s")).ExitCode);
+        var worker = await Cli.RunAsync(env, Timeout, "worker", "--until-idle");
+        Assert.True(worker.ExitCode == 0, worker.ToString());
+
+        Assert.Equal(2L, await bed.ScalarAsync<long>("select count(*) from items where state = 'Succeeded'"));
+        Assert.StartsWith("cancelled: 0 completed, 0 refused, 0 not run (sent on their own), 1 arrived for items that had left it",
+            await bed.ScalarAsync<string>("select detail from provider_batches"));
+        // FAST-1 ran twice (in the batch, then on its own): both are on the ledger, and the batch's is open for a person.
+        Assert.Equal(2, bed.Sim.State.Jobs.Values.Count(j => j.Prompt == "FAST-1 Crop one"));
+        Assert.Equal("late", await bed.ScalarAsync<string>("""
+            select a.outcome from provider_attempts a join items i on i.id = a.item_id where i.row_id = 'FAST-1' and a.provider_job_id like 'batch_%/item-%'
+            """));
+        var review = await Cli.RunAsync(env, Timeout, "review");
+        Assert.Contains("FAST-1", review.Stdout);
+        Assert.Contains("late answer kept: 1 output(s) from openai batch", review.Stdout);
+        Assert.DoesNotContain("SLOW-1", review.Stdout);
+    }
 }

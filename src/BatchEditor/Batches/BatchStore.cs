@@ -40,6 +40,15 @@ public sealed class BatchStore(NpgsqlDataSource dataSource)
         return open;
     }
 
+    private const string AnyOpen = "select exists (select 1 from provider_batches where read_at is null)";
+
+    /// <summary>Whether a batch is still in flight or unread: its lines may still settle items or bring billed answers.</summary>
+    public async Task<bool> AnyOpenAsync(CancellationToken ct)
+    {
+        await using var cmd = dataSource.CreateCommand(AnyOpen);
+        return (bool)(await cmd.ExecuteScalarAsync(ct))!;
+    }
+
     private const string Checked =
         """
         update provider_batches set status = @status, checked_at = now(), output_file_id = @output, error_file_id = @errors, detail = coalesce(@detail, detail),

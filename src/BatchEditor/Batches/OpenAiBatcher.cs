@@ -177,7 +177,7 @@ public sealed partial class OpenAiBatcher(ItemClaims claims, BatchItems items, I
     /// <summary>A line that ran for an item no longer in the batch: billed, so booked on its attempt and kept for review (adopt or keep).</summary>
     private async Task<bool> BookLateAsync(string batchId, OpenAiBatchLine line, CancellationToken ct)
     {
-        if (ParseCustomId(line.CustomId) is not var (itemId, run) || await items.AttemptOfAsync(itemId, run, ct) is not var (attempt, model)) return false;
+        if (ParseCustomId(line.CustomId) is not var (itemId, run) || await items.AttemptOfAsync(itemId, run, batchId, ct) is not var (attempt, model)) return false;
         var outputs = OpenAiBatchPrices.Outputs(line.Body);
         var cost = OpenAiBatchPrices.Reported(model, line.Body?["usage"]);
         await leases.RecordLateResultAsync(attempt, new LateResult($"{outputs.Count} output(s) from openai batch {batchId}", $"{batchId}/{line.CustomId}", null, outputs, cost, null),

@@ -18,7 +18,7 @@ public sealed class Dispatcher(
     ItemClaimer claimer, SubmitStep submit, PollStep poll, CopyStep copy, ItemTransitions transitions,
     ActiveItems active, ProviderRegistry providers, LeaseKeeper keeper, WorkSignal signal, WorkerExit exit, WorkerShutdown shutdown,
     IOptions<WorkerOptions> options, IHostApplicationLifetime lifetime, EngineLog log, Telemetry.BatchEditorMetrics metrics, TimeProvider clock,
-    ManifestsWorked worked, Manifests.ManifestFinisher finisher, Jobs.JobQueues queues) : BackgroundService
+    ManifestsWorked worked, Manifests.ManifestFinisher finisher, Jobs.JobQueues queues, Batches.BatchStore batches) : BackgroundService
 {
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
@@ -204,6 +204,8 @@ public sealed class Dispatcher(
         try
         {
             if (await active.AnyAsync(configured, ct)) return true;
+            // A provider batch still in flight may yet bring a billed line for an item that left it: read it first.
+            if (await batches.AnyOpenAsync(ct)) return true;
             var waiting = (await active.ByProviderAsync(ct))
                 .Select(p => $"{p.Items} for {p.Provider} (set {ProviderRegistry.KeyVariable(p.Provider)})").ToList();
             if (waiting.Count > 0) exit.Stuck($"items wait for providers that have no API key here: {string.Join(", ", waiting)}");

@@ -102,14 +102,21 @@ public sealed class BatchItems(NpgsqlDataSource dataSource, TransitionApplier ap
     }
 
     private const string AttemptOf =
-        "select a.id, i.model from provider_attempts a join items i on i.id = a.item_id where a.item_id = @item and a.run = @run order by a.id desc limit 1";
+        """
+        select a.id, i.model from provider_attempts a join items i on i.id = a.item_id
+        where a.item_id = @item and a.run = @run and a.provider_job_id = @batch order by a.id desc limit 1
+        """;
 
-    /// <summary>The submit attempt of an item's run and the model asked (a batch line that arrives after the item left its batch is booked on it).</summary>
-    public async Task<(long Attempt, string Model)?> AttemptOfAsync(long itemId, int run, CancellationToken ct)
+    /// <summary>
+    /// The attempt that put an item's run into the batch, and the model asked: a line that arrives after the item left the
+    /// batch (and was perhaps sent on its own, a later attempt of the same run) is booked on it.
+    /// </summary>
+    public async Task<(long Attempt, string Model)?> AttemptOfAsync(long itemId, int run, string batchId, CancellationToken ct)
     {
         await using var cmd = dataSource.CreateCommand(AttemptOf);
         cmd.Parameters.Add(new NpgsqlParameter<long>("item", itemId));
         cmd.Parameters.Add(new NpgsqlParameter<int>("run", run));
+        cmd.Parameters.Add(new NpgsqlParameter<string>("batch", batchId));
         await using var reader = await cmd.ExecuteReaderAsync(ct);
         return await reader.ReadAsync(ct) ? (reader.GetInt64(0), reader.GetString(1)) : null;
     }
