@@ -39,15 +39,7 @@ public sealed class BatchItems(NpgsqlDataSource dataSource, TransitionApplier ap
                 new NpgsqlParameter<string>("provider", provider), new NpgsqlParameter<TimeSpan>("lead", lead), new NpgsqlParameter<int>("max", max),
             },
         };
-        var picked = new List<SubmitCandidate>();
-        await using var reader = await cmd.ExecuteReaderAsync(ct);
-        while (await reader.ReadAsync(ct))
-        {
-            var r = new RowReader(reader);
-            picked.Add(new SubmitCandidate(r.Get<long>("id"), r.Get<Guid>("manifest_id"), r.Get<string>("manifest_name"), r.Get<string>("provider"),
-                EditRequests.Read(r), r.Nullable<decimal>("budget_credits"), r.Nullable<decimal>("budget_usd")));
-        }
-        return picked;
+        return await SubmitClaimScope.ReadCandidatesAsync(cmd, ct);
     }
 
     private const string MarkSent =

@@ -61,6 +61,12 @@ public sealed class SubmitClaimScope : IAsyncDisposable
     public async Task<List<SubmitCandidate>> PickAsync(IReadOnlyList<ProviderSlots> slots, int max, CancellationToken ct)
     {
         await using var cmd = Pick(_conn, _tx, slots, max);
+        return await ReadCandidatesAsync(cmd, ct);
+    }
+
+    /// <summary>Candidates as a pick returns them: id, manifest (id, name, budgets), provider and the edit request's columns.</summary>
+    internal static async Task<List<SubmitCandidate>> ReadCandidatesAsync(NpgsqlCommand cmd, CancellationToken ct)
+    {
         var picked = new List<SubmitCandidate>();
         await using var reader = await cmd.ExecuteReaderAsync(ct);
         while (await reader.ReadAsync(ct))
