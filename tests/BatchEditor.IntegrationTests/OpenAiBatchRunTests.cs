@@ -49,6 +49,8 @@ public sealed class OpenAiBatchRunTests : IDisposable
         Assert.Single(bed.Sim.State.Batches);
         Assert.Equal(6, bed.Sim.State.Jobs.Count);
         Assert.Equal(6L, await bed.ScalarAsync<long>("select count(*) from outputs where state = 'Stored'"));
+        await using (var web = await bed.StartWebAsync())
+            Assert.Contains("completed: 6 completed, 0 refused, 0 not run", (await web.GetAsync("/dashboard/providers")).Body);
 
         // The same rows sent synchronously cost twice as much, row by row: the ledger books batch prices.
         Assert.Equal(0, (await Cli.RunAsync(env, Timeout, "submit", Write(bed.Sim.BaseUrl, rows), "--provider", "openai", "--name", "sync", "--force")).ExitCode);

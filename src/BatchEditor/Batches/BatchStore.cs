@@ -4,7 +4,12 @@ using Npgsql;
 namespace BatchEditor.Batches;
 
 /// <summary>A provider batch as recorded: when its items must leave it, and whether its cancel was asked.</summary>
-public sealed record BatchRecord(string Id, int Items, string Status, DateTimeOffset? FallbackAt, DateTimeOffset? CancelRequestedAt, DateTimeOffset CreatedAt);
+public sealed record BatchRecord(string Id, int Items, string Status, DateTimeOffset? FallbackAt, DateTimeOffset? CancelRequestedAt, DateTimeOffset CreatedAt)
+{
+    /// <summary>When its files were read (null: still in flight), and what became of its lines.</summary>
+    public DateTimeOffset? ReadAt { get; init; }
+    public string? Detail { get; init; }
+}
 
 /// <summary>The <c>provider_batches</c> table: every batch created, its last known status, and when its files were read.</summary>
 public sealed class BatchStore(NpgsqlDataSource dataSource)
@@ -25,19 +30,33 @@ public sealed class BatchStore(NpgsqlDataSource dataSource)
         await cmd.ExecuteNonQueryAsync(ct);
     }
 
-    private const string Open =
-        "select id, items, status, deadline_at, cancel_requested_at, created_at from provider_batches where read_at is null order by created_at";
+    private const string Columns = "id, items, status, deadline_at, cancel_requested_at, created_at, read_at, detail";
+    private const string Open = $"select {Columns} from provider_batches where read_at is null order by created_at";
+    private const string Recent = $"select {Columns} from provider_batches order by read_at is null desc, created_at desc limit @limit";
 
     /// <summary>Batches whose files have not been read yet.</summary>
-    public async Task<List<BatchRecord>> OpenAsync(CancellationToken ct)
+    public async Task<List<BatchRecord>> OpenAsync(CancellationToken ct) => await ReadAsync(dataSource.CreateCommand(Open), ct);
+
+    /// <summary>The batches in flight, then the latest ones read (the dashboard's providers page).</summary>
+    public async Task<List<BatchRecord>> RecentAsync(int limit, CancellationToken ct)
     {
-        await using var cmd = dataSource.CreateCommand(Open);
-        var open = new List<BatchRecord>();
+        var cmd = dataSource.CreateCommand(Recent);
+        cmd.Parameters.Add(new NpgsqlParameter<int>("limit", limit));
+        return await ReadAsync(cmd, ct);
+    }
+
+    private static async Task<List<BatchRecord>> ReadAsync(NpgsqlCommand command, CancellationToken ct)
+    {
+        await using var cmd = command;
+        var list = new List<BatchRecord>();
         await using var r = await cmd.ExecuteReaderAsync(ct);
         while (await r.ReadAsync(ct))
-            open.Add(new(r.GetString(0), r.GetInt32(1), r.GetString(2), r.IsDBNull(3) ? null : r.GetFieldValue<DateTimeOffset>(3),
-                r.IsDBNull(4) ? null : r.GetFieldValue<DateTimeOffset>(4), r.GetFieldValue<DateTimeOffset>(5)));
-        return open;
+            list.Add(new(r.GetString(0), r.GetInt32(1), r.GetString(2), r.IsDBNull(3) ? null : r.GetFieldValue<DateTimeOffset>(3),
+                r.IsDBNull(4) ? null : r.GetFieldValue<DateTimeOffset>(4), r.GetFieldValue<DateTimeOffset>(5))
+            {
+                ReadAt = r.IsDBNull(6) ? null : r.GetFieldValue<DateTimeOffset>(6), Detail = r.IsDBNull(7) ? null : r.GetString(7),
+            });
+        return list;
     }
 
     private const string AnyOpen = "select exists (select 1 from provider_batches where read_at is null)";
@@ -75,7 +94,7 @@ public sealed class BatchStore(NpgsqlDataSource dataSource)
         await cmd.ExecuteNonQueryAsync(ct);
     }
 
-    public async Task ReadAsync(string id, string detail, CancellationToken ct)
+    public async Task MarkReadAsync(string id, string detail, CancellationToken ct)
     {
         await using var cmd = dataSource.CreateCommand("update provider_batches set read_at = now(), detail = @detail where id = @id");
         cmd.Parameters.Add(new NpgsqlParameter<string>("id", id));

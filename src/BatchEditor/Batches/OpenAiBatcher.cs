@@ -164,7 +164,7 @@ public sealed partial class OpenAiBatcher(ItemClaims claims, BatchItems items, I
             notRun++;
         }
         var detail = $"{batch.Status}: {completed} completed, {failed} refused, {notRun} not run (sent on their own), {late} arrived for items that had left it (booked, in review)";
-        await store.ReadAsync(batch.Id, detail, ct);
+        await store.MarkReadAsync(batch.Id, detail, ct);
         LogRead(batch.Id, detail);
     }
 

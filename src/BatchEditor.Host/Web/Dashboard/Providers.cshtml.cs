@@ -7,11 +7,16 @@ using Microsoft.AspNetCore.Mvc.RazorPages;
 
 namespace BatchEditor.Host.Web.Dashboard;
 
-public sealed class ProvidersModel(ProviderHealthQueries queries, ProviderPauses pauses) : PageModel
+public sealed class ProvidersModel(ProviderHealthQueries queries, ProviderPauses pauses, Batches.BatchStore batches) : PageModel
 {
     public List<ProviderHealth> Providers { get; private set; } = [];
+    public List<Batches.BatchRecord> Batches { get; private set; } = [];
 
-    public async Task OnGetAsync(CancellationToken ct) => Providers = await queries.AllAsync(ct);
+    public async Task OnGetAsync(CancellationToken ct)
+    {
+        Providers = await queries.AllAsync(ct);
+        Batches = await batches.RecentAsync(20, ct);
+    }
 
     public async Task<IActionResult> OnPostPauseAsync(string provider, CancellationToken ct)
     {
