@@ -73,11 +73,12 @@ public sealed class OpenAiBatchRunTests : IDisposable
     {
         await using var bed = await TestBed.StartAsync();
         Batches(bed);
-        bed.Settings["Providers:OpenAI:BatchDeadlineMargin"] = "00:00:04";
+        // Items wait for a batch for 6 s (deadline 16 s, margin 10 s): time for a worker to start and make it.
+        bed.Settings["Providers:OpenAI:BatchDeadlineMargin"] = "00:00:10";
         var env = bed.EnvironmentVariables();
         var csv = Write(bed.Sim.BaseUrl, "FAST-1 Crop one", "FAST-2 Crop two", "FAST-3 Crop three", "SLOW-1 Crop four [sim:batchslow]", "SLOW-2 Crop five [sim:batchslow]");
 
-        Assert.Equal(0, (await Cli.RunAsync(env, Timeout, "submit", csv, "--provider", "openai", "--deadline", "7s")).ExitCode);
+        Assert.Equal(0, (await Cli.RunAsync(env, Timeout, "submit", csv, "--provider", "openai", "--deadline", "16s")).ExitCode);
         var worker = await Cli.RunAsync(env, Timeout, "worker", "--until-idle");
         Assert.True(worker.ExitCode == 0, worker.ToString());
 
@@ -113,12 +114,12 @@ public sealed class OpenAiBatchRunTests : IDisposable
             JobLatency = TimeSpan.FromMilliseconds(300), ImageScale = 0.25, BatchFinalizing = TimeSpan.FromSeconds(6),
         });
         Batches(bed);
-        bed.Settings["Providers:OpenAI:BatchDeadlineMargin"] = "00:00:04";
+        bed.Settings["Providers:OpenAI:BatchDeadlineMargin"] = "00:00:10";
         bed.Settings["Batches:CancelWait"] = "00:00:01";
         var env = bed.EnvironmentVariables();
         var csv = Write(bed.Sim.BaseUrl, "FAST-1 Crop one", "SLOW-1 Crop two [sim:batchslow]");
 
-        Assert.Equal(0, (await Cli.RunAsync(env, Timeout, "submit", csv, "--provider", "openai", "--deadline", "7s")).ExitCode);
+        Assert.Equal(0, (await Cli.RunAsync(env, Timeout, "submit", csv, "--provider", "openai", "--deadline", "16s")).ExitCode);
         var worker = await Cli.RunAsync(env, Timeout, "worker", "--until-idle");
         Assert.True(worker.ExitCode == 0, worker.ToString());
 
