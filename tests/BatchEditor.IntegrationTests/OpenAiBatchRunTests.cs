@@ -136,4 +136,25 @@ public sealed class OpenAiBatchRunTests : IDisposable
         Assert.Contains("late answer kept: 1 output(s) from openai batch", review.Stdout);
         Assert.DoesNotContain("SLOW-1", review.Stdout);
     }
+
+    [Fact]
+    public async Task A_manifest_budget_holds_for_batches_at_the_batch_price()
+    {
+        await using var bed = await TestBed.StartAsync();
+        Batches(bed);
+        var env = bed.EnvironmentVariables();
+        var rows = Enumerable.Range(1, 6).Select(i => $"B-{i} Put product {i} on white").ToArray();
+        // At the batch estimate (half the synchronous one) the budget covers three items; at the synchronous one, one.
+        var quote = System.Text.Json.JsonDocument.Parse((await Cli.RunAsync(env, Timeout, "quote", Write(bed.Sim.BaseUrl, rows[..1]), "--provider", "openai", "--json")).Stdout);
+        var syncEstimate = quote.RootElement.GetProperty("total").GetProperty("usd").GetDecimal();
+        var budget = (syncEstimate / 2 * 3.5m).ToString(System.Globalization.CultureInfo.InvariantCulture);
+
+        Assert.Equal(0, (await Cli.RunAsync(env, Timeout, "submit", Write(bed.Sim.BaseUrl, rows), "--provider", "openai", "--deadline", "24h", "--budget-usd", budget)).ExitCode);
+        Assert.Equal(6, (await Cli.RunAsync(env, Timeout, "worker", "--until-idle")).ExitCode); // done, but not everything Succeeded: some are held
+
+        Assert.Equal(3, await bed.ScalarAsync<int>("select items from provider_batches"));
+        Assert.Equal(3L, await bed.ScalarAsync<long>("select count(*) from items where state = 'Succeeded'"));
+        Assert.Equal(3L, await bed.ScalarAsync<long>("select count(*) from items where state = 'Held' and reason like 'held: manifest %''s budget %'"));
+        Assert.Equal(3, bed.Sim.State.Jobs.Count);
+    }
 }

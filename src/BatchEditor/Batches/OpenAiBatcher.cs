@@ -17,7 +17,7 @@ namespace BatchEditor.Batches;
 /// review, never dropped.
 /// </summary>
 public sealed partial class OpenAiBatcher(ItemClaims claims, BatchItems items, ItemTransitions transitions, Leases leases, OpenAiBatches openai,
-    ProviderRegistry providers, BatchStore store, IOptions<BatchOptions> options, IOptions<Engine.WorkerOptions> worker, TimeProvider clock,
+    ProviderRegistry providers, Budgets.BudgetGuard budgets, BatchStore store, IOptions<BatchOptions> options, IOptions<Engine.WorkerOptions> worker, TimeProvider clock,
     ILogger<OpenAiBatcher> logger)
 {
     private const string Provider = OpenAiProvider.ProviderName;
@@ -43,24 +43,28 @@ public sealed partial class OpenAiBatcher(ItemClaims claims, BatchItems items, I
         var o = options.Value;
         List<ClaimedItem> claimed;
         var estimates = new Dictionary<long, CostReport>();
+        Budgets.BudgetDecision decision;
         await using (var scope = await claims.BeginSubmitClaimAsync(ct))
         {
             var waiting = await items.WaitingAsync(scope, Provider, o.MinWait, o.MaxLines, ct);
+            // Budgets hold as for any submit, at the batch price: items past a manifest's budget are held, a provider's
+            // spent day budget pauses it.
+            decision = await budgets.DecideAsync(scope, waiting, ct, c => OpenAiBatchPrices.Estimate(providers.Estimate(Provider, c.Request)));
             var send = new List<(SubmitCandidate, CostReport)>();
             long bytes = 0;
-            foreach (var candidate in waiting)
+            foreach (var (candidate, estimate) in decision.Send)
             {
                 // Within the file's size: a line is about its prompt and URLs long.
                 bytes += Encoding.UTF8.GetByteCount(OpenAiBatches.RequestLine(CustomId(candidate.Id, 0), candidate.Request)) + 16;
                 if (bytes > o.MaxBytes) break;
-                var estimate = OpenAiBatchPrices.Estimate(providers.Estimate(Provider, candidate.Request));
                 send.Add((candidate, estimate));
                 estimates[candidate.Id] = estimate;
             }
-            if (send.Count == 0) return null;
-            claimed = await scope.ClaimAsync(send, Actor, CreateLease, ct);
+            claimed = send.Count == 0 ? [] : await scope.ClaimAsync(send, Actor, CreateLease, ct);
             await scope.CommitAsync(ct);
         }
+        await budgets.EnforceAsync(decision, Actor, ct);
+        if (claimed.Count == 0) return null;
         var marked = await items.TryMarkSentAsync(claimed, CreateLease, ct);
         var sending = claimed.Where(c => marked.Contains(c.Id)).ToList();
         if (sending.Count == 0) return null;

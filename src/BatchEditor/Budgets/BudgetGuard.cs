@@ -21,7 +21,9 @@ public sealed record BudgetDecision(IReadOnlyList<(SubmitCandidate Item, CostRep
 /// </summary>
 public sealed class BudgetGuard(ProviderRegistry providers, OperatorTransitions transitions, ManifestItemPages pages, ProviderPauses pauses)
 {
-    public async Task<BudgetDecision> DecideAsync(SubmitClaimScope claim, IReadOnlyList<SubmitCandidate> candidates, CancellationToken ct)
+    /// <param name="estimate">What an item is expected to cost where it goes (default: its provider's estimate; a batch's is lower).</param>
+    public async Task<BudgetDecision> DecideAsync(SubmitClaimScope claim, IReadOnlyList<SubmitCandidate> candidates, CancellationToken ct,
+        Func<SubmitCandidate, CostReport>? estimate = null)
     {
         var budgeted = candidates.Where(c => c.BudgetCredits is not null || c.BudgetUsd is not null).Select(c => c.ManifestId).Distinct().ToList();
         var sending = candidates.Select(c => c.Provider).ToHashSet();
@@ -37,22 +39,22 @@ public sealed class BudgetGuard(ProviderRegistry providers, OperatorTransitions 
         foreach (var item in candidates)
         {
             if (hold.ContainsKey(item.ManifestId) || pause.ContainsKey(item.Provider)) continue;
-            var estimate = providers.Estimate(item.Provider, item.Request);
+            var cost = estimate?.Invoke(item) ?? providers.Estimate(item.Provider, item.Request);
             if (budgeted.Contains(item.ManifestId)
-                && Exceeds(manifestSpend, item.ManifestId, estimate, item.BudgetCredits, item.BudgetUsd) is { } manifestReason)
+                && Exceeds(manifestSpend, item.ManifestId, cost, item.BudgetCredits, item.BudgetUsd) is { } manifestReason)
             {
                 hold[item.ManifestId] = $"held: manifest {item.ManifestName}'s budget {manifestReason}; raise it (batch-editor budget) and release, or cancel";
                 continue;
             }
             if (dailyCaps.TryGetValue(item.Provider, out var caps)
-                && Exceeds(providerSpend, item.Provider, estimate, caps.DailyBudgetCredits, caps.DailyBudgetUsd) is { } providerReason)
+                && Exceeds(providerSpend, item.Provider, cost, caps.DailyBudgetCredits, caps.DailyBudgetUsd) is { } providerReason)
             {
                 pause[item.Provider] = $"daily budget {providerReason}; resumes at 00:00 UTC";
                 continue;
             }
-            Add(manifestSpend, item.ManifestId, estimate);
-            Add(providerSpend, item.Provider, estimate);
-            send.Add((item, estimate));
+            Add(manifestSpend, item.ManifestId, cost);
+            Add(providerSpend, item.Provider, cost);
+            send.Add((item, cost));
         }
         return new(send, hold, pause, midnight);
     }
