@@ -18,5 +18,6 @@ public class ProviderBottleneckTests
             Health(waiting: 7, inFlight: 4, lastMinute: 3).Bottleneck);
         Assert.Null(Health(waiting: 0, inFlight: 4, lastMinute: 10).Bottleneck); // at its caps, but nothing waits for them
         Assert.Null(Health(waiting: 5, inFlight: 1, lastMinute: 2).Bottleneck);  // below both caps
+        Assert.Contains("the bottleneck for 10,000+ waiting item(s)", Health(waiting: ProviderHealthQueries.WaitingCounted + 1, inFlight: 4, lastMinute: 3).Bottleneck);
     }
 }
