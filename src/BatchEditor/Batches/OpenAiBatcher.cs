@@ -17,19 +17,18 @@ namespace BatchEditor.Batches;
 /// review, never dropped.
 /// </summary>
 public sealed partial class OpenAiBatcher(ItemClaims claims, BatchItems items, ItemTransitions transitions, Leases leases, OpenAiBatches openai,
-    ProviderRegistry providers, Budgets.BudgetGuard budgets, BatchStore store, IOptions<BatchOptions> options, IOptions<Engine.WorkerOptions> worker, TimeProvider clock,
+    ProviderRegistry providers, Budgets.BudgetGuard budgets, BatchStore store, IOptions<BatchOptions> options, TimeProvider clock,
     ILogger<OpenAiBatcher> logger)
 {
     private const string Provider = OpenAiProvider.ProviderName;
     private static readonly TimeSpan CreateLease = TimeSpan.FromMinutes(10);
 
-    private string Actor => $"batches@{worker.Value.WorkerName}";
-
-    public async Task RunOnceAsync(CancellationToken ct)
+    /// <param name="actor">Who the round's transitions are recorded under (the worker that runs it).</param>
+    public async Task RunOnceAsync(string actor, CancellationToken ct)
     {
         if (!providers.TryGet(Provider, out _, out var settings) || settings.BatchDeadlineMargin is null) return;
-        await CheckAsync(ct);
-        await CreateAsync(ct);
+        await CheckAsync(actor, ct);
+        await CreateAsync(actor, ct);
     }
 
     public static string CustomId(long itemId, int run) => $"item-{itemId}-run-{run}";
@@ -38,7 +37,7 @@ public sealed partial class OpenAiBatcher(ItemClaims claims, BatchItems items, I
         customId.Split('-') is ["item", var id, "run", var run] && long.TryParse(id, out var i) && int.TryParse(run, out var r) ? (i, r) : null;
 
     /// <returns>The batch created, or null when no item waits for one.</returns>
-    public async Task<string?> CreateAsync(CancellationToken ct)
+    public async Task<string?> CreateAsync(string actor, CancellationToken ct)
     {
         var o = options.Value;
         List<ClaimedItem> claimed;
@@ -60,10 +59,10 @@ public sealed partial class OpenAiBatcher(ItemClaims claims, BatchItems items, I
                 send.Add((candidate, estimate));
                 estimates[candidate.Id] = estimate;
             }
-            claimed = send.Count == 0 ? [] : await scope.ClaimAsync(send, Actor, CreateLease, ct);
+            claimed = send.Count == 0 ? [] : await scope.ClaimAsync(send, actor, CreateLease, ct);
             await scope.CommitAsync(ct);
         }
-        await budgets.EnforceAsync(decision, Actor, ct);
+        await budgets.EnforceAsync(decision, actor, ct);
         if (claimed.Count == 0) return null;
         var marked = await items.TryMarkSentAsync(claimed, CreateLease, ct);
         var sending = claimed.Where(c => marked.Contains(c.Id)).ToList();
@@ -84,7 +83,7 @@ public sealed partial class OpenAiBatcher(ItemClaims claims, BatchItems items, I
             {
                 // No batch exists without its file: nothing can run, so they wait for the next round (or their deadline).
                 foreach (var item in sending)
-                    await transitions.SubmitRetryLater(item, Actor, $"openai batch not created: the upload failed ({e.Message}); nothing was sent",
+                    await transitions.SubmitRetryLater(item, actor, $"openai batch not created: the upload failed ({e.Message}); nothing was sent",
                         item.Now() + options.Value.Interval, null, ct);
                 LogNotCreated(sending.Count, e.Message);
                 return null;
@@ -98,7 +97,7 @@ public sealed partial class OpenAiBatcher(ItemClaims claims, BatchItems items, I
         {
             // Refused with an answer: no batch was created.
             foreach (var item in sending)
-                await transitions.SubmitRetryLater(item, Actor, $"openai refused the batch ({e.Message}); nothing was sent", item.Now() + options.Value.Interval, null, ct);
+                await transitions.SubmitRetryLater(item, actor, $"openai refused the batch ({e.Message}); nothing was sent", item.Now() + options.Value.Interval, null, ct);
             LogNotCreated(sending.Count, e.Message);
             return null;
         }
@@ -107,13 +106,13 @@ public sealed partial class OpenAiBatcher(ItemClaims claims, BatchItems items, I
 
         await store.InsertAsync(Provider, batch, fileId, sending.Count, await items.EarliestFallbackAsync([.. sending.Select(s => s.Id)], ct), ct);
         foreach (var item in sending)
-            await items.Accepted(item, Actor, batch.Id, CustomId(item.Id, item.Run), estimates[item.Id], ct);
+            await items.Accepted(item, actor, batch.Id, CustomId(item.Id, item.Run), estimates[item.Id], ct);
         LogCreated(batch.Id, sending.Count);
         return batch.Id;
     }
 
     /// <summary>Polls every batch in flight; cancels those whose items near their deadline; reads those that ended.</summary>
-    public async Task CheckAsync(CancellationToken ct)
+    public async Task CheckAsync(string actor, CancellationToken ct)
     {
         var now = clock.GetUtcNow();
         foreach (var record in await store.OpenAsync(ct))
@@ -127,13 +126,13 @@ public sealed partial class OpenAiBatcher(ItemClaims claims, BatchItems items, I
             }
             else batch = await openai.GetAsync(record.Id, ct);
             await store.CheckedAsync(batch, ct);
-            if (batch.Ended) await ReadAsync(batch, ct);
+            if (batch.Ended) await ReadAsync(batch, actor, ct);
             else if (record.CancelRequestedAt is { } asked && now - asked > options.Value.CancelWait)
-                await LeaveAsync(batch.Id, $"openai batch {batch.Id} still {batch.Status} {options.Value.CancelWait} after its cancel, near the deadline", ct);
+                await LeaveAsync(batch.Id, $"openai batch {batch.Id} still {batch.Status} {options.Value.CancelWait} after its cancel, near the deadline", actor, ct);
         }
     }
 
-    private async Task ReadAsync(OpenAiBatch batch, CancellationToken ct)
+    private async Task ReadAsync(OpenAiBatch batch, string actor, CancellationToken ct)
     {
         var waiting = (await items.InBatchAsync(batch.Id, ct)).ToDictionary(i => CustomId(i.Id, i.Run));
         int completed = 0, failed = 0, notRun = 0, late = 0;
@@ -142,29 +141,29 @@ public sealed partial class OpenAiBatcher(ItemClaims claims, BatchItems items, I
             {
                 if (!waiting.Remove(line.CustomId, out var item))
                 {
-                    if (line.Succeeded && await BookLateAsync(batch.Id, line, ct)) late++;
+                    if (line.Succeeded && await BookLateAsync(batch.Id, line, actor, ct)) late++;
                     continue;
                 }
                 if (line.Succeeded)
                 {
-                    await items.LineCompleted(item, batch.Id, OpenAiBatchPrices.Outputs(line.Body), OpenAiBatchPrices.Reported(item.Request.Model, line.Body?["usage"]), Actor, ct);
+                    await items.LineCompleted(item, batch.Id, OpenAiBatchPrices.Outputs(line.Body), OpenAiBatchPrices.Reported(item.Request.Model, line.Body?["usage"]), actor, ct);
                     completed++;
                 }
                 else if (line.StatusCode is null && line.ErrorCode is "batch_expired" or "batch_cancelled" or null)
                 {
-                    await items.LineNotRun(item, batch.Id, $"openai batch {batch.Id} {batch.Status} before running it ({line.ErrorCode})", Actor, ct);
+                    await items.LineNotRun(item, batch.Id, $"openai batch {batch.Id} {batch.Status} before running it ({line.ErrorCode})", actor, ct);
                     notRun++;
                 }
                 else
                 {
-                    await items.LineFailed(item, batch.Id, $"{line.StatusCode} from openai batch {batch.Id} ({line.ErrorCode}): {line.ErrorMessage}", Actor, ct);
+                    await items.LineFailed(item, batch.Id, $"{line.StatusCode} from openai batch {batch.Id} ({line.ErrorCode}): {line.ErrorMessage}", actor, ct);
                     failed++;
                 }
             }
         // A batch that failed as a whole, or lines it never reported: nothing of theirs ran.
         foreach (var item in waiting.Values)
         {
-            await items.LineNotRun(item, batch.Id, $"openai batch {batch.Id} {batch.Status} without a line for it{(batch.Errors is null ? "" : $" ({batch.Errors})")}", Actor, ct);
+            await items.LineNotRun(item, batch.Id, $"openai batch {batch.Id} {batch.Status} without a line for it{(batch.Errors is null ? "" : $" ({batch.Errors})")}", actor, ct);
             notRun++;
         }
         var detail = $"{batch.Status}: {completed} completed, {failed} refused, {notRun} not run (sent on their own), {late} arrived for items that had left it (booked, in review)";
@@ -173,19 +172,19 @@ public sealed partial class OpenAiBatcher(ItemClaims claims, BatchItems items, I
     }
 
     /// <summary>The batch will not end in time: its items leave it to be sent on their own; a line that arrives for one later is booked for review.</summary>
-    private async Task LeaveAsync(string batchId, string reason, CancellationToken ct)
+    private async Task LeaveAsync(string batchId, string reason, string actor, CancellationToken ct)
     {
-        foreach (var item in await items.InBatchAsync(batchId, ct)) await items.LineNotRun(item, batchId, reason, Actor, ct);
+        foreach (var item in await items.InBatchAsync(batchId, ct)) await items.LineNotRun(item, batchId, reason, actor, ct);
     }
 
     /// <summary>A line that ran for an item no longer in the batch: billed, so booked on its attempt and kept for review (adopt or keep).</summary>
-    private async Task<bool> BookLateAsync(string batchId, OpenAiBatchLine line, CancellationToken ct)
+    private async Task<bool> BookLateAsync(string batchId, OpenAiBatchLine line, string actor, CancellationToken ct)
     {
         if (ParseCustomId(line.CustomId) is not var (itemId, run) || await items.AttemptOfAsync(itemId, run, batchId, ct) is not var (attempt, model)) return false;
         var outputs = OpenAiBatchPrices.Outputs(line.Body);
         var cost = OpenAiBatchPrices.Reported(model, line.Body?["usage"]);
         await leases.RecordLateResultAsync(attempt, new LateResult($"{outputs.Count} output(s) from openai batch {batchId}", $"{batchId}/{line.CustomId}", null, outputs, cost, null),
-            cost ?? new CostReport(0, null, Estimated: true, null, "batch line without usage"), Actor, ct);
+            cost ?? new CostReport(0, null, Estimated: true, null, "batch line without usage"), actor, ct);
         LogLate(batchId, line.CustomId);
         return true;
     }

@@ -54,6 +54,7 @@ public static class EngineRegistration
         services.AddSingleton<IBackgroundProcess, RouteMoveProcess>();
         services.AddAlertEvaluation();
         services.AddBatchRounds();
+        services.AddSingleton<IBackgroundProcess, BatchRoundsProcess>();
         services.AddSingleton<IBackgroundProcess, TotalsFoldProcess>();
         services.AddSingleton<IBackgroundProcess, ManifestFinishProcess>();
         services.AddSingleton<IBackgroundProcess, UploadRetentionProcess>();
