@@ -6,7 +6,10 @@ using Npgsql;
 
 namespace BatchEditor.Engine;
 
-/// <summary>Runs the <see cref="OpenAiBatcher"/> every <see cref="BatchOptions.Interval"/> in the worker's Hangfire server, on one worker at a time.</summary>
+/// <summary>
+/// Runs the <see cref="OpenAiBatcher"/> every <see cref="BatchOptions.Interval"/> in the worker's Hangfire server, on one worker at a
+/// time (a session lock: a round uploads and reads files while it holds it).
+/// </summary>
 public sealed class BatchRoundsProcess(OpenAiBatcher batcher, NpgsqlDataSource dataSource, IOptions<BatchOptions> batches, IOptions<WorkerOptions> worker,
     ILogger<BatchRoundsProcess> logger) : MaintenanceProcess(batches.Value.Interval, logger)
 {
@@ -16,7 +19,7 @@ public sealed class BatchRoundsProcess(OpenAiBatcher batcher, NpgsqlDataSource d
 
     protected override async Task RunOnceAsync(CancellationToken ct)
     {
-        await using var round = await Persistence.ClusterLock.TryTakeAsync(dataSource, LockKey, ct);
+        await using var round = await Persistence.SessionLock.TryTakeAsync(dataSource, LockKey, ct);
         if (round is not null) await batcher.RunOnceAsync($"batches@{worker.Value.WorkerName}", ct);
     }
 }
