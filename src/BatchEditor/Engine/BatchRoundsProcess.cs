@@ -19,7 +19,7 @@ public sealed class BatchRoundsProcess(OpenAiBatcher batcher, NpgsqlDataSource d
 
     protected override async Task RunOnceAsync(CancellationToken ct)
     {
-        await using var round = await Persistence.SessionLock.TryTakeAsync(dataSource, LockKey, ct);
+        await using var round = await Persistence.ClusterLock.TryTakeSessionAsync(dataSource, LockKey, ct);
         if (round is not null) await batcher.RunOnceAsync($"batches@{worker.Value.WorkerName}", ct);
     }
 }

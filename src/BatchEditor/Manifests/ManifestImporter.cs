@@ -87,7 +87,7 @@ public sealed partial class ManifestImporter(NpgsqlDataSource dataSource, Increm
             await insert.ExecuteNonQueryAsync(ct);
         }
         var keys = settings.OnlyChanged ? new EditKeyer(editKeys.Begin(), settings.CheckPreset) : null;
-        var deadline = settings.Deadline is { } within ? new Deadline(clock.GetUtcNow() + within, providerSettings) : null;
+        var deadline = settings.Deadline is { } within ? new Deadline(clock.GetUtcNow(), clock.GetUtcNow() + within, providerSettings) : null;
         var count = await CopyItemsAsync(conn, id, rows, report, skipInvalid, WaitingReason(settings), keys, deadline, ct);
         if (count == 0 || (report.Count > 0 && !skipInvalid))
         {
@@ -216,12 +216,12 @@ public sealed partial class ManifestImporter(NpgsqlDataSource dataSource, Increm
     /// When every item must be done, and for a provider with a batch API, until when its items wait for a batch: the
     /// deadline less the provider's margin (none when that has passed already: they are sent at once).
     /// </summary>
-    private sealed class Deadline(DateTimeOffset at, Microsoft.Extensions.Options.IOptionsMonitor<Providers.ProviderSettings> settings)
+    private sealed class Deadline(DateTimeOffset importedAt, DateTimeOffset at, Microsoft.Extensions.Options.IOptionsMonitor<Providers.ProviderSettings> settings)
     {
         public DateTimeOffset At => at;
 
         public (DateTimeOffset At, DateTimeOffset? BatchUntil) For(string provider) =>
-            (at, settings.Get(provider).BatchDeadlineMargin is { } margin && at - margin > DateTimeOffset.UtcNow ? at - margin : null);
+            (at, settings.Get(provider).BatchDeadlineMargin is { } margin && at - margin > importedAt ? at - margin : null);
     }
 
     /// <summary>An incremental import's edit keys, a batch of rows at a time; remembers the rows that could not be compared.</summary>
